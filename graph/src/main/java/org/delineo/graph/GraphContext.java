@@ -1,0 +1,87 @@
+package org.delineo.graph;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+
+/**
+ * What every graph-building call receives first: the {@link Ops}, the {@link Graph}, the
+ * {@link VariableStore}, the {@link Mode} and the update ops collected while building (batch-norm
+ * moving statistics), which the step runs together with the optimizer.
+ */
+public final class GraphContext {
+  private final Graph graph;
+  private final Ops tf;
+  private final VariableStore variables;
+  private final Mode mode;
+  private final long seed;
+  private final List<Op> updateOps;
+
+  private GraphContext(
+      Graph graph, Ops tf, VariableStore variables, Mode mode, long seed, List<Op> updateOps) {
+    this.graph = graph;
+    this.tf = tf;
+    this.variables = variables;
+    this.mode = mode;
+    this.seed = seed;
+    this.updateOps = updateOps;
+  }
+
+  /** A context over a graph, with a fresh variable store whose initializers derive from {@code seed}. */
+  public static GraphContext create(Graph graph, Mode mode, long seed) {
+    Ops tf = Ops.create(graph);
+    return new GraphContext(graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>());
+  }
+
+  /** The same graph, variables and update list under another mode (e.g. an EVAL teacher path). */
+  public GraphContext withMode(Mode other) {
+    return new GraphContext(graph, tf, variables, other, seed, updateOps);
+  }
+
+  /** The same context building through other ops, e.g. a name scope for readable graphs. */
+  public GraphContext withOps(Ops other) {
+    return new GraphContext(graph, other, variables, mode, seed, updateOps);
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  public Ops tf() {
+    return tf;
+  }
+
+  public VariableStore variables() {
+    return variables;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  /** Whether stochastic layers are active and batch statistics are used. */
+  public boolean training() {
+    return mode.isTraining();
+  }
+
+  /** Records an op that a training step must run (e.g. a moving-average update). */
+  public void addUpdateOp(Op op) {
+    updateOps.add(op);
+  }
+
+  /** The update ops recorded so far, in order. */
+  public List<Op> updateOps() {
+    return Collections.unmodifiableList(new ArrayList<>(updateOps));
+  }
+
+  /**
+   * A seed for a random op, fixed by the op's module name: the same graph built twice draws the
+   * same random streams (dropout masks) in the same order.
+   */
+  public long opSeed(String name) {
+    return variables.seedFor("op:" + name);
+  }
+}
