@@ -1,0 +1,12 @@
+package org.delineo.training.cli;
+
+import java.util.List;
+
+/** The commands the launcher offers, in the order {@code delineo --help} lists them. */
+public final class Commands {
+  private Commands() {}
+
+  public static List<Command> all() {
+    return List.of(new InfoCommand());
+  }
+}
