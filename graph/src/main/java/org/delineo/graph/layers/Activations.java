@@ -1,0 +1,55 @@
+package org.delineo.graph.layers;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.nn.LeakyRelu;
+import org.tensorflow.types.TFloat32;
+
+/** Elementwise activation functions (and softmax over the last axis) as graph ops. */
+public final class Activations {
+  private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+
+  private Activations() {}
+
+  /** max(x, 0). */
+  public static Operand<TFloat32> relu(Ops tf, Operand<TFloat32> x) {
+    return tf.nn.relu(x);
+  }
+
+  /** min(max(x, 0), 6), as in MobileNet-style blocks. */
+  public static Operand<TFloat32> relu6(Ops tf, Operand<TFloat32> x) {
+    return tf.nn.relu6(x);
+  }
+
+  /** x for x ≥ 0, slope·x otherwise. */
+  public static Operand<TFloat32> leakyRelu(Ops tf, Operand<TFloat32> x, float slope) {
+    return tf.nn.leakyRelu(x, LeakyRelu.alpha(slope));
+  }
+
+  /**
+   * The exact GELU x·Φ(x) = 0.5·x·(1 + erf(x/√2)), PyTorch's default {@code nn.GELU()} (not the tanh
+   * approximation), as used by SegFormer and Swin MLPs.
+   */
+  public static Operand<TFloat32> gelu(Ops tf, Operand<TFloat32> x) {
+    Operand<TFloat32> cdf =
+        tf.math.mul(
+            tf.constant(0.5f),
+            tf.math.add(tf.constant(1f), tf.math.erf(tf.math.mul(x, tf.constant(INV_SQRT2)))));
+    return tf.math.mul(x, cdf);
+  }
+
+  /** 1 / (1 + e^−x). */
+  public static Operand<TFloat32> sigmoid(Ops tf, Operand<TFloat32> x) {
+    return tf.math.sigmoid(x);
+  }
+
+  /** tanh(x). */
+  public static Operand<TFloat32> tanh(Ops tf, Operand<TFloat32> x) {
+    return tf.math.tanh(x);
+  }
+
+  /** Softmax over the last axis (class probabilities from NHWC / NDHWC logits). */
+  public static Operand<TFloat32> softmax(Ops tf, Operand<TFloat32> x) {
+    return tf.nn.softmax(x);
+  }
+}

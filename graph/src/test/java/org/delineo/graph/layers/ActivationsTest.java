@@ -1,0 +1,119 @@
+package org.delineo.graph.layers;
+
+import static org.delineo.graph.layers.LayerTestSupport.assertClose;
+import static org.delineo.graph.layers.LayerTestSupport.gradientCheck;
+import static org.delineo.graph.layers.LayerTestSupport.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.DoubleUnaryOperator;
+import org.delineo.graph.DelineoException;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+
+class ActivationsTest {
+  /** Forward values against Java double formulas: float32 rounding of values up to ~8. */
+  private static final double VALUE_TOL = 1e-5;
+
+  /** Points at least 0.3 away from the kinks at 0 (relu, leaky relu) and 6 (relu6). */
+  private static final float[] X = {-2.3f, -1.1f, -0.4f, 0.3f, 0.9f, 1.7f, 4.2f, 7.5f};
+  private static final Shape SHAPE = Shape.of(1, 2, 2, 2);
+
+  private static float[] map(DoubleUnaryOperator f) {
+    float[] y = new float[X.length];
+    for (int i = 0; i < X.length; i++) {
+      y[i] = (float) f.applyAsDouble(X[i]);
+    }
+    return y;
+  }
+
+  /** Standard normal CDF by Simpson's rule on the density from −10 (independent of any erf). */
+  private static double normalCdf(double x) {
+    int steps = 20000;
+    double a = -10;
+    double h = (x - a) / steps;
+    double sum = 0;
+    for (int k = 0; k <= steps; k++) {
+      double t = a + k * h;
+      double weight = (k == 0 || k == steps) ? 1 : (k % 2 == 1 ? 4 : 2);
+      sum += weight * Math.exp(-t * t / 2);
+    }
+    return sum * h / 3 / Math.sqrt(2 * Math.PI);
+  }
+
+  @Test
+  void valuesMatchClosedForms() {
+    assertClose(map(v -> Math.max(v, 0)), run(SHAPE, X, Activations::relu), VALUE_TOL);
+    assertClose(map(v -> Math.min(Math.max(v, 0), 6)), run(SHAPE, X, Activations::relu6), VALUE_TOL);
+    assertClose(map(v -> v >= 0 ? v : 0.2 * v), run(SHAPE, X, (tf, x) -> Activations.leakyRelu(tf, x, 0.2f)), VALUE_TOL);
+    assertClose(map(v -> v * normalCdf(v)), run(SHAPE, X, Activations::gelu), VALUE_TOL);
+    assertClose(map(v -> 1 / (1 + Math.exp(-v))), run(SHAPE, X, Activations::sigmoid), VALUE_TOL);
+    assertClose(map(Math::tanh), run(SHAPE, X, Activations::tanh), VALUE_TOL);
+  }
+
+  @Test
+  void softmaxNormalisesTheLastAxis() {
+    float[] expected = new float[X.length];
+    for (int pair = 0; pair < X.length; pair += 2) {
+      double a = Math.exp(X[pair]);
+      double b = Math.exp(X[pair + 1]);
+      expected[pair] = (float) (a / (a + b));
+      expected[pair + 1] = (float) (b / (a + b));
+    }
+    assertClose(expected, run(SHAPE, X, Activations::softmax), VALUE_TOL);
+  }
+
+  @Test
+  void gradientsAwayFromKinks() {
+    // Harness defaults: ε = 5e-3, scaled error ≤ 1e-2.
+    gradientCheck(SHAPE, X, Activations::relu);
+    gradientCheck(SHAPE, X, Activations::relu6);
+    gradientCheck(SHAPE, X, (tf, x) -> Activations.leakyRelu(tf, x, 0.2f));
+    gradientCheck(SHAPE, X, Activations::gelu);
+    gradientCheck(SHAPE, X, Activations::sigmoid);
+    gradientCheck(SHAPE, X, Activations::tanh);
+    gradientCheck(SHAPE, X, Activations::softmax);
+  }
+
+  @Test
+  void parseNamesRoundTrip() {
+    assertSame(Activation.RELU, Activation.parse("relu"));
+    assertSame(Activation.GELU, Activation.parse(" GELU "));
+    assertSame(Activation.NONE, Activation.parse("none"));
+    assertEquals(Activation.leakyRelu(0.2f), Activation.parse("leaky_relu:0.2"));
+    assertEquals(Activation.leakyRelu(0.01f), Activation.parse("leaky_relu"));
+    for (String name : new String[] {"none", "relu", "relu6", "leaky_relu:0.2", "gelu", "sigmoid", "tanh"}) {
+      assertEquals(name, Activation.parse(name).toString());
+    }
+  }
+
+  @Test
+  void parsedActivationAppliesItsFunction() {
+    Activation leaky = Activation.parse("leaky_relu:0.2");
+    assertClose(map(v -> v >= 0 ? v : 0.2 * v), run(SHAPE, X, leaky::apply), VALUE_TOL);
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(SHAPE));
+      assertSame(x, Activation.NONE.apply(tf, x));
+    }
+  }
+
+  @Test
+  void unknownNameListsValidNames() {
+    DelineoException e = assertThrows(DelineoException.class, () -> Activation.parse("swish"));
+    for (String valid : new String[] {"'swish'", "none", "relu", "relu6", "leaky_relu", "gelu", "sigmoid", "tanh"}) {
+      assertTrue(e.getMessage().contains(valid), e.getMessage());
+    }
+    assertThrows(DelineoException.class, () -> Activation.parse("relu:0.2"));
+    DelineoException slope = assertThrows(DelineoException.class, () -> Activation.parse("leaky_relu:abc"));
+    assertTrue(slope.getMessage().contains("abc"), slope.getMessage());
+    assertThrows(DelineoException.class, () -> Activation.parse(null));
+  }
+}
