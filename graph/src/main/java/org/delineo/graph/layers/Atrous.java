@@ -34,11 +34,11 @@ final class Atrous {
     Operand<TInt32> paddings;
     Operand<TInt32> crops;
     Shape s = x.shape();
-    if (s.size(1) >= 0 && s.size(2) >= 0) {
+    if (s.get(1) >= 0 && s.get(2) >= 0) {
       int[][] pad = new int[2][2];
       int[][] crop = new int[2][2];
       for (int axis = 0; axis < 2; axis++) {
-        long full = s.size(axis + 1) + base[axis][0] + base[axis][1];
+        long full = s.get(axis + 1) + base[axis][0] + base[axis][1];
         int extra = (int) ((rate - full % rate) % rate);
         pad[axis] = new int[] {base[axis][0], base[axis][1] + extra};
         crop[axis] = new int[] {0, extra};

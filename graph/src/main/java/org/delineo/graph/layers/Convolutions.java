@@ -33,13 +33,13 @@ final class Convolutions {
       throw new ShapeMismatchException(
           module + ": expected a rank-" + rank + " channels-last input, found shape " + s);
     }
-    long found = s.size(rank - 1);
+    long found = s.get(rank - 1);
     if (found < 0) {
       throw new ShapeMismatchException(
           module + ": input channel count must be known when building, found shape " + s);
     }
     ctx.variables().find(weight).ifPresent(w -> {
-      long expected = w.shape().size(weightChannelAxis);
+      long expected = w.shape().get(weightChannelAxis);
       if (expected != found) {
         throw new ShapeMismatchException(
             module + ": input channels: expected " + expected + " (as at its first application), found "
@@ -84,7 +84,7 @@ final class Convolutions {
     List<Operand<TInt32>> dims = new ArrayList<>();
     dims.add(dimension(tf, runtime, 0));
     for (int i = 0; i < kernel.length; i++) {
-      long in = x.shape().size(i + 1);
+      long in = x.shape().get(i + 1);
       if (in >= 0) {
         long out = padding.isSame() ? in * stride : (in - 1) * stride + kernel[i];
         dims.add(tf.constant((int) out));

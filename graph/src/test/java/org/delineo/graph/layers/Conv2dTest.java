@@ -101,7 +101,7 @@ class Conv2dTest {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       Operand<TFloat32> x = placeholder(ctx.tf(), -1, -1, -1, 2);
       Operand<TFloat32> y = Conv2d.builder("conv", 3).dilation(3).build().apply(ctx, x);
-      assertEquals(3, y.shape().size(3), "channels stay static: " + y.shape());
+      assertEquals(3, y.shape().get(3), "channels stay static: " + y.shape());
       try (Session s = new Session(g)) {
         s.initialize();
         float[] in = random(7 * 5 * 2, 11);
