@@ -1,0 +1,143 @@
+package org.delineo.graph.gradients;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.RawCustomGradient;
+import org.tensorflow.op.nn.Conv3dBackpropFilter;
+import org.tensorflow.op.nn.Conv3dBackpropInput;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TNumber;
+
+/**
+ * Registers, once per process, the Java gradients for ops whose C++ graph gradient TF lacks and that
+ * the models need: Conv3D, Conv3DBackpropInputV2 (3-D transposed convolution),
+ * SparseSoftmaxCrossEntropyWithLogits and TopKV2. Call {@link #install()} before the first
+ * {@code Graph.addGradients}; the 3-D convolution layers call it themselves.
+ *
+ * <p>The gradient callbacks run while {@code addGradients} builds the backward graph; what they
+ * build are ordinary TF ops, so a trained or exported graph does not depend on Java at run time.
+ */
+public final class CustomGradients {
+  private static boolean installed;
+
+  private CustomGradients() {}
+
+  /**
+   * Registers the gradients; later calls do nothing. The TF registry is process-global and cannot
+   * replace a gradient: a {@code false} from {@code registerCustomGradient} means the op already
+   * has one (registered by an earlier class loader or by TF itself), which is just as good.
+   */
+  public static synchronized void install() {
+    if (installed) {
+      return;
+    }
+    TensorFlow.registerCustomGradient("Conv3D", CustomGradients::conv3d);
+    TensorFlow.registerCustomGradient("Conv3DBackpropInputV2", CustomGradients::conv3dBackpropInput);
+    TensorFlow.registerCustomGradient(
+        "SparseSoftmaxCrossEntropyWithLogits", CustomGradients::sparseSoftmaxCrossEntropy);
+    TensorFlow.registerCustomGradient("TopKV2", CustomGradients::topK);
+    installed = true;
+  }
+
+  /** Whether {@link #install()} has run in this process. */
+  public static synchronized boolean isInstalled() {
+    return installed;
+  }
+
+  /**
+   * y = conv3d(x, w): dx is the transposed convolution of dy, dw the filter backprop; both with
+   * the forward op's strides, padding, dilations and layout.
+   */
+  private static List<Operand<?>> conv3d(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Operand<TNumber> input = typed(op.input(0));
+    Operand<TNumber> filter = typed(op.input(1));
+    Operand<TNumber> dy = typed(grads.get(0));
+    ConvAttributes a = ConvAttributes.of(op);
+    Operand<TNumber> dInput =
+        tf.nn.conv3dBackpropInput(
+            tf.shape(input), filter, dy, a.strides(), a.padding(),
+            Conv3dBackpropInput.dataFormat(a.dataFormat()),
+            Conv3dBackpropInput.dilations(a.dilations()));
+    Operand<TNumber> dFilter =
+        tf.nn.conv3dBackpropFilter(
+            input, tf.shape(filter), dy, a.strides(), a.padding(),
+            Conv3dBackpropFilter.dataFormat(a.dataFormat()),
+            Conv3dBackpropFilter.dilations(a.dilations()));
+    return List.of(dInput, dFilter);
+  }
+
+  /**
+   * y = conv3d_transpose(sizes, w, g) is linear in w and g: dg is the forward convolution of dy with
+   * w, dw the filter backprop with dy in the role of the input; the int sizes get zeros.
+   */
+  private static List<Operand<?>> conv3dBackpropInput(
+      Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Operand<TNumber> filter = typed(op.input(1));
+    Operand<TNumber> outBackprop = typed(op.input(2));
+    Operand<TNumber> dy = typed(grads.get(0));
+    ConvAttributes a = ConvAttributes.of(op);
+    Operand<TNumber> dFilter =
+        tf.nn.conv3dBackpropFilter(
+            dy, tf.shape(filter), outBackprop, a.strides(), a.padding(),
+            Conv3dBackpropFilter.dataFormat(a.dataFormat()),
+            Conv3dBackpropFilter.dilations(a.dilations()));
+    Operand<TNumber> dOutBackprop =
+        tf.nn.conv3d(
+            dy, filter, a.strides(), a.padding(),
+            org.tensorflow.op.nn.Conv3d.dataFormat(a.dataFormat()),
+            org.tensorflow.op.nn.Conv3d.dilations(a.dilations()));
+    return List.of(tf.zerosLike(op.input(0)), dFilter, dOutBackprop);
+  }
+
+  /**
+   * The forward op already computes d loss / d logits per row (its second output, softmax − onehot);
+   * scale each row by the incoming loss gradient. Labels are integers: zeros.
+   */
+  private static List<Operand<?>> sparseSoftmaxCrossEntropy(
+      Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Operand<TNumber> backprop = typed(op.output(1));
+    Operand<TNumber> dLoss = typed(grads.get(0));
+    Operand<TNumber> dLogits = tf.math.mul(tf.expandDims(dLoss, tf.constant(-1)), backprop);
+    return List.of(dLogits, tf.zerosLike(op.input(1)));
+  }
+
+  /**
+   * values = input[..., indices]: scatter d values back to the positions the indices came from. The
+   * input is seen as rows of its last axis, flattened, so one ScatterNd over flat positions
+   * (row · lastDim + index) does it; k gets zeros.
+   */
+  private static List<Operand<?>> topK(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Operand<TNumber> input = typed(op.input(0));
+    Operand<TNumber> dValues = typed(grads.get(0));
+    Operand<TInt64> inShape = tf.shape(input, TInt64.class);
+    Operand<TInt64> lastDim = tf.gather(inShape, tf.math.sub(tf.size(inShape), tf.constant(1)), tf.constant(0));
+    Operand<TInt64> k = tf.dtypes.cast(op.input(1), TInt64.class);
+    List<Operand<TInt64>> rowsByK = new ArrayList<>(List.of(tf.constant(-1L), k));
+    Operand<TInt64> indices2d =
+        tf.reshape(tf.dtypes.cast(op.output(1), TInt64.class), tf.stack(rowsByK));
+    Operand<TInt64> rows = tf.gather(tf.shape(indices2d, TInt64.class), tf.constant(0), tf.constant(0));
+    Operand<TInt64> rowStarts =
+        tf.expandDims(tf.range(tf.constant(0L), tf.math.mul(rows, lastDim), lastDim), tf.constant(-1));
+    Operand<TInt64> flatPositions =
+        tf.reshape(tf.math.add(indices2d, rowStarts), tf.constant(new long[] {-1, 1}));
+    Operand<TInt64> inputSize =
+        tf.reshape(tf.reduceProd(inShape, tf.constant(0)), tf.constant(new long[] {1}));
+    Operand<TNumber> scattered =
+        tf.scatterNd(flatPositions, tf.reshape(dValues, tf.constant(new long[] {-1})), inputSize);
+    return List.of(tf.reshape(scattered, inShape), tf.zerosLike(op.input(1)));
+  }
+
+  /**
+   * The gradient callbacks see untyped outputs; every op here is homogeneous in its float type, so
+   * one type variable stands for it.
+   */
+  @SuppressWarnings("unchecked")
+  private static <T extends TNumber> Operand<T> typed(Operand<?> operand) {
+    return (Operand<T>) operand;
+  }
+}

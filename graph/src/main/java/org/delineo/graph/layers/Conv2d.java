@@ -1,0 +1,159 @@
+package org.delineo.graph.layers;
+
+import java.util.List;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Layer;
+import org.delineo.graph.Module;
+import org.delineo.graph.VariableKind;
+import org.delineo.graph.init.Initializer;
+import org.delineo.graph.init.Initializers;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * 2-D convolution of an NHWC input with an HWIO kernel {@code <name>.weight} of shape
+ * [kh, kw, in, out] and an optional bias {@code <name>.bias} of shape [out].
+ *
+ * <p>Dilation greater than 1 is built as SpaceToBatchND → Conv2D VALID → BatchToSpaceND (see
+ * {@link Atrous}), never with Conv2D's {@code dilations} attribute, whose gradient is wrong; it
+ * requires stride 1. Explicit padding is a zero Pad followed by a VALID convolution.
+ *
+ * <pre>{@code
+ * Conv2d conv = Conv2d.builder("decode_head.conv_seg", 19).kernel(1).build();
+ * Conv2d aspp = Conv2d.builder("decode_head.aspp.1", 256).kernel(3).dilation(12).bias(false).build();
+ * }</pre>
+ */
+public final class Conv2d extends Module implements Layer {
+  private final int outChannels;
+  private final int kernelH;
+  private final int kernelW;
+  private final int stride;
+  private final Padding padding;
+  private final int dilation;
+  private final boolean useBias;
+  private final Initializer init;
+
+  /**
+   * @param name module path; variables are {@code name.weight} and {@code name.bias}
+   * @param outChannels output channels
+   * @param kernelH kernel rows
+   * @param kernelW kernel columns
+   * @param stride stride on both spatial axes; must be 1 when {@code dilation > 1}
+   * @param padding SAME, VALID or explicit
+   * @param dilation atrous rate (1 = none)
+   * @param useBias whether to add a bias
+   * @param init kernel initializer (the bias starts at zero)
+   * @throws DelineoException on non-positive sizes, or stride > 1 together with dilation > 1
+   */
+  public Conv2d(
+      String name, int outChannels, int kernelH, int kernelW, int stride, Padding padding,
+      int dilation, boolean useBias, Initializer init) {
+    super(name);
+    this.outChannels = Convolutions.positive(name, "outChannels", outChannels);
+    this.kernelH = Convolutions.positive(name, "kernelH", kernelH);
+    this.kernelW = Convolutions.positive(name, "kernelW", kernelW);
+    this.stride = Convolutions.positive(name, "stride", stride);
+    this.dilation = Convolutions.positive(name, "dilation", dilation);
+    if (dilation > 1 && stride > 1) {
+      throw new DelineoException(
+          name + ": stride must be 1 when dilation > 1, found stride " + stride + " and dilation "
+              + dilation);
+    }
+    this.padding = padding.checkedFor(name, 2);
+    this.useBias = useBias;
+    this.init = init;
+  }
+
+  /** A builder with defaults: 3×3, stride 1, SAME, no dilation, bias, He-normal kernel. */
+  public static Builder builder(String name, int outChannels) {
+    return new Builder(name, outChannels);
+  }
+
+  @Override
+  public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
+    Ops tf = ctx.tf();
+    String weightName = child("weight");
+    long in = Convolutions.inputChannels(ctx, name(), input, 4, weightName, 2);
+    Operand<TFloat32> kernel =
+        ctx.variables().variable(
+            weightName, Shape.of(kernelH, kernelW, in, outChannels), init, VariableKind.WEIGHT);
+    Operand<TFloat32> y;
+    if (dilation > 1) {
+      List<Long> ones = Convolutions.strides(2, 1);
+      y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
+          batched -> tf.nn.conv2d(batched, kernel, ones, "VALID"));
+    } else {
+      y = tf.nn.conv2d(padding.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),
+          padding.tfPadding());
+    }
+    return Convolutions.maybeBias(ctx, y, useBias, child("bias"), outChannels);
+  }
+
+  /** Output channels. */
+  public int outChannels() {
+    return outChannels;
+  }
+
+  /** Readable construction of a {@link Conv2d}; every setting has a default. */
+  public static final class Builder {
+    private final String name;
+    private final int outChannels;
+    private int kernelH = 3;
+    private int kernelW = 3;
+    private int stride = 1;
+    private Padding padding = Padding.SAME;
+    private int dilation = 1;
+    private boolean useBias = true;
+    private Initializer init = Initializers.heNormal();
+
+    private Builder(String name, int outChannels) {
+      this.name = name;
+      this.outChannels = outChannels;
+    }
+
+    /** A square k × k kernel. */
+    public Builder kernel(int k) {
+      return kernel(k, k);
+    }
+
+    public Builder kernel(int kh, int kw) {
+      this.kernelH = kh;
+      this.kernelW = kw;
+      return this;
+    }
+
+    public Builder stride(int value) {
+      this.stride = value;
+      return this;
+    }
+
+    public Builder padding(Padding value) {
+      this.padding = value;
+      return this;
+    }
+
+    /** Atrous rate; requires stride 1. */
+    public Builder dilation(int value) {
+      this.dilation = value;
+      return this;
+    }
+
+    public Builder bias(boolean value) {
+      this.useBias = value;
+      return this;
+    }
+
+    /** Kernel initializer. */
+    public Builder init(Initializer value) {
+      this.init = value;
+      return this;
+    }
+
+    public Conv2d build() {
+      return new Conv2d(name, outChannels, kernelH, kernelW, stride, padding, dilation, useBias, init);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package org.delineo.graph.gradients;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.delineo.graph.testing.GradientCheck;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Each Java gradient against central finite differences (GradientCheck: eps 5e-3, scaled error at
+ * most 1e-2).
+ */
+class CustomGradientsTest {
+
+  @BeforeAll
+  static void install() {
+    CustomGradients.install();
+  }
+
+  @Test
+  void conv3dWrtInputAndFilter() {
+    checkConv3d(List.of(1L, 1L, 2L, 1L, 1L), "SAME", Shape.of(1, 4, 5, 4, 2), Shape.of(2, 3, 2, 2, 3));
+    checkConv3d(List.of(1L, 2L, 2L, 2L, 1L), "VALID", Shape.of(1, 5, 4, 4, 2), Shape.of(3, 2, 2, 2, 2));
+  }
+
+  @Test
+  void conv3dBackpropInputWrtFilterAndOutBackprop() {
+    // The transposed convolution of a stride-2 SAME conv3d from [1,4,4,4,2] to [1,2,2,2,3].
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Shape filterShape = Shape.of(2, 2, 3, 2, 3);
+      Shape gradShape = Shape.of(1, 2, 2, 2, 3);
+      Operand<TFloat32> filter = placeholder(tf, filterShape);
+      Operand<TFloat32> outBackprop = placeholder(tf, gradShape);
+      Operand<TFloat32> y =
+          tf.nn.conv3dBackpropInput(tf.constant(new int[] {1, 4, 4, 4, 2}), filter, outBackprop,
+              List.of(1L, 2L, 2L, 2L, 1L), "SAME");
+      GradientCheck.on(g, s)
+          .feed(filter, filterShape, random(filterShape.size(), 1))
+          .feed(outBackprop, gradShape, random(gradShape.size(), 2))
+          .check(y, List.of(filter, outBackprop));
+    }
+  }
+
+  @Test
+  void sparseSoftmaxCrossEntropyLossWrtLogits() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Shape shape = Shape.of(3, 4);
+      Operand<TFloat32> logits = placeholder(tf, shape);
+      Operand<TFloat32> loss =
+          tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, tf.constant(new int[] {0, 3, 1})).loss();
+      GradientCheck.on(g, s).feed(logits, shape, random(shape.size(), 3)).check(loss, List.of(logits));
+    }
+  }
+
+  @Test
+  void topKValuesWrtInput() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      // Distinct values 0.25 apart: a finite-difference step (5e-3) never reorders them.
+      Shape shape = Shape.of(2, 2, 5);
+      float[] values = new float[20];
+      int[] order = new Random(4).ints(0, 1000).distinct().limit(20).toArray();
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) (rank(order, i) * 0.25 - 2.5);
+      }
+      Operand<TFloat32> x = placeholder(tf, shape);
+      Operand<TFloat32> top = tf.nn.topK(x, tf.constant(3), TInt32.class).values();
+      GradientCheck.on(g, s).feed(x, shape, values).check(top, List.of(x));
+    }
+  }
+
+  @Test
+  void installTwiceIsHarmless() {
+    CustomGradients.install();
+    CustomGradients.install();
+    assertTrue(CustomGradients.isInstalled());
+    // TF refuses a second gradient for an op that has one: proof that install() registered it.
+    assertFalse(TensorFlow.registerCustomGradient("Conv3D", (tf, op, grads) -> List.of()));
+    assertFalse(TensorFlow.registerCustomGradient("TopKV2", (tf, op, grads) -> List.of()));
+    checkConv3d(List.of(1L, 1L, 1L, 1L, 1L), "SAME", Shape.of(1, 3, 3, 3, 1), Shape.of(2, 2, 2, 1, 2));
+  }
+
+  private static void checkConv3d(List<Long> strides, String padding, Shape inShape, Shape filterShape) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, inShape);
+      Operand<TFloat32> w = placeholder(tf, filterShape);
+      Operand<TFloat32> y = tf.nn.conv3d(x, w, strides, padding);
+      GradientCheck.on(g, s)
+          .feed(x, inShape, random(inShape.size(), 5))
+          .feed(w, filterShape, random(filterShape.size(), 6))
+          .check(y, List.of(x, w));
+    }
+  }
+
+  private static int rank(int[] values, int i) {
+    int r = 0;
+    for (int v : values) {
+      if (v < values[i]) {
+        r++;
+      }
+    }
+    return r;
+  }
+
+  private static Operand<TFloat32> placeholder(Ops tf, Shape shape) {
+    return tf.placeholder(TFloat32.class, Placeholder.shape(shape));
+  }
+
+  private static float[] random(long size, long seed) {
+    Random r = new Random(seed);
+    float[] out = new float[(int) size];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,205 @@
+package org.delineo.graph.layers;
+
+import static org.delineo.graph.layers.ConvTesting.assertClose;
+import static org.delineo.graph.layers.ConvTesting.param;
+import static org.delineo.graph.layers.ConvTesting.placeholder;
+import static org.delineo.graph.layers.ConvTesting.random;
+import static org.delineo.graph.layers.ConvTesting.run;
+import static org.delineo.graph.layers.ConvTesting.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Iterator;
+import java.util.List;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.ShapeMismatchException;
+import org.delineo.graph.testing.GradientCheck;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Conv2d against plain-Java loops (tolerance {@link ConvTesting#FORWARD_TOLERANCE}) and finite
+ * differences (GradientCheck's default scaled error 1e-2).
+ */
+class Conv2dTest {
+
+  @Test
+  void strideTwoSameMatchesJavaLoop() {
+    // H = 6 with k 3, s 2 pads 0 before / 1 after; W = 5 pads 1 / 1: both TF SAME cases.
+    int[] rows = ReferenceConvolutions.sameOutAndPadBefore(6, 3, 2);
+    int[] cols = ReferenceConvolutions.sameOutAndPadBefore(5, 3, 2);
+    assertEquals(0, rows[1]);
+    assertEquals(1, cols[1]);
+    Conv2d conv = Conv2d.builder("conv", 4).kernel(3).stride(2).padding(Padding.SAME).build();
+    checkForward(conv, new int[] {2, 6, 5, 3}, 3, 3, 4, 2, 1, rows[1], cols[1], rows[0], cols[0]);
+  }
+
+  @Test
+  void explicitPaddingMatchesJavaLoop() {
+    Conv2d asymmetric =
+        Conv2d.builder("conv", 3).kernel(3).padding(Padding.explicit(1, 0, 2, 1)).build();
+    // rows 4 + 1 + 0 - 2 = 3, cols 5 + 2 + 1 - 2 = 6
+    checkForward(asymmetric, new int[] {1, 4, 5, 2}, 3, 3, 3, 1, 1, 1, 2, 3, 6);
+    Conv2d strided = Conv2d.builder("conv", 3).kernel(3).stride(2).padding(Padding.of(1)).build();
+    // PyTorch: floor((5 + 2 - 3) / 2) + 1 = 3 both ways
+    checkForward(strided, new int[] {1, 5, 5, 2}, 3, 3, 3, 2, 1, 1, 1, 3, 3);
+  }
+
+  @Test
+  void atrousSameMatchesDilatedJavaLoop() {
+    // SAME with rate r and a 3×3 kernel pads r on each side and keeps the size; odd sizes included.
+    checkForward(Conv2d.builder("a", 3).kernel(3).dilation(2).build(),
+        new int[] {1, 6, 6, 2}, 3, 3, 3, 1, 2, 2, 2, 6, 6);
+    checkForward(Conv2d.builder("b", 3).kernel(3).dilation(2).build(),
+        new int[] {2, 5, 7, 2}, 3, 3, 3, 1, 2, 2, 2, 5, 7);
+    checkForward(Conv2d.builder("c", 3).kernel(3).dilation(3).build(),
+        new int[] {1, 7, 5, 2}, 3, 3, 3, 1, 3, 3, 3, 7, 5);
+    // 3×2 kernel at rate 3: effective 7×4, SAME pads 3/3 rows, 1/2 columns.
+    checkForward(Conv2d.builder("d", 2).kernel(3, 2).dilation(3).build(),
+        new int[] {1, 5, 7, 2}, 3, 2, 2, 1, 3, 3, 1, 5, 7);
+  }
+
+  @Test
+  void atrousValidAndExplicitMatchDilatedJavaLoop() {
+    // VALID, rate 2, k 3: effective 5, so 7×6 -> 3×2.
+    checkForward(Conv2d.builder("v", 2).kernel(3).dilation(2).padding(Padding.VALID).build(),
+        new int[] {1, 7, 6, 2}, 3, 3, 2, 1, 2, 0, 0, 3, 2);
+    // Explicit 1 on each side, rate 3: 5 + 2 - 6 = 1 row, 6 + 2 - 6 = 2 columns.
+    checkForward(Conv2d.builder("e", 2).kernel(3).dilation(3).padding(Padding.of(1)).build(),
+        new int[] {1, 5, 6, 2}, 3, 3, 2, 1, 3, 1, 1, 1, 2);
+  }
+
+  @Test
+  void atrousUsesSpaceToBatchAndNeverTheDilationsAttribute() {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Conv2d.builder("aspp", 2).dilation(2).build().apply(ctx, placeholder(ctx.tf(), 1, 5, 5, 2));
+      boolean spaceToBatch = false;
+      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        spaceToBatch |= op.type().equals("SpaceToBatchND");
+        if (op.type().equals("Conv2D")) {
+          assertArrayEquals(new long[] {1, 1, 1, 1}, op.attributes().getAttrIntList("dilations"));
+        }
+      }
+      assertTrue(spaceToBatch, "atrous conv is built with SpaceToBatchND");
+    }
+  }
+
+  @Test
+  void atrousWithUnknownSpatialSizeMatchesJavaLoop() {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Operand<TFloat32> x = placeholder(ctx.tf(), -1, -1, -1, 2);
+      Operand<TFloat32> y = Conv2d.builder("conv", 3).dilation(3).build().apply(ctx, x);
+      assertEquals(3, y.shape().get(3), "channels stay static: " + y.shape());
+      try (Session s = new Session(g)) {
+        s.initialize();
+        float[] in = random(7 * 5 * 2, 11);
+        float[] w = value(s, param(ctx, "conv.weight"));
+        float[] expected = ReferenceConvolutions.conv2d(in, 1, 7, 5, 2, w, 3, 3, 3, 1, 3, 3, 3, 7, 5);
+        assertClose(expected, run(s, y, x, Shape.of(1, 7, 5, 2), in), "atrous, unknown H and W");
+      }
+    }
+  }
+
+  @Test
+  void gradientsMatchFiniteDifferences() {
+    checkGradients(Conv2d.builder("s2", 3).kernel(3).stride(2).build(), 2, 5, 5, 3);
+    checkGradients(Conv2d.builder("pad", 3).kernel(3).padding(Padding.explicit(1, 0, 0, 2)).build(), 1, 4, 5, 2);
+    checkGradients(Conv2d.builder("atrous2", 2).kernel(3).dilation(2).build(), 1, 5, 5, 3);
+    checkGradients(Conv2d.builder("atrous3", 2).kernel(3).dilation(3).padding(Padding.VALID).build(), 1, 7, 8, 2);
+  }
+
+  @Test
+  void appliedTwiceCreatesVariablesOnce() {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Conv2d conv = Conv2d.builder("shared", 4).build();
+      Operand<TFloat32> a = placeholder(ctx.tf(), 1, 4, 4, 2);
+      Operand<TFloat32> b = placeholder(ctx.tf(), 1, 4, 4, 2);
+      Operand<TFloat32> ya = conv.apply(ctx, a);
+      assertEquals(2, ctx.variables().all().size());
+      Operand<TFloat32> yb = conv.apply(ctx, b);
+      assertEquals(2, ctx.variables().all().size(), "second application reuses weight and bias");
+      try (Session s = new Session(g)) {
+        s.initialize();
+        float[] in = random(32, 5);
+        assertArrayEquals(run(s, ya, a, Shape.of(1, 4, 4, 2), in), run(s, yb, b, Shape.of(1, 4, 4, 2), in));
+      }
+    }
+  }
+
+  @Test
+  void channelCountDifferentFromFirstApplicationIsRejected() {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Conv2d conv = Conv2d.builder("backbone.conv1", 4).build();
+      conv.apply(ctx, placeholder(ctx.tf(), 2, 5, 5, 3));
+      ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+          () -> conv.apply(ctx, placeholder(ctx.tf(), 2, 5, 5, 4)));
+      assertTrue(e.getMessage().contains("backbone.conv1") && e.getMessage().contains("expected 3")
+          && e.getMessage().contains("found 4"), e.getMessage());
+    }
+  }
+
+  @Test
+  void badConfigurationsAreRejected() {
+    assertThrows(DelineoException.class, () -> Conv2d.builder("c", 2).stride(2).dilation(2).build());
+    assertThrows(DelineoException.class, () -> Conv2d.builder("c", 2).padding(Padding.explicit(1, 1, 1, 1, 1, 1)).build());
+    assertThrows(DelineoException.class, () -> Conv2d.builder("c", 0).build());
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      assertThrows(ShapeMismatchException.class,
+          () -> Conv2d.builder("c", 2).build().apply(ctx, placeholder(ctx.tf(), 2, 5, 5)));
+      assertThrows(ShapeMismatchException.class,
+          () -> Conv2d.builder("c", 2).build().apply(ctx, placeholder(ctx.tf(), 2, 5, 5, -1)));
+    }
+  }
+
+  /**
+   * Builds {@code conv} on an input of shape {@code in}, and compares its output with the Java loop
+   * using the layer's own (randomly initialised) kernel.
+   */
+  private static void checkForward(
+      Conv2d conv, int[] in, int kh, int kw, int co, int stride, int dilation, int padTop,
+      int padLeft, int oh, int ow) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Operand<TFloat32> x = placeholder(ctx.tf(), in[0], in[1], in[2], in[3]);
+      Operand<TFloat32> y = conv.apply(ctx, x);
+      assertEquals(Shape.of(in[0], oh, ow, co), y.shape(), conv.name() + " static shape");
+      try (Session s = new Session(g)) {
+        s.initialize();
+        float[] values = random((long) in[0] * in[1] * in[2] * in[3], 17);
+        float[] w = value(s, param(ctx, conv.name() + ".weight"));
+        float[] expected = ReferenceConvolutions.conv2d(
+            values, in[0], in[1], in[2], in[3], w, kh, kw, co, stride, dilation, padTop, padLeft, oh, ow);
+        assertClose(expected, run(s, y, x, Shape.of(in[0], in[1], in[2], in[3]), values), conv.name());
+      }
+    }
+  }
+
+  private static void checkGradients(Conv2d conv, long... inShape) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Operand<TFloat32> x = placeholder(ctx.tf(), inShape);
+      Operand<TFloat32> y = conv.apply(ctx, x);
+      try (Session s = new Session(g)) {
+        s.initialize();
+        GradientCheck.on(g, s)
+            .feed(x, Shape.of(inShape), random(Shape.of(inShape).size(), 23))
+            .check(y, List.of(x, param(ctx, conv.name() + ".weight"), param(ctx, conv.name() + ".bias")));
+      }
+    }
+  }
+}
