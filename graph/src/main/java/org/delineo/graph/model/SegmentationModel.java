@@ -1,0 +1,20 @@
+package org.delineo.graph.model;
+
+import org.delineo.graph.GraphContext;
+
+/**
+ * A segmentation network: configured once, applied to inputs in a {@link GraphContext} whose mode
+ * decides batch-norm and dropout behaviour. Applying it again (another view, a teacher path) reuses
+ * its variables.
+ */
+public interface SegmentationModel {
+
+  /** The registry name used in configs (e.g. {@code unet}). */
+  String name();
+
+  /** Number of output classes K. */
+  int numClasses();
+
+  /** Builds the forward pass. */
+  ModelOutputs apply(GraphContext ctx, ModelInputs inputs);
+}
