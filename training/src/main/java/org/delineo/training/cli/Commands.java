@@ -7,6 +7,6 @@ public final class Commands {
   private Commands() {}
 
   public static List<Command> all() {
-    return List.of(new InfoCommand());
+    return List.of(new ConfigCommand(), new InfoCommand());
   }
 }

@@ -1,5 +1,7 @@
 package org.delineo.training.config;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -55,6 +57,35 @@ public final class ExperimentConfigLoader {
   /** The config in text format; {@link #parse} reads it back to an equal message. */
   public static String toText(ExperimentConfig config) {
     return PRINTER.printToString(config);
+  }
+
+  /**
+   * The config with every unset scalar of every present message set to its schema default, so the
+   * resolved config a run records shows the values actually used. Absent messages stay absent:
+   * some (e.g. {@code loss.ohem}) switch a feature on by their presence.
+   */
+  public static ExperimentConfig withExplicitDefaults(ExperimentConfig config) {
+    return (ExperimentConfig) fillDefaults(config);
+  }
+
+  private static Message fillDefaults(Message message) {
+    Message.Builder b = message.toBuilder();
+    for (FieldDescriptor f : message.getDescriptorForType().getFields()) {
+      if (f.isRepeated()) {
+        if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+          for (int i = 0; i < message.getRepeatedFieldCount(f); i++) {
+            b.setRepeatedField(f, i, fillDefaults((Message) message.getRepeatedField(f, i)));
+          }
+        }
+      } else if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        if (message.hasField(f)) {
+          b.setField(f, fillDefaults((Message) message.getField(f)));
+        }
+      } else if (!message.hasField(f) && f.getContainingOneof() == null) {
+        b.setField(f, f.getDefaultValue());
+      }
+    }
+    return b.build();
   }
 
   private static String read(Path file) {

@@ -1,0 +1,33 @@
+package org.delineo.training.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.config.ExperimentConfigLoader;
+
+/** The {@code --config FILE} and repeated {@code --set field.path=value} options shared by commands. */
+final class ConfigOptions {
+  static final String CONFIG = "config";
+  static final String SET = "set";
+
+  private ConfigOptions() {}
+
+  /** Adds the two options; {@code --config} is required when {@code required} is true. */
+  static Options addTo(Options options, boolean required) {
+    options.addOption(Option.builder().longOpt(CONFIG).hasArg().argName("FILE").required(required)
+        .desc("experiment config in protobuf text format (configs/*.pbtxt)").build());
+    options.addOption(Option.builder().longOpt(SET).hasArg().argName("field.path=value")
+        .desc("override one config field; repeatable, applied in order (e.g. optimizer.lr=0.02)").build());
+    return options;
+  }
+
+  /** The config file with the overrides applied. */
+  static ExperimentConfig load(CommandLine line) {
+    String[] sets = line.getOptionValues(SET);
+    return ExperimentConfigLoader.load(Path.of(line.getOptionValue(CONFIG)),
+        sets == null ? List.of() : List.of(sets));
+  }
+}
