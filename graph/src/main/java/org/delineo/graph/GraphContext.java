@@ -3,9 +3,12 @@ package org.delineo.graph;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TInt64;
 
 /**
  * What every graph-building call receives first: the {@link Ops}, the {@link Graph}, the
@@ -19,31 +22,54 @@ public final class GraphContext {
   private final Mode mode;
   private final long seed;
   private final List<Op> updateOps;
+  private final Operand<TInt64> randomStep;
 
   private GraphContext(
-      Graph graph, Ops tf, VariableStore variables, Mode mode, long seed, List<Op> updateOps) {
+      Graph graph,
+      Ops tf,
+      VariableStore variables,
+      Mode mode,
+      long seed,
+      List<Op> updateOps,
+      Operand<TInt64> randomStep) {
     this.graph = graph;
     this.tf = tf;
     this.variables = variables;
     this.mode = mode;
     this.seed = seed;
     this.updateOps = updateOps;
+    this.randomStep = randomStep;
   }
 
   /** A context over a graph, with a fresh variable store whose initializers derive from {@code seed}. */
   public static GraphContext create(Graph graph, Mode mode, long seed) {
     Ops tf = Ops.create(graph);
-    return new GraphContext(graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>());
+    return new GraphContext(
+        graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>(), null);
   }
 
   /** The same graph, variables and update list under another mode (e.g. an EVAL teacher path). */
   public GraphContext withMode(Mode other) {
-    return new GraphContext(graph, tf, variables, other, seed, updateOps);
+    return new GraphContext(graph, tf, variables, other, seed, updateOps, randomStep);
   }
 
   /** The same context building through other ops, e.g. a name scope for readable graphs. */
   public GraphContext withOps(Ops other) {
-    return new GraphContext(graph, other, variables, mode, seed, updateOps);
+    return new GraphContext(graph, other, variables, mode, seed, updateOps, randomStep);
+  }
+
+  /**
+   * The same context whose stochastic layers draw from stateless random ops keyed by (op seed,
+   * {@code step}): masks then depend only on the training step, not on how many times a session
+   * ran, so a resumed run draws exactly the masks an uninterrupted one would have.
+   */
+  public GraphContext withRandomStep(Operand<TInt64> step) {
+    return new GraphContext(graph, tf, variables, mode, seed, updateOps, step);
+  }
+
+  /** The step that keys stateless random ops, if set by {@link #withRandomStep}. */
+  public Optional<Operand<TInt64>> randomStep() {
+    return Optional.ofNullable(randomStep);
   }
 
   public Graph graph() {

@@ -6,7 +6,6 @@ import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -39,13 +38,8 @@ public final class DropPath extends Module implements Layer {
     int rank = LayerShapes.rank(input, name(), 1, Integer.MAX_VALUE);
     long[] ones = new long[rank - 1];
     Arrays.fill(ones, 1L);
-    long[] seed = seeds.next(ctx);
     Ops tf = ctx.tf();
-    Operand<TFloat32> uniform =
-        tf.random.randomUniform(
-            LayerShapes.exactShape(tf, input, 1, ones),
-            TFloat32.class,
-            RandomUniform.seed(seed[0]).seed2(seed[1]));
+    Operand<TFloat32> uniform = seeds.uniform(ctx, LayerShapes.exactShape(tf, input, 1, ones));
     return tf.math.mul(input, Dropout.keepMask(tf, uniform, rate));
   }
 }

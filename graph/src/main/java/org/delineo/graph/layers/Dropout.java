@@ -6,7 +6,6 @@ import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -36,11 +35,8 @@ public final class Dropout extends Module implements Layer {
     if (!ctx.training() || rate == 0f) {
       return input;
     }
-    long[] seed = seeds.next(ctx);
     Ops tf = ctx.tf();
-    Operand<TFloat32> uniform =
-        tf.random.randomUniform(
-            tf.shape(input), TFloat32.class, RandomUniform.seed(seed[0]).seed2(seed[1]));
+    Operand<TFloat32> uniform = seeds.uniform(ctx, tf.shape(input));
     return tf.math.mul(input, keepMask(tf, uniform, rate));
   }
 
