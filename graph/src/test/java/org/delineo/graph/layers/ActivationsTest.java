@@ -1,8 +1,8 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.LayerTestSupport.assertClose;
-import static org.delineo.graph.layers.LayerTestSupport.gradientCheck;
-import static org.delineo.graph.layers.LayerTestSupport.run;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.evaluate;
+import static org.delineo.graph.layers.LayerTesting.gradientCheck;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,12 +50,15 @@ class ActivationsTest {
 
   @Test
   void valuesMatchClosedForms() {
-    assertClose(map(v -> Math.max(v, 0)), run(SHAPE, X, Activations::relu), VALUE_TOL);
-    assertClose(map(v -> Math.min(Math.max(v, 0), 6)), run(SHAPE, X, Activations::relu6), VALUE_TOL);
-    assertClose(map(v -> v >= 0 ? v : 0.2 * v), run(SHAPE, X, (tf, x) -> Activations.leakyRelu(tf, x, 0.2f)), VALUE_TOL);
-    assertClose(map(v -> v * normalCdf(v)), run(SHAPE, X, Activations::gelu), VALUE_TOL);
-    assertClose(map(v -> 1 / (1 + Math.exp(-v))), run(SHAPE, X, Activations::sigmoid), VALUE_TOL);
-    assertClose(map(Math::tanh), run(SHAPE, X, Activations::tanh), VALUE_TOL);
+    assertClose(map(v -> Math.max(v, 0)), evaluate(SHAPE, X, Activations::relu), VALUE_TOL, "relu");
+    assertClose(map(v -> Math.min(Math.max(v, 0), 6)), evaluate(SHAPE, X, Activations::relu6),
+        VALUE_TOL, "relu6");
+    assertClose(map(v -> v >= 0 ? v : 0.2 * v), evaluate(SHAPE, X, (tf, x) -> Activations.leakyRelu(tf, x, 0.2f)),
+        VALUE_TOL, "leaky relu 0.2");
+    assertClose(map(v -> v * normalCdf(v)), evaluate(SHAPE, X, Activations::gelu), VALUE_TOL, "gelu");
+    assertClose(map(v -> 1 / (1 + Math.exp(-v))), evaluate(SHAPE, X, Activations::sigmoid),
+        VALUE_TOL, "sigmoid");
+    assertClose(map(Math::tanh), evaluate(SHAPE, X, Activations::tanh), VALUE_TOL, "tanh");
   }
 
   @Test
@@ -67,7 +70,7 @@ class ActivationsTest {
       expected[pair] = (float) (a / (a + b));
       expected[pair + 1] = (float) (b / (a + b));
     }
-    assertClose(expected, run(SHAPE, X, Activations::softmax), VALUE_TOL);
+    assertClose(expected, evaluate(SHAPE, X, Activations::softmax), VALUE_TOL, "softmax over the last axis");
   }
 
   @Test
@@ -97,7 +100,8 @@ class ActivationsTest {
   @Test
   void parsedActivationAppliesItsFunction() {
     Activation leaky = Activation.parse("leaky_relu:0.2");
-    assertClose(map(v -> v >= 0 ? v : 0.2 * v), run(SHAPE, X, leaky::apply), VALUE_TOL);
+    assertClose(map(v -> v >= 0 ? v : 0.2 * v), evaluate(SHAPE, X, leaky::apply),
+        VALUE_TOL, "parsed leaky_relu:0.2");
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(SHAPE));

@@ -1,8 +1,10 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -89,16 +91,7 @@ class BatchNormTest {
 
   @Test
   void trainGradientMatchesFiniteDifferencesOn5dInput() {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
-      Operand<TFloat32> x = placeholder(ctx, 2, 2, 1, 2, 3);
-      Operand<TFloat32> y = new BatchNorm("bn").apply(ctx, x);
-      s.initialize();
-      GradientCheck.on(g, s)
-          .feed(x, Shape.of(2, 2, 1, 2, 3), FeedAndFetch.uniform(24, 3, -2, 2))
-          .tolerance(GRAD_TOL)
-          .check(y, List.of(x, read(ctx, "bn.weight"), read(ctx, "bn.bias")));
-    }
+    gradientCheckLayer(new BatchNorm("bn"), 1, Shape.of(2, 2, 1, 2, 3), uniform(24, 3, -2, 2), GRAD_TOL);
   }
 
   @Test
@@ -109,7 +102,7 @@ class BatchNormTest {
       Operand<TFloat32> y = new BatchNorm("bn").apply(ctx, x);
       s.initialize();
       GradientCheck.on(g, s)
-          .feed(x, Shape.of(3, 2), FeedAndFetch.uniform(6, 4, -2, 2))
+          .feed(x, Shape.of(3, 2), uniform(6, 4, -2, 2))
           .feed(read(ctx, "bn.running_mean"), Shape.of(2), new float[] {0.3f, -0.2f})
           .feed(read(ctx, "bn.running_var"), Shape.of(2), new float[] {0.5f, 2f})
           .tolerance(GRAD_TOL)

@@ -1,18 +1,17 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.ConvTesting.assertClose;
-import static org.delineo.graph.layers.ConvTesting.param;
-import static org.delineo.graph.layers.ConvTesting.placeholder;
-import static org.delineo.graph.layers.ConvTesting.random;
-import static org.delineo.graph.layers.ConvTesting.run;
-import static org.delineo.graph.layers.ConvTesting.value;
+import static org.delineo.graph.layers.LayerTesting.assertAppliedTwiceSharesVariables;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Iterator;
-import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
@@ -27,10 +26,12 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Conv2d against plain-Java loops (tolerance {@link ConvTesting#FORWARD_TOLERANCE}) and finite
- * differences (GradientCheck's default scaled error 1e-2).
+ * Conv2d against plain-Java loops (tolerance 1e-4) and finite differences (GradientCheck's default
+ * scaled error 1e-2).
  */
 class Conv2dTest {
+  /** Forward comparisons: float32 sums of at most a few hundred products of values in [-1, 1]·He. */
+  private static final double FORWARD_TOL = 1e-4;
 
   @Test
   void strideTwoSameMatchesJavaLoop() {
@@ -82,7 +83,7 @@ class Conv2dTest {
   void atrousUsesSpaceToBatchAndNeverTheDilationsAttribute() {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Conv2d.builder("aspp", 2).dilation(2).build().apply(ctx, placeholder(ctx.tf(), 1, 5, 5, 2));
+      Conv2d.builder("aspp", 2).dilation(2).build().apply(ctx, placeholder(ctx, 1, 5, 5, 2));
       boolean spaceToBatch = false;
       for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
         GraphOperation op = it.next();
@@ -99,15 +100,16 @@ class Conv2dTest {
   void atrousWithUnknownSpatialSizeMatchesJavaLoop() {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), -1, -1, -1, 2);
+      Operand<TFloat32> x = placeholder(ctx, -1, -1, -1, 2);
       Operand<TFloat32> y = Conv2d.builder("conv", 3).dilation(3).build().apply(ctx, x);
       assertEquals(3, y.shape().get(3), "channels stay static: " + y.shape());
       try (Session s = new Session(g)) {
         s.initialize();
-        float[] in = random(7 * 5 * 2, 11);
-        float[] w = value(s, param(ctx, "conv.weight"));
+        float[] in = uniform(7 * 5 * 2, 11, -1, 1);
+        float[] w = FeedAndFetch.on(s).fetch(read(ctx, "conv.weight"))[0];
         float[] expected = ReferenceConvolutions.conv2d(in, 1, 7, 5, 2, w, 3, 3, 3, 1, 3, 3, 3, 7, 5);
-        assertClose(expected, run(s, y, x, Shape.of(1, 7, 5, 2), in), "atrous, unknown H and W");
+        float[] actual = FeedAndFetch.on(s).feed(x, Shape.of(1, 7, 5, 2), in).fetch(y)[0];
+        assertClose(expected, actual, FORWARD_TOL, "atrous, unknown H and W");
       }
     }
   }
@@ -122,21 +124,7 @@ class Conv2dTest {
 
   @Test
   void appliedTwiceCreatesVariablesOnce() {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Conv2d conv = Conv2d.builder("shared", 4).build();
-      Operand<TFloat32> a = placeholder(ctx.tf(), 1, 4, 4, 2);
-      Operand<TFloat32> b = placeholder(ctx.tf(), 1, 4, 4, 2);
-      Operand<TFloat32> ya = conv.apply(ctx, a);
-      assertEquals(2, ctx.variables().all().size());
-      Operand<TFloat32> yb = conv.apply(ctx, b);
-      assertEquals(2, ctx.variables().all().size(), "second application reuses weight and bias");
-      try (Session s = new Session(g)) {
-        s.initialize();
-        float[] in = random(32, 5);
-        assertArrayEquals(run(s, ya, a, Shape.of(1, 4, 4, 2), in), run(s, yb, b, Shape.of(1, 4, 4, 2), in));
-      }
-    }
+    assertAppliedTwiceSharesVariables(Conv2d.builder("shared", 4).build(), 1, 4, 4, 2);
   }
 
   @Test
@@ -144,9 +132,9 @@ class Conv2dTest {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       Conv2d conv = Conv2d.builder("backbone.conv1", 4).build();
-      conv.apply(ctx, placeholder(ctx.tf(), 2, 5, 5, 3));
+      conv.apply(ctx, placeholder(ctx, 2, 5, 5, 3));
       ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-          () -> conv.apply(ctx, placeholder(ctx.tf(), 2, 5, 5, 4)));
+          () -> conv.apply(ctx, placeholder(ctx, 2, 5, 5, 4)));
       assertTrue(e.getMessage().contains("backbone.conv1") && e.getMessage().contains("expected 3")
           && e.getMessage().contains("found 4"), e.getMessage());
     }
@@ -160,9 +148,9 @@ class Conv2dTest {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       assertThrows(ShapeMismatchException.class,
-          () -> Conv2d.builder("c", 2).build().apply(ctx, placeholder(ctx.tf(), 2, 5, 5)));
+          () -> Conv2d.builder("c", 2).build().apply(ctx, placeholder(ctx, 2, 5, 5)));
       assertThrows(ShapeMismatchException.class,
-          () -> Conv2d.builder("c", 2).build().apply(ctx, placeholder(ctx.tf(), 2, 5, 5, -1)));
+          () -> Conv2d.builder("c", 2).build().apply(ctx, placeholder(ctx, 2, 5, 5, -1)));
     }
   }
 
@@ -175,31 +163,24 @@ class Conv2dTest {
       int padLeft, int oh, int ow) {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), in[0], in[1], in[2], in[3]);
+      Operand<TFloat32> x = placeholder(ctx, in[0], in[1], in[2], in[3]);
       Operand<TFloat32> y = conv.apply(ctx, x);
       assertEquals(Shape.of(in[0], oh, ow, co), y.shape(), conv.name() + " static shape");
       try (Session s = new Session(g)) {
         s.initialize();
-        float[] values = random((long) in[0] * in[1] * in[2] * in[3], 17);
-        float[] w = value(s, param(ctx, conv.name() + ".weight"));
+        float[] values = uniform((long) in[0] * in[1] * in[2] * in[3], 17, -1, 1);
+        float[] w = FeedAndFetch.on(s).fetch(read(ctx, conv.name() + ".weight"))[0];
         float[] expected = ReferenceConvolutions.conv2d(
             values, in[0], in[1], in[2], in[3], w, kh, kw, co, stride, dilation, padTop, padLeft, oh, ow);
-        assertClose(expected, run(s, y, x, Shape.of(in[0], in[1], in[2], in[3]), values), conv.name());
+        float[] actual = FeedAndFetch.on(s).feed(x, Shape.of(in[0], in[1], in[2], in[3]), values).fetch(y)[0];
+        assertClose(expected, actual, FORWARD_TOL, conv.name());
       }
     }
   }
 
+  /** Gradients w.r.t. input, weight and bias at inputs uniform in [-1, 1), harness default tolerance. */
   private static void checkGradients(Conv2d conv, long... inShape) {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), inShape);
-      Operand<TFloat32> y = conv.apply(ctx, x);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        GradientCheck.on(g, s)
-            .feed(x, Shape.of(inShape), random(Shape.of(inShape).size(), 23))
-            .check(y, List.of(x, param(ctx, conv.name() + ".weight"), param(ctx, conv.name() + ".bias")));
-      }
-    }
+    Shape shape = Shape.of(inShape);
+    gradientCheckLayer(conv, 3, shape, uniform(shape.size(), 23, -1, 1), GradientCheck.DEFAULT_TOLERANCE);
   }
 }

@@ -1,17 +1,15 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.ConvTesting.assertClose;
-import static org.delineo.graph.layers.ConvTesting.param;
-import static org.delineo.graph.layers.ConvTesting.placeholder;
-import static org.delineo.graph.layers.ConvTesting.random;
-import static org.delineo.graph.layers.ConvTesting.run;
-import static org.delineo.graph.layers.ConvTesting.value;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
@@ -26,10 +24,12 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Conv3d against a plain-Java loop (tolerance {@link ConvTesting#FORWARD_TOLERANCE}) and finite
- * differences through the Java Conv3D gradient (GradientCheck's default scaled error 1e-2).
+ * Conv3d against a plain-Java loop (tolerance 1e-4) and finite differences through the Java Conv3D
+ * gradient (GradientCheck's default scaled error 1e-2).
  */
 class Conv3dTest {
+  /** Forward comparisons: float32 sums of at most a few hundred products of values in [-1, 1]·He. */
+  private static final double FORWARD_TOL = 1e-4;
 
   @Test
   void sameValidAndExplicitMatchJavaLoop() {
@@ -63,19 +63,20 @@ class Conv3dTest {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       Conv3d conv = Conv3d.builder("enc.conv", 2).build();
-      Operand<TFloat32> a = placeholder(ctx.tf(), 1, 3, 3, 3, 2);
-      Operand<TFloat32> b = placeholder(ctx.tf(), 1, 3, 3, 3, 2);
+      Operand<TFloat32> a = placeholder(ctx, 1, 3, 3, 3, 2);
+      Operand<TFloat32> b = placeholder(ctx, 1, 3, 3, 3, 2);
       Operand<TFloat32> ya = conv.apply(ctx, a);
       Operand<TFloat32> yb = conv.apply(ctx, b);
       assertEquals(2, ctx.variables().all().size());
       ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-          () -> conv.apply(ctx, placeholder(ctx.tf(), 1, 3, 3, 3, 5)));
+          () -> conv.apply(ctx, placeholder(ctx, 1, 3, 3, 3, 5)));
       assertTrue(e.getMessage().contains("expected 2") && e.getMessage().contains("found 5"), e.getMessage());
       try (Session s = new Session(g)) {
         s.initialize();
-        float[] in = random(54, 5);
+        float[] in = uniform(54, 5, -1, 1);
         Shape shape = Shape.of(1, 3, 3, 3, 2);
-        assertArrayEquals(run(s, ya, a, shape, in), run(s, yb, b, shape, in));
+        assertArrayEquals(FeedAndFetch.on(s).feed(a, shape, in).fetch(ya)[0],
+            FeedAndFetch.on(s).feed(b, shape, in).fetch(yb)[0]);
       }
     }
   }
@@ -90,33 +91,26 @@ class Conv3dTest {
       Conv3d conv, int[] in, int[] kernel, int stride, int[] padBefore, int[] out) {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), in[0], in[1], in[2], in[3], in[4]);
+      Operand<TFloat32> x = placeholder(ctx, in[0], in[1], in[2], in[3], in[4]);
       Operand<TFloat32> y = conv.apply(ctx, x);
       int co = conv.outChannels();
       assertEquals(Shape.of(in[0], out[0], out[1], out[2], co), y.shape(), conv.name() + " static shape");
       try (Session s = new Session(g)) {
         s.initialize();
         Shape inShape = Shape.of(in[0], in[1], in[2], in[3], in[4]);
-        float[] values = random(inShape.size(), 31);
-        float[] w = value(s, param(ctx, conv.name() + ".weight"));
+        float[] values = uniform(inShape.size(), 31, -1, 1);
+        float[] w = FeedAndFetch.on(s).fetch(read(ctx, conv.name() + ".weight"))[0];
         float[] expected =
             ReferenceConvolutions.conv3d(values, in, w, kernel, co, stride, padBefore, out);
-        assertClose(expected, run(s, y, x, inShape, values), conv.name());
+        float[] actual = FeedAndFetch.on(s).feed(x, inShape, values).fetch(y)[0];
+        assertClose(expected, actual, FORWARD_TOL, conv.name());
       }
     }
   }
 
+  /** Gradients w.r.t. input, weight and bias at inputs uniform in [-1, 1), harness default tolerance. */
   private static void checkGradients(Conv3d conv, long... inShape) {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), inShape);
-      Operand<TFloat32> y = conv.apply(ctx, x);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        GradientCheck.on(g, s)
-            .feed(x, Shape.of(inShape), random(Shape.of(inShape).size(), 37))
-            .check(y, List.of(x, param(ctx, conv.name() + ".weight"), param(ctx, conv.name() + ".bias")));
-      }
-    }
+    Shape shape = Shape.of(inShape);
+    gradientCheckLayer(conv, 3, shape, uniform(shape.size(), 37, -1, 1), GradientCheck.DEFAULT_TOLERANCE);
   }
 }

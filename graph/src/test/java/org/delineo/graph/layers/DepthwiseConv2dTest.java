@@ -1,16 +1,14 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.ConvTesting.assertClose;
-import static org.delineo.graph.layers.ConvTesting.param;
-import static org.delineo.graph.layers.ConvTesting.placeholder;
-import static org.delineo.graph.layers.ConvTesting.random;
-import static org.delineo.graph.layers.ConvTesting.run;
-import static org.delineo.graph.layers.ConvTesting.value;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.delineo.graph.layers.LayerTesting.assertAppliedTwiceSharesVariables;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
@@ -23,10 +21,12 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * DepthwiseConv2d against plain-Java loops (tolerance {@link ConvTesting#FORWARD_TOLERANCE}) and
- * finite differences (GradientCheck's default scaled error 1e-2).
+ * DepthwiseConv2d against plain-Java loops (tolerance 1e-4) and finite
+ * differences (GradientCheck's default scaled error 1e-2).
  */
 class DepthwiseConv2dTest {
+  /** Forward comparisons: float32 sums of at most a few hundred products of values in [-1, 1]·He. */
+  private static final double FORWARD_TOL = 1e-4;
 
   @Test
   void stridedSameMatchesJavaLoop() {
@@ -58,11 +58,11 @@ class DepthwiseConv2dTest {
     // He normal with fan-in kh·kw = 9: std sqrt(2/9) ≈ 0.471, not sqrt(2/(9·16)) ≈ 0.118.
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      DepthwiseConv2d.builder("dw").bias(false).build().apply(ctx, placeholder(ctx.tf(), 1, 4, 4, 16));
+      DepthwiseConv2d.builder("dw").bias(false).build().apply(ctx, placeholder(ctx, 1, 4, 4, 16));
       assertEquals(1, ctx.variables().all().size());
       try (Session s = new Session(g)) {
         s.initialize();
-        float[] w = value(s, param(ctx, "dw.weight"));
+        float[] w = FeedAndFetch.on(s).fetch(read(ctx, "dw.weight"))[0];
         double sq = 0;
         for (float v : w) {
           sq += v * v;
@@ -75,20 +75,7 @@ class DepthwiseConv2dTest {
 
   @Test
   void appliedTwiceCreatesVariablesOnce() {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      DepthwiseConv2d dw = DepthwiseConv2d.builder("dw").dilation(2).build();
-      Operand<TFloat32> a = placeholder(ctx.tf(), 1, 5, 5, 2);
-      Operand<TFloat32> b = placeholder(ctx.tf(), 1, 5, 5, 2);
-      Operand<TFloat32> ya = dw.apply(ctx, a);
-      Operand<TFloat32> yb = dw.apply(ctx, b);
-      assertEquals(2, ctx.variables().all().size());
-      try (Session s = new Session(g)) {
-        s.initialize();
-        float[] in = random(50, 5);
-        assertArrayEquals(run(s, ya, a, Shape.of(1, 5, 5, 2), in), run(s, yb, b, Shape.of(1, 5, 5, 2), in));
-      }
-    }
+    assertAppliedTwiceSharesVariables(DepthwiseConv2d.builder("dw").dilation(2).build(), 1, 5, 5, 2);
   }
 
   @Test
@@ -101,31 +88,24 @@ class DepthwiseConv2dTest {
       int padLeft, int oh, int ow) {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), in[0], in[1], in[2], in[3]);
+      Operand<TFloat32> x = placeholder(ctx, in[0], in[1], in[2], in[3]);
       Operand<TFloat32> y = dw.apply(ctx, x);
       assertEquals(Shape.of(in[0], oh, ow, (long) in[3] * m), y.shape(), dw.name() + " static shape");
       try (Session s = new Session(g)) {
         s.initialize();
-        float[] values = random((long) in[0] * in[1] * in[2] * in[3], 19);
-        float[] w = value(s, param(ctx, dw.name() + ".weight"));
+        float[] values = uniform((long) in[0] * in[1] * in[2] * in[3], 19, -1, 1);
+        float[] w = FeedAndFetch.on(s).fetch(read(ctx, dw.name() + ".weight"))[0];
         float[] expected = ReferenceConvolutions.depthwise2d(
             values, in[0], in[1], in[2], in[3], w, kh, kw, m, stride, dilation, padTop, padLeft, oh, ow);
-        assertClose(expected, run(s, y, x, Shape.of(in[0], in[1], in[2], in[3]), values), dw.name());
+        float[] actual = FeedAndFetch.on(s).feed(x, Shape.of(in[0], in[1], in[2], in[3]), values).fetch(y)[0];
+        assertClose(expected, actual, FORWARD_TOL, dw.name());
       }
     }
   }
 
+  /** Gradients w.r.t. input, weight and bias at inputs uniform in [-1, 1), harness default tolerance. */
   private static void checkGradients(DepthwiseConv2d dw, long... inShape) {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Operand<TFloat32> x = placeholder(ctx.tf(), inShape);
-      Operand<TFloat32> y = dw.apply(ctx, x);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        GradientCheck.on(g, s)
-            .feed(x, Shape.of(inShape), random(Shape.of(inShape).size(), 29))
-            .check(y, List.of(x, param(ctx, dw.name() + ".weight"), param(ctx, dw.name() + ".bias")));
-      }
-    }
+    Shape shape = Shape.of(inShape);
+    gradientCheckLayer(dw, 3, shape, uniform(shape.size(), 29, -1, 1), GradientCheck.DEFAULT_TOLERANCE);
   }
 }

@@ -1,6 +1,7 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -33,7 +34,7 @@ class DropPathTest {
   void trainDropsWholeSamplesAndGradientFollowsTheSameMask() {
     int batch = 64;
     int perSample = 2 * 3 * 2;
-    float[] x = FeedAndFetch.uniform(batch * perSample, 71, 0.5, 2);
+    float[] x = uniform(batch * perSample, 71, 0.5, 2);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
       Operand<TFloat32> in = placeholder(ctx, -1, 2, 3, 2);

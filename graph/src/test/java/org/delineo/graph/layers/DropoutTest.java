@@ -1,6 +1,6 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -110,7 +110,7 @@ class DropoutTest {
 
   @SuppressWarnings("unchecked")
   static Operand<TFloat32> gradientOfSum(Graph g, GraphContext ctx, Operand<TFloat32> y, Operand<TFloat32> x) {
-    Operand<TFloat32> sum = ctx.tf().reduceSum(y, ctx.tf().constant(FeedAndFetch.allAxes(y)));
+    Operand<TFloat32> sum = ctx.tf().reduceSum(y, ctx.tf().constant(LayerTesting.allAxes(y)));
     Output<?>[] grads = g.addGradients(sum.asOutput(), new Output<?>[] {x.asOutput()});
     return (Operand<TFloat32>) grads[0];
   }

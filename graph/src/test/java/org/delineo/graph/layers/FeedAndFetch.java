@@ -1,14 +1,9 @@
 package org.delineo.graph.layers;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.delineo.graph.GraphContext;
 import org.delineo.graph.Tensors;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -16,8 +11,6 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /** Test helper: one session run with float feeds (placeholders or variable reads) and float fetches. */
@@ -45,12 +38,7 @@ final class FeedAndFetch {
   final float[][] fetch(Operand<TFloat32>... fetches) {
     List<Tensor> fed = new ArrayList<>();
     try {
-      Session.Runner runner = session.runner();
-      for (Map.Entry<Operand<TFloat32>, FedValues> e : feeds.entrySet()) {
-        TFloat32 t = Tensors.floats(e.getValue().shape(), e.getValue().values());
-        fed.add(t);
-        runner.feed(e.getKey(), t);
-      }
+      Session.Runner runner = fedRunner(fed);
       for (Operand<TFloat32> f : fetches) {
         runner.fetch(f);
       }
@@ -70,12 +58,7 @@ final class FeedAndFetch {
   void runTargets(List<? extends Op> targets) {
     List<Tensor> fed = new ArrayList<>();
     try {
-      Session.Runner runner = session.runner();
-      for (Map.Entry<Operand<TFloat32>, FedValues> e : feeds.entrySet()) {
-        TFloat32 t = Tensors.floats(e.getValue().shape(), e.getValue().values());
-        fed.add(t);
-        runner.feed(e.getKey(), t);
-      }
+      Session.Runner runner = fedRunner(fed);
       targets.forEach(runner::addTarget);
       runner.run().close();
     } finally {
@@ -83,45 +66,14 @@ final class FeedAndFetch {
     }
   }
 
-  /** A float placeholder of the given (possibly partly unknown, −1) shape. */
-  static Operand<TFloat32> placeholder(GraphContext ctx, long... dims) {
-    Ops tf = ctx.tf();
-    return tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
-  }
-
-  /** The identity read of an existing float variable. */
-  @SuppressWarnings("unchecked")
-  static Operand<TFloat32> read(GraphContext ctx, String name) {
-    return (Operand<TFloat32>) ctx.variables().find(name).orElseThrow().value();
-  }
-
-  /** 0, 1, ..., rank−1: every axis of a tensor of static rank. */
-  static int[] allAxes(Operand<?> x) {
-    int[] axes = new int[x.shape().numDimensions()];
-    for (int i = 0; i < axes.length; i++) {
-      axes[i] = i;
+  /** A runner with every feed attached; the tensors it creates go to {@code fed} for the caller to close. */
+  private Session.Runner fedRunner(List<Tensor> fed) {
+    Session.Runner runner = session.runner();
+    for (Map.Entry<Operand<TFloat32>, FedValues> e : feeds.entrySet()) {
+      TFloat32 t = Tensors.floats(e.getValue().shape(), e.getValue().values());
+      fed.add(t);
+      runner.feed(e.getKey(), t);
     }
-    return axes;
-  }
-
-  /** Reproducible values uniform in [lo, hi). */
-  static float[] uniform(int n, long seed, double lo, double hi) {
-    Random r = new Random(seed);
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) (lo + (hi - lo) * r.nextDouble());
-    }
-    return out;
-  }
-
-  static void assertClose(float[] expected, float[] actual, double tol, String what) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    for (int i = 0; i < expected.length; i++) {
-      if (Math.abs(expected[i] - actual[i]) > tol) {
-        fail(
-            what + " differs at " + i + ": expected " + expected[i] + ", found " + actual[i]
-                + " (tolerance " + tol + ")");
-      }
-    }
+    return runner;
   }
 }

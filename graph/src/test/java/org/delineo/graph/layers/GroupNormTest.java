@@ -1,14 +1,14 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
@@ -27,7 +27,7 @@ class GroupNormTest {
   @Test
   void matchesPlainJavaGroupStatisticsOn4dInput() {
     // NHWC [2, 2, 1, 4], 2 groups of 2 channels: each (sample, group) normalised over 2·1·2 values.
-    float[] x = FeedAndFetch.uniform(16, 11, -2, 3);
+    float[] x = uniform(16, 11, -2, 3);
     float[] w = {1.5f, -0.5f, 2f, 0.7f};
     float[] b = {0.2f, 0.1f, -0.3f, 0.0f};
     try (Graph g = new Graph(); Session s = new Session(g)) {
@@ -46,7 +46,7 @@ class GroupNormTest {
   @Test
   void handlesDynamicLeadingAxesOn5dInput() {
     // [N, D, H, W, C] with N and D unknown at build time: the reshape target is built from shape(x).
-    float[] x = FeedAndFetch.uniform(2 * 2 * 1 * 2 * 6, 12, -1, 1);
+    float[] x = uniform(2 * 2 * 1 * 2 * 6, 12, -1, 1);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.EVAL, 1);
       Operand<TFloat32> in = placeholder(ctx, -1, -1, 1, 2, 6);
@@ -63,16 +63,7 @@ class GroupNormTest {
 
   @Test
   void gradientMatchesFiniteDifferences() {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
-      Operand<TFloat32> in = placeholder(ctx, 2, 2, 2, 4);
-      Operand<TFloat32> y = new GroupNorm("gn", 2).apply(ctx, in);
-      s.initialize();
-      GradientCheck.on(g, s)
-          .feed(in, Shape.of(2, 2, 2, 4), FeedAndFetch.uniform(32, 13, -2, 2))
-          .tolerance(GRAD_TOL)
-          .check(y, List.of(in, read(ctx, "gn.weight"), read(ctx, "gn.bias")));
-    }
+    gradientCheckLayer(new GroupNorm("gn", 2), 1, Shape.of(2, 2, 2, 4), uniform(32, 13, -2, 2), GRAD_TOL);
   }
 
   @Test

@@ -1,12 +1,13 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ShapeMismatchException;
@@ -25,7 +26,7 @@ class InstanceNormTest {
   @Test
   void defaultHasNoParametersAndNormalisesEachSampleAndChannel() {
     // NDHWC [2, 1, 2, 2, 3]: each (sample, channel) over 1·2·2 positions.
-    float[] x = FeedAndFetch.uniform(24, 21, -1, 4);
+    float[] x = uniform(24, 21, -1, 4);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
       Operand<TFloat32> in = placeholder(ctx, 2, 1, 2, 2, 3);
@@ -40,7 +41,7 @@ class InstanceNormTest {
 
   @Test
   void affineScalesAndShiftsPerChannel() {
-    float[] x = FeedAndFetch.uniform(24, 22, -2, 2);
+    float[] x = uniform(24, 22, -2, 2);
     float[] w = {0.5f, 2f, -1f};
     float[] b = {0.1f, -0.2f, 0.3f};
     try (Graph g = new Graph(); Session s = new Session(g)) {
@@ -58,16 +59,8 @@ class InstanceNormTest {
 
   @Test
   void gradientMatchesFiniteDifferences() {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
-      Operand<TFloat32> in = placeholder(ctx, 2, 2, 2, 3);
-      Operand<TFloat32> y = new InstanceNorm("in", 1e-5f, true).apply(ctx, in);
-      s.initialize();
-      GradientCheck.on(g, s)
-          .feed(in, Shape.of(2, 2, 2, 3), FeedAndFetch.uniform(24, 23, -2, 2))
-          .tolerance(GRAD_TOL)
-          .check(y, List.of(in, read(ctx, "in.weight"), read(ctx, "in.bias")));
-    }
+    gradientCheckLayer(
+        new InstanceNorm("in", 1e-5f, true), 1, Shape.of(2, 2, 2, 3), uniform(24, 23, -2, 2), GRAD_TOL);
   }
 
   @Test

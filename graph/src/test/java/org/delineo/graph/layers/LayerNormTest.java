@@ -1,11 +1,12 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.VariableKind;
@@ -23,7 +24,7 @@ class LayerNormTest {
 
   @Test
   void normalisesEachTokenOverItsFeatures() {
-    float[] x = FeedAndFetch.uniform(24, 31, -3, 2);
+    float[] x = uniform(24, 31, -3, 2);
     float[] w = {1.5f, -0.5f, 2f, 0.7f};
     float[] b = {0.2f, 0.1f, -0.3f, 0f};
     double eps = 1e-6;
@@ -58,15 +59,6 @@ class LayerNormTest {
 
   @Test
   void gradientMatchesFiniteDifferences() {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
-      Operand<TFloat32> in = placeholder(ctx, 2, 3, 4);
-      Operand<TFloat32> y = new LayerNorm("ln").apply(ctx, in);
-      s.initialize();
-      GradientCheck.on(g, s)
-          .feed(in, Shape.of(2, 3, 4), FeedAndFetch.uniform(24, 32, -2, 2))
-          .tolerance(GRAD_TOL)
-          .check(y, List.of(in, read(ctx, "ln.weight"), read(ctx, "ln.bias")));
-    }
+    gradientCheckLayer(new LayerNorm("ln"), 1, Shape.of(2, 3, 4), uniform(24, 32, -2, 2), GRAD_TOL);
   }
 }

@@ -1,14 +1,15 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.gradientCheckLayer;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ShapeMismatchException;
@@ -27,7 +28,7 @@ class LinearTest {
 
   @Test
   void multipliesTheLastAxisOfARank3Input() {
-    float[] x = FeedAndFetch.uniform(2 * 3 * 4, 41, -1, 1);
+    float[] x = uniform(2 * 3 * 4, 41, -1, 1);
     float[] bias = {0.1f, -0.2f, 0.3f, 0f, 0.5f};
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
@@ -76,16 +77,7 @@ class LinearTest {
 
   @Test
   void gradientMatchesFiniteDifferences() {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
-      Operand<TFloat32> in = placeholder(ctx, 2, 1, 3, 4);
-      Operand<TFloat32> y = new Linear("fc", 3).apply(ctx, in);
-      s.initialize();
-      GradientCheck.on(g, s)
-          .feed(in, Shape.of(2, 1, 3, 4), FeedAndFetch.uniform(24, 42, -1, 1))
-          .tolerance(GRAD_TOL)
-          .check(y, List.of(in, read(ctx, "fc.weight"), read(ctx, "fc.bias")));
-    }
+    gradientCheckLayer(new Linear("fc", 3), 1, Shape.of(2, 1, 3, 4), uniform(24, 42, -1, 1), GRAD_TOL);
   }
 
   @Test
@@ -101,7 +93,7 @@ class LinearTest {
       assertEquals(size, ctx.variables().all().size(), "no new variables on the second application");
       assertArrayEquals(new long[] {-1, -1, 3}, first.shape().asArray(), "static output shape from dynamic leading axes");
       s.initialize();
-      float[][] out = FeedAndFetch.on(s).feed(in, Shape.of(2, 2, 4), FeedAndFetch.uniform(16, 43, -1, 1))
+      float[][] out = FeedAndFetch.on(s).feed(in, Shape.of(2, 2, 4), uniform(16, 43, -1, 1))
           .fetch(first, second);
       assertEquals(12, out[0].length);
       assertArrayEquals(out[0], out[1]);

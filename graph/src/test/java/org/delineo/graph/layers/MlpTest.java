@@ -1,8 +1,9 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -23,12 +24,12 @@ class MlpTest {
 
   @Test
   void evalIsFc1GeluFc2WithTimmNames() {
-    float[] x = FeedAndFetch.uniform(3 * 4, 51, -2, 2);
+    float[] x = uniform(3 * 4, 51, -2, 2);
     // Weights large enough that GELU's curved part is exercised.
-    float[] w1 = FeedAndFetch.uniform(4 * 6, 52, -1, 1);
-    float[] b1 = FeedAndFetch.uniform(6, 53, -0.5, 0.5);
-    float[] w2 = FeedAndFetch.uniform(6 * 4, 54, -1, 1);
-    float[] b2 = FeedAndFetch.uniform(4, 55, -0.5, 0.5);
+    float[] w1 = uniform(4 * 6, 52, -1, 1);
+    float[] b1 = uniform(6, 53, -0.5, 0.5);
+    float[] w2 = uniform(6 * 4, 54, -1, 1);
+    float[] b2 = uniform(4, 55, -0.5, 0.5);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.EVAL, 1);
       Operand<TFloat32> in = placeholder(ctx, 1, 3, 4);
@@ -74,9 +75,9 @@ class MlpTest {
       Operand<TFloat32> y = new Mlp("mlp", 5, 3, 0f).apply(ctx, in);
       s.initialize();
       GradientCheck.on(g, s)
-          .feed(in, Shape.of(1, 3, 4), FeedAndFetch.uniform(12, 56, -2, 2))
-          .feed(read(ctx, "mlp.fc1.weight"), Shape.of(4, 5), FeedAndFetch.uniform(20, 57, -1, 1))
-          .feed(read(ctx, "mlp.fc2.weight"), Shape.of(5, 3), FeedAndFetch.uniform(15, 58, -1, 1))
+          .feed(in, Shape.of(1, 3, 4), uniform(12, 56, -2, 2))
+          .feed(read(ctx, "mlp.fc1.weight"), Shape.of(4, 5), uniform(20, 57, -1, 1))
+          .feed(read(ctx, "mlp.fc2.weight"), Shape.of(5, 3), uniform(15, 58, -1, 1))
           .tolerance(GRAD_TOL)
           .check(y, List.of(in, read(ctx, "mlp.fc1.weight"), read(ctx, "mlp.fc1.bias"),
               read(ctx, "mlp.fc2.weight"), read(ctx, "mlp.fc2.bias")));

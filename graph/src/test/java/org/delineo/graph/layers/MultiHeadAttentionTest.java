@@ -1,8 +1,9 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.FeedAndFetch.assertClose;
-import static org.delineo.graph.layers.FeedAndFetch.placeholder;
-import static org.delineo.graph.layers.FeedAndFetch.read;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.placeholder;
+import static org.delineo.graph.layers.LayerTesting.read;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,7 @@ class MultiHeadAttentionTest {
 
   @Test
   void selfAttentionMatchesJavaLoopWithSessionWeights() {
-    float[] x = FeedAndFetch.uniform(3 * D, 61, -3, 3);
+    float[] x = uniform(3 * D, 61, -3, 3);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.EVAL, 1);
       Operand<TFloat32> in = placeholder(ctx, 1, 3, D);
@@ -57,8 +58,8 @@ class MultiHeadAttentionTest {
     int b = 2;
     int nq = 2;
     int nk = 3;
-    float[] query = FeedAndFetch.uniform(b * nq * D, 62, -1, 1);
-    float[] keyValue = FeedAndFetch.uniform(b * nk * D, 63, -1, 1);
+    float[] query = uniform(b * nq * D, 62, -1, 1);
+    float[] keyValue = uniform(b * nk * D, 63, -1, 1);
     Map<String, float[]> w = randomWeights(64);
     // Per-sample 4-D mask [B, 1, Nq, Nk] and a shared 2-D mask [Nq, Nk]; −1e9 blocks a key.
     boolean[][][] allowed4 = {
@@ -101,8 +102,8 @@ class MultiHeadAttentionTest {
       Operand<TFloat32> y = new MultiHeadAttention("attn", D, HEADS).apply(ctx, q, kv, mask);
       s.initialize();
       GradientCheck check = GradientCheck.on(g, s)
-          .feed(q, Shape.of(1, nq, D), FeedAndFetch.uniform(nq * D, 65, -1, 1))
-          .feed(kv, Shape.of(1, nk, D), FeedAndFetch.uniform(nk * D, 66, -1, 1))
+          .feed(q, Shape.of(1, nq, D), uniform(nq * D, 65, -1, 1))
+          .feed(kv, Shape.of(1, nk, D), uniform(nk * D, 66, -1, 1))
           .feed(mask, Shape.of(nq, nk), additive(new boolean[][][] {{{true, false, true}, {true, true, true}}}));
       Map<String, float[]> w = randomWeights(67);
       List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(q, kv));
@@ -132,7 +133,7 @@ class MultiHeadAttentionTest {
     Map<String, float[]> w = new LinkedHashMap<>();
     for (String p : PARAMS) {
       int n = p.endsWith("weight") ? D * D : D;
-      w.put(p, FeedAndFetch.uniform(n, seed++, -1, 1));
+      w.put(p, uniform(n, seed++, -1, 1));
     }
     return w;
   }

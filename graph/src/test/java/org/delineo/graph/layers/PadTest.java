@@ -1,9 +1,9 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.LayerTestSupport.assertClose;
-import static org.delineo.graph.layers.LayerTestSupport.gradientCheck;
-import static org.delineo.graph.layers.LayerTestSupport.randomValues;
-import static org.delineo.graph.layers.LayerTestSupport.run;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.evaluate;
+import static org.delineo.graph.layers.LayerTesting.gradientCheck;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +32,8 @@ class PadTest {
       6, 5, 4, 5, 6, 5, 4,
       3, 2, 1, 2, 3, 2, 1,
     };
-    assertClose(expected, run(Shape.of(1, 2, 3, 1), X, (tf, x) -> Pad.reflect(tf, x, new int[] {1, 2})), VALUE_TOL);
+    assertClose(expected, evaluate(Shape.of(1, 2, 3, 1), X, (tf, x) -> Pad.reflect(tf, x, new int[] {1, 2})),
+        VALUE_TOL, "reflect 1 / 2");
   }
 
   @Test
@@ -44,7 +45,8 @@ class PadTest {
       3, 2, 1, 2, 3,
     };
     assertClose(expected,
-        run(Shape.of(1, 2, 3, 1), X, (tf, x) -> Pad.reflect(tf, x, new int[][] {{0, 1}, {2, 0}})), VALUE_TOL);
+        evaluate(Shape.of(1, 2, 3, 1), X, (tf, x) -> Pad.reflect(tf, x, new int[][] {{0, 1}, {2, 0}})),
+        VALUE_TOL, "reflect {0, 1} / {2, 0}");
   }
 
   @Test
@@ -56,8 +58,8 @@ class PadTest {
       3, 2, 3, 2,
       1, 0, 1, 0,
     };
-    assertClose(expected, run(Shape.of(1, 2, 2, 1, 1), new float[] {0, 1, 2, 3},
-        (tf, x) -> Pad.reflect(tf, x, new int[] {1, 1, 0})), VALUE_TOL);
+    assertClose(expected, evaluate(Shape.of(1, 2, 2, 1, 1), new float[] {0, 1, 2, 3},
+        (tf, x) -> Pad.reflect(tf, x, new int[] {1, 1, 0})), VALUE_TOL, "reflect rank 5");
   }
 
   @Test
@@ -69,11 +71,12 @@ class PadTest {
       -1, -1, -1,
     };
     assertClose(expected,
-        run(Shape.of(1, 2, 3, 1), X, (tf, x) -> Pad.constant(tf, x, new int[] {1, 0}, -1f)), VALUE_TOL);
+        evaluate(Shape.of(1, 2, 3, 1), X, (tf, x) -> Pad.constant(tf, x, new int[] {1, 0}, -1f)),
+        VALUE_TOL, "constant -1");
     // Channels are never padded: [1, 1, 1, 2] -> [1, 1, 3, 2] with zeros around.
     assertClose(new float[] {0, 0, 7, 8, 0, 0},
-        run(Shape.of(1, 1, 1, 2), new float[] {7, 8}, (tf, x) -> Pad.constant(tf, x, new int[][] {{0, 0}, {1, 1}}, 0f)),
-        VALUE_TOL);
+        evaluate(Shape.of(1, 1, 1, 2), new float[] {7, 8}, (tf, x) -> Pad.constant(tf, x, new int[][] {{0, 0}, {1, 1}}, 0f)),
+        VALUE_TOL, "constant 0, channels unpadded");
   }
 
   @Test
@@ -94,15 +97,17 @@ class PadTest {
 
   @Test
   void reflectGradients() {
-    gradientCheck(Shape.of(1, 3, 4, 2), randomValues(24, 31), (tf, x) -> Pad.reflect(tf, x, new int[] {2, 1}));
-    gradientCheck(Shape.of(1, 2, 3, 3, 1), randomValues(18, 32),
+    gradientCheck(Shape.of(1, 3, 4, 2), uniform(24, 31, -1, 1),
+        (tf, x) -> Pad.reflect(tf, x, new int[] {2, 1}));
+    gradientCheck(Shape.of(1, 2, 3, 3, 1), uniform(18, 32, -1, 1),
         (tf, x) -> Pad.reflect(tf, x, new int[][] {{1, 0}, {0, 2}, {1, 1}}));
   }
 
   @Test
   void constantGradients() {
-    gradientCheck(Shape.of(1, 3, 4, 2), randomValues(24, 33), (tf, x) -> Pad.constant(tf, x, new int[] {1, 2}, 0.5f));
-    gradientCheck(Shape.of(1, 2, 3, 3, 1), randomValues(18, 34),
+    gradientCheck(Shape.of(1, 3, 4, 2), uniform(24, 33, -1, 1),
+        (tf, x) -> Pad.constant(tf, x, new int[] {1, 2}, 0.5f));
+    gradientCheck(Shape.of(1, 2, 3, 3, 1), uniform(18, 34, -1, 1),
         (tf, x) -> Pad.constant(tf, x, new int[] {1, 1, 2}, 0f));
   }
 }

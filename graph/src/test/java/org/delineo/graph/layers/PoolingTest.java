@@ -1,10 +1,10 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.LayerTestSupport.assertClose;
-import static org.delineo.graph.layers.LayerTestSupport.distinctValues;
-import static org.delineo.graph.layers.LayerTestSupport.gradientCheck;
-import static org.delineo.graph.layers.LayerTestSupport.randomValues;
-import static org.delineo.graph.layers.LayerTestSupport.run;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.distinctValues;
+import static org.delineo.graph.layers.LayerTesting.evaluate;
+import static org.delineo.graph.layers.LayerTesting.gradientCheck;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.delineo.graph.DelineoException;
@@ -34,20 +34,22 @@ class PoolingTest {
     // 5 -> 2 rows: bins [0,3) and [2,5) (row 2 shared), mean h = 1 and 3.
     // 7 -> 3 cols: bins [0,3), [2,5), [4,7), mean w = 1, 3, 5.
     float[] to2x3 = {8, 10, 12, 22, 24, 26};
-    assertClose(to2x3, run(Shape.of(1, 5, 7, 1), ramp5x7(),
-        (tf, x) -> Pooling.adaptiveAvgPool2d(tf, x, 2, 3)), VALUE_TOL);
+    assertClose(to2x3, evaluate(Shape.of(1, 5, 7, 1), ramp5x7(),
+        (tf, x) -> Pooling.adaptiveAvgPool2d(tf, x, 2, 3)), VALUE_TOL, "adaptive avg 5x7 -> 2x3");
     // 5 -> 3 rows: bins [0,2), [1,4), [3,5), mean h = 0.5, 2, 3.5 -> 7·mean h = 3.5, 14, 24.5.
     float[] to3x3 = {4.5f, 6.5f, 8.5f, 15, 17, 19, 25.5f, 27.5f, 29.5f};
-    assertClose(to3x3, run(Shape.of(1, 5, 7, 1), ramp5x7(),
-        (tf, x) -> Pooling.adaptiveAvgPool2d(tf, x, 3, 3)), VALUE_TOL);
+    assertClose(to3x3, evaluate(Shape.of(1, 5, 7, 1), ramp5x7(),
+        (tf, x) -> Pooling.adaptiveAvgPool2d(tf, x, 3, 3)), VALUE_TOL, "adaptive avg 5x7 -> 3x3");
   }
 
   @Test
   void adaptiveAvgPoolMatchesJavaBinMeans() {
-    float[] x = randomValues(2 * 5 * 7 * 3, 11);
+    float[] x = uniform(2 * 5 * 7 * 3, 11, -1, 1);
     for (int[] out : new int[][] {{2, 3}, {3, 3}, {1, 1}, {6, 6}, {5, 7}}) {
-      float[] y = run(Shape.of(2, 5, 7, 3), x, (tf, in) -> Pooling.adaptiveAvgPool2d(tf, in, out[0], out[1]));
-      assertClose(adaptiveReference(x, 2, 5, 7, 3, out[0], out[1]), y, VALUE_TOL);
+      float[] y = evaluate(Shape.of(2, 5, 7, 3), x,
+          (tf, in) -> Pooling.adaptiveAvgPool2d(tf, in, out[0], out[1]));
+      assertClose(adaptiveReference(x, 2, 5, 7, 3, out[0], out[1]), y,
+          VALUE_TOL, "adaptive avg to " + out[0] + "x" + out[1]);
     }
   }
 
@@ -87,17 +89,19 @@ class PoolingTest {
       x[i] = i;
     }
     assertClose(new float[] {5, 7, 13, 15},
-        run(Shape.of(1, 4, 4, 1), x, (tf, in) -> Pooling.maxPool2d(tf, in, 3, 2, 1)), VALUE_TOL);
+        evaluate(Shape.of(1, 4, 4, 1), x, (tf, in) -> Pooling.maxPool2d(tf, in, 3, 2, 1)),
+        VALUE_TOL, "max pool k3 s2 p1");
   }
 
   @Test
   void globalAvgPoolMeansSpatialAxes() {
     // [1, 2, 2, 2]: channel 0 = 1, 2, 3, 4 (mean 2.5), channel 1 = 10, 20, 30, 40 (mean 25).
     float[] x = {1, 10, 2, 20, 3, 30, 4, 40};
-    assertClose(new float[] {2.5f, 25}, run(Shape.of(1, 2, 2, 2), x, Pooling::globalAvgPool2d), VALUE_TOL);
+    assertClose(new float[] {2.5f, 25}, evaluate(Shape.of(1, 2, 2, 2), x, Pooling::globalAvgPool2d),
+        VALUE_TOL, "global avg 2d");
     // [1, 2, 1, 2, 1]: mean of 1, 2, 3, 4.
-    assertClose(new float[] {2.5f}, run(Shape.of(1, 2, 1, 2, 1), new float[] {1, 2, 3, 4},
-        Pooling::globalAvgPool3d), VALUE_TOL);
+    assertClose(new float[] {2.5f}, evaluate(Shape.of(1, 2, 1, 2, 1), new float[] {1, 2, 3, 4},
+        Pooling::globalAvgPool3d), VALUE_TOL, "global avg 3d");
   }
 
   @Test
@@ -127,7 +131,7 @@ class PoolingTest {
 
   @Test
   void avgPool2dGradients() {
-    float[] x = randomValues(1 * 5 * 5 * 2, 22);
+    float[] x = uniform(1 * 5 * 5 * 2, 22, -1, 1);
     gradientCheck(Shape.of(1, 5, 5, 2), x, (tf, in) -> Pooling.avgPool2d(tf, in, 3, 2, PoolPadding.SAME));
     gradientCheck(Shape.of(1, 5, 5, 2), x,
         (tf, in) -> Pooling.avgPool2d(tf, in, new int[] {2, 3}, new int[] {2, 1}, PoolPadding.VALID));
@@ -143,14 +147,14 @@ class PoolingTest {
 
   @Test
   void avgPool3dGradients() {
-    float[] x = randomValues(1 * 3 * 4 * 4 * 1, 24);
+    float[] x = uniform(1 * 3 * 4 * 4 * 1, 24, -1, 1);
     gradientCheck(Shape.of(1, 3, 4, 4, 1), x, (tf, in) -> Pooling.avgPool3d(tf, in, 2, 2, PoolPadding.SAME));
     gradientCheck(Shape.of(1, 3, 4, 4, 1), x, (tf, in) -> Pooling.avgPool3d(tf, in, 3, 1, PoolPadding.VALID));
   }
 
   @Test
   void adaptiveAndGlobalPoolGradients() {
-    float[] x = randomValues(1 * 5 * 7 * 2, 25);
+    float[] x = uniform(1 * 5 * 7 * 2, 25, -1, 1);
     gradientCheck(Shape.of(1, 5, 7, 2), x, (tf, in) -> Pooling.adaptiveAvgPool2d(tf, in, 3, 2));
     gradientCheck(Shape.of(1, 5, 7, 2), x, (tf, in) -> Pooling.adaptiveAvgPool2d(tf, in, 6, 6));
     gradientCheck(Shape.of(1, 5, 7, 2), x, Pooling::globalAvgPool2d);

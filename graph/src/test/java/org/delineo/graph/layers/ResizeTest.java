@@ -1,9 +1,9 @@
 package org.delineo.graph.layers;
 
-import static org.delineo.graph.layers.LayerTestSupport.assertClose;
-import static org.delineo.graph.layers.LayerTestSupport.gradientCheck;
-import static org.delineo.graph.layers.LayerTestSupport.randomValues;
-import static org.delineo.graph.layers.LayerTestSupport.run;
+import static org.delineo.graph.layers.LayerTesting.assertClose;
+import static org.delineo.graph.layers.LayerTesting.evaluate;
+import static org.delineo.graph.layers.LayerTesting.gradientCheck;
+import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,22 +111,22 @@ class ResizeTest {
   @ParameterizedTest
   @EnumSource(ResizeMode.class)
   void bilinearUpsampleMatchesJavaInterpolation(ResizeMode mode) {
-    float[] x = randomValues(2 * 3 * 4 * 2, 1);
-    float[] y = run(Shape.of(2, 3, 4, 2), x, (tf, in) -> Resize.bilinear2d(tf, in, 5, 7, mode));
-    assertClose(bilinearReference(x, 2, 3, 4, 2, 5, 7, mode), y, VALUE_TOL);
+    float[] x = uniform(2 * 3 * 4 * 2, 1, -1, 1);
+    float[] y = evaluate(Shape.of(2, 3, 4, 2), x, (tf, in) -> Resize.bilinear2d(tf, in, 5, 7, mode));
+    assertClose(bilinearReference(x, 2, 3, 4, 2, 5, 7, mode), y, VALUE_TOL, "bilinear up " + mode);
   }
 
   @ParameterizedTest
   @EnumSource(ResizeMode.class)
   void bilinearDownsampleMatchesJavaInterpolation(ResizeMode mode) {
-    float[] x = randomValues(1 * 5 * 7 * 2, 2);
-    float[] y = run(Shape.of(1, 5, 7, 2), x, (tf, in) -> Resize.bilinear2d(tf, in, 3, 2, mode));
-    assertClose(bilinearReference(x, 1, 5, 7, 2, 3, 2, mode), y, VALUE_TOL);
+    float[] x = uniform(1 * 5 * 7 * 2, 2, -1, 1);
+    float[] y = evaluate(Shape.of(1, 5, 7, 2), x, (tf, in) -> Resize.bilinear2d(tf, in, 3, 2, mode));
+    assertClose(bilinearReference(x, 1, 5, 7, 2, 3, 2, mode), y, VALUE_TOL, "bilinear down " + mode);
   }
 
   @Test
   void bilinearToDynamicSizeOfAnotherTensor() {
-    float[] x = randomValues(1 * 3 * 4 * 1, 3);
+    float[] x = uniform(1 * 3 * 4 * 1, 3, -1, 1);
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> logits = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, 3, 4, 1)));
@@ -140,7 +140,8 @@ class ResizeTest {
           TInt32 lab = Tensors.ints(Shape.of(1, 6, 5), new int[30]);
           Result r = s.runner().feed(logits, in).feed(labels, lab).fetch(y).run()) {
         assertArrayEquals(new long[] {1, 6, 5, 1}, r.get(0).shape().asArray());
-        assertClose(bilinearReference(x, 1, 3, 4, 1, 6, 5, ResizeMode.HALF_PIXEL), Tensors.toFloats(r, 0), VALUE_TOL);
+        assertClose(bilinearReference(x, 1, 3, 4, 1, 6, 5, ResizeMode.HALF_PIXEL), Tensors.toFloats(r, 0),
+            VALUE_TOL, "bilinear to the labels' size");
       }
     }
   }
@@ -149,17 +150,17 @@ class ResizeTest {
   @EnumSource(ResizeMode.class)
   void trilinearMatchesJavaInterpolation(ResizeMode mode) {
     // [1, 2, 3, 2, 1] -> [1, 3, 5, 4, 1]: upsampling on every axis, by different factors.
-    float[] x = randomValues(2 * 3 * 2, 4);
-    float[] y = run(Shape.of(1, 2, 3, 2, 1), x, (tf, in) -> Resize.trilinear3d(tf, in, 3, 5, 4, mode));
-    assertClose(trilinearReference(x, 1, 2, 3, 2, 1, 3, 5, 4, mode), y, VALUE_TOL);
+    float[] x = uniform(2 * 3 * 2, 4, -1, 1);
+    float[] y = evaluate(Shape.of(1, 2, 3, 2, 1), x, (tf, in) -> Resize.trilinear3d(tf, in, 3, 5, 4, mode));
+    assertClose(trilinearReference(x, 1, 2, 3, 2, 1, 3, 5, 4, mode), y, VALUE_TOL, "trilinear up " + mode);
   }
 
   @ParameterizedTest
   @EnumSource(ResizeMode.class)
   void trilinearMixedDownAndUpWithBatchAndChannels(ResizeMode mode) {
-    float[] x = randomValues(2 * 4 * 3 * 5 * 2, 5);
-    float[] y = run(Shape.of(2, 4, 3, 5, 2), x, (tf, in) -> Resize.trilinear3d(tf, in, 3, 4, 2, mode));
-    assertClose(trilinearReference(x, 2, 4, 3, 5, 2, 3, 4, 2, mode), y, VALUE_TOL);
+    float[] x = uniform(2 * 4 * 3 * 5 * 2, 5, -1, 1);
+    float[] y = evaluate(Shape.of(2, 4, 3, 5, 2), x, (tf, in) -> Resize.trilinear3d(tf, in, 3, 4, 2, mode));
+    assertClose(trilinearReference(x, 2, 4, 3, 5, 2, 3, 4, 2, mode), y, VALUE_TOL, "trilinear mixed " + mode);
   }
 
   @Test
@@ -187,9 +188,9 @@ class ResizeTest {
       // k = 2: channel 0 = 2·i·j, channel 1 = 1
       0, 1, 0, 1, 0, 1,   0, 1, 2, 1, 4, 1,   0, 1, 4, 1, 8, 1,
     };
-    float[] y = run(Shape.of(1, 2, 2, 2, 2), x,
+    float[] y = evaluate(Shape.of(1, 2, 2, 2, 2), x,
         (tf, in) -> Resize.trilinear3d(tf, in, 3, 3, 3, ResizeMode.ALIGN_CORNERS));
-    assertClose(expected, y, VALUE_TOL);
+    assertClose(expected, y, VALUE_TOL, "trilinear align corners by hand");
   }
 
   @Test
@@ -230,18 +231,18 @@ class ResizeTest {
   @ParameterizedTest
   @EnumSource(ResizeMode.class)
   void bilinearGradients(ResizeMode mode) {
-    float[] x = randomValues(1 * 3 * 4 * 2, 6);
+    float[] x = uniform(1 * 3 * 4 * 2, 6, -1, 1);
     gradientCheck(Shape.of(1, 3, 4, 2), x, (tf, in) -> Resize.bilinear2d(tf, in, 5, 6, mode));
-    float[] big = randomValues(1 * 6 * 5 * 1, 7);
+    float[] big = uniform(1 * 6 * 5 * 1, 7, -1, 1);
     gradientCheck(Shape.of(1, 6, 5, 1), big, (tf, in) -> Resize.bilinear2d(tf, in, 4, 3, mode));
   }
 
   @ParameterizedTest
   @EnumSource(ResizeMode.class)
   void trilinearGradients(ResizeMode mode) {
-    float[] x = randomValues(2 * 3 * 2 * 2, 8);
+    float[] x = uniform(2 * 3 * 2 * 2, 8, -1, 1);
     gradientCheck(Shape.of(1, 2, 3, 2, 2), x, (tf, in) -> Resize.trilinear3d(tf, in, 3, 4, 3, mode));
-    float[] big = randomValues(4 * 3 * 5, 9);
+    float[] big = uniform(4 * 3 * 5, 9, -1, 1);
     gradientCheck(Shape.of(1, 4, 3, 5, 1), big, (tf, in) -> Resize.trilinear3d(tf, in, 3, 2, 3, mode));
   }
 }
