@@ -1,0 +1,86 @@
+package org.delineo.losses;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.layers.Resize;
+import org.delineo.graph.layers.ResizeMode;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The weighted sum of every head's loss terms, as mmsegmentation's decode heads compute it: each
+ * head's logits are resized (bilinear, half-pixel centres, i.e. {@code align_corners=False}) to the
+ * label size before its terms are applied; terms of all heads are added with their weights.
+ */
+public final class HeadLosses {
+  private final List<WeightedTerm> terms;
+
+  public HeadLosses(List<WeightedTerm> terms) {
+    if (terms.isEmpty()) {
+      throw new DelineoException("a loss needs at least one term, found none");
+    }
+    this.terms = List.copyOf(terms);
+  }
+
+  /** The configured terms in order. */
+  public List<WeightedTerm> terms() {
+    return terms;
+  }
+
+  /**
+   * Builds every term and the total.
+   *
+   * @param logitsByHead logits per head name (the main head is {@code decode})
+   * @param labels integer labels at full resolution
+   * @return each term's unweighted value by name, plus the weighted sum under {@code "loss"}
+   */
+  public Map<String, Operand<TFloat32>> build(
+      Ops tf, Map<String, Operand<TFloat32>> logitsByHead, Operand<TInt32> labels) {
+    Map<String, Operand<TFloat32>> out = new LinkedHashMap<>();
+    Map<String, Operand<TFloat32>> resized = new LinkedHashMap<>();
+    Operand<TFloat32> total = null;
+    for (WeightedTerm t : terms) {
+      Operand<TFloat32> logits = resized.computeIfAbsent(t.head(), head -> {
+        Operand<TFloat32> l = logitsByHead.get(head);
+        if (l == null) {
+          throw new DelineoException("loss term '" + t.name() + "' reads head '" + head
+              + "', but the model has heads " + logitsByHead.keySet());
+        }
+        return toLabelSize(tf, l, labels);
+      });
+      Operand<TFloat32> value = t.term().apply(tf, logits, labels);
+      out.put(t.name(), value);
+      Operand<TFloat32> weighted = tf.math.mul(value, tf.constant(t.weight()));
+      total = total == null ? weighted : tf.math.add(total, weighted);
+    }
+    out.put("loss", total);
+    return out;
+  }
+
+  private static Operand<TFloat32> toLabelSize(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
+    int rank = logits.shape().numDimensions();
+    if (rank != labels.shape().numDimensions() + 1) {
+      throw new DelineoException("logits of rank " + rank + " need labels of rank " + (rank - 1)
+          + ", found labels of shape " + labels.shape());
+    }
+    boolean same = true;
+    for (int i = 1; i < rank - 1; i++) {
+      long a = logits.shape().get(i);
+      long b = labels.shape().get(i);
+      same &= a == b && a >= 0;
+    }
+    if (same) {
+      return logits;
+    }
+    if (rank != 4) {
+      throw new DelineoException("3D logits of shape " + logits.shape()
+          + " must already match the label size " + labels.shape());
+    }
+    Operand<TInt32> size = tf.slice(tf.shape(labels), tf.constant(new int[] {1}), tf.constant(new int[] {2}));
+    return Resize.bilinear2d(tf, logits, size, ResizeMode.HALF_PIXEL);
+  }
+}

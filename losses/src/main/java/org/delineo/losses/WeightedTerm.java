@@ -1,0 +1,11 @@
+package org.delineo.losses;
+
+/**
+ * One entry of a head's loss list: the term, its weight and the head whose logits it reads.
+ *
+ * @param head the model head ({@code decode} for the main logits, {@code aux} ...)
+ * @param name the name logged for this term, e.g. {@code decode.cross_entropy}
+ * @param weight the factor of the term in the total loss
+ * @param term the loss function
+ */
+public record WeightedTerm(String head, String name, float weight, LossTerm term) {}
