@@ -25,8 +25,8 @@ import org.tensorflow.types.TInt32;
  *
  * <p>Built from LogSoftmax, OneHot and a mask, which all have graph gradients (no
  * SparseSoftmaxCrossEntropyWithLogits, whose gradient TF Java lacks). Labels outside [0, K) other
- * than the ignore index get an all-zero target: they add nothing to the sum but count in the
- * divisor.
+ * than the ignore index are not checked (PyTorch would fail): they get no one-hot target, so they
+ * add only the smoothing part to the sum, and count in the divisor.
  *
  * <p>Worked example: one image of 1 × 2 pixels and 2 classes, the second pixel ignored.
  *
