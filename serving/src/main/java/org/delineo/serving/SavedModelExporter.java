@@ -1,0 +1,227 @@
+package org.delineo.serving;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.ShapeMismatchException;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Exports a trained model as a TF Serving version directory (serving-and-ecosystem.md §1–§2).
+ *
+ * <p>Steps: build a fresh PREDICT-mode graph with the caller's {@link ModelBuilder}; restore the
+ * checkpoint into it by variable name ({@code Session.restore}); add {@code probabilities}
+ * (softmax over the last axis, float32) and {@code labels} (argmax, int32); attach the signature
+ * {@code serving_default} with method name {@code tensorflow/serving/predict}, input {@code image}
+ * and those two outputs; write the SavedModel (tag {@code serve}) into a staging directory
+ * {@code <base>/<model>/.tmp-<model>-<random>} and rename it atomically to
+ * {@code <base>/<model>/<version>}. TF Serving ignores the non-integer staging name, so it never
+ * sees a half-written version. An existing version is never overwritten.
+ *
+ * <pre>{@code
+ * SavedModelExporter exporter = new SavedModelExporter("runs/acdc/checkpoints/step-3000");
+ * Path dir = exporter.export(Path.of("exports"), "unet-acdc", null, unetBuilder); // exports/unet-acdc/1
+ * }</pre>
+ */
+public final class SavedModelExporter {
+  /** TF Serving's default signature key. */
+  public static final String SIGNATURE_KEY = Signature.DEFAULT_KEY;
+  /** The Predict API's method name; TF Serving rejects signatures without it. */
+  public static final String METHOD_NAME = "tensorflow/serving/predict";
+  /** Signature input: the raw float32 image batch. */
+  public static final String INPUT_IMAGE = "image";
+  /** Signature output: per-pixel class probabilities, float32. */
+  public static final String OUTPUT_PROBABILITIES = "probabilities";
+  /** Signature output: per-pixel class ids, int32. */
+  public static final String OUTPUT_LABELS = "labels";
+  /** The SavedModel tag TF Serving loads. */
+  public static final String TAG = "serve";
+
+  private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
+
+  private final String checkpointPrefix;
+
+  /**
+   * @param checkpointPrefix the prefix given to {@code Session.save} (the files are
+   *     {@code <prefix>.index} and {@code <prefix>.data-*})
+   */
+  public SavedModelExporter(String checkpointPrefix) {
+    if (checkpointPrefix == null || checkpointPrefix.isEmpty()) {
+      throw new DelineoException("checkpoint prefix missing for export");
+    }
+    this.checkpointPrefix = checkpointPrefix;
+  }
+
+  /**
+   * Exports one version.
+   *
+   * @param baseDir TF Serving base directory; created if missing
+   * @param modelName the model's directory name under {@code baseDir}
+   * @param version the version number, or null for the highest existing one plus 1 (1 if none)
+   * @param builder builds the PREDICT graph
+   * @return the version directory written
+   * @throws DelineoException if the version exists, the name or placeholder is invalid, the
+   *     checkpoint is missing or does not fit the graph, or writing fails
+   */
+  public Path export(Path baseDir, String modelName, Long version, ModelBuilder builder) {
+    if (modelName == null || !MODEL_NAME.matcher(modelName).matches()) {
+      throw new DelineoException(
+          "export model name must match " + MODEL_NAME.pattern() + ", found '" + modelName + "'");
+    }
+    if (version != null && version < 0) {
+      throw new DelineoException("export version must be a non-negative integer, found " + version);
+    }
+    Path checkpointIndex = Path.of(checkpointPrefix + ".index");
+    if (!Files.isRegularFile(checkpointIndex)) {
+      throw new DelineoException(
+          "checkpoint '" + checkpointPrefix + "' not found: expected the file " + checkpointIndex);
+    }
+    Path modelDir = baseDir.resolve(modelName);
+    createDirectories(modelDir);
+    long v = version != null ? version : ModelVersions.next(modelDir);
+    Path target = modelDir.resolve(Long.toString(v));
+    if (Files.exists(target)) {
+      throw new DelineoException("version " + v + " of model '" + modelName + "' already exists at "
+          + target + "; versions are never overwritten");
+    }
+
+    Path staging = createStaging(modelDir, modelName);
+    boolean moved = false;
+    try {
+      writeSavedModel(staging, builder);
+      // ATOMIC_MOVE is a rename(2) on the same file system: the version appears complete or not
+      // at all. A concurrent exporter taking the same number makes it fail rather than merge.
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      moved = true;
+      return target;
+    } catch (FileAlreadyExistsException e) {
+      throw new DelineoException("version " + v + " of model '" + modelName
+          + "' appeared at " + target + " during the export; versions are never overwritten", e);
+    } catch (IOException e) {
+      throw new DelineoException(
+          "exporting model '" + modelName + "' version " + v + " failed: " + e.getMessage(), e);
+    } finally {
+      if (!moved) {
+        deleteQuietly(staging);
+      }
+    }
+  }
+
+  private void writeSavedModel(Path dir, ModelBuilder builder) throws IOException {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0L);
+      PredictGraph predict = builder.build(ctx);
+      checkImage(predict.image());
+      Signature signature = signature(ctx.tf(), predict);
+      try (Session session = new Session(g)) {
+        restore(session);
+        SavedModelBundle.exporter(dir.toString())
+            .withTags(TAG)
+            .withSession(session)
+            .withSignature(signature)
+            .export();
+      }
+    }
+  }
+
+  private static Signature signature(Ops tf, PredictGraph predict) {
+    Operand<TFloat32> logits = predict.logits();
+    Shape s = logits.shape();
+    if (s.isUnknown() || s.numDimensions() < 2 || s.get(s.numDimensions() - 1) <= 0) {
+      throw new ShapeMismatchException(
+          "export logits: expected a static class axis last ([N, ..., K]), found shape " + s);
+    }
+    Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
+    Operand<TInt32> labels =
+        tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
+    return Signature.builder()
+        .key(SIGNATURE_KEY)
+        .methodName(METHOD_NAME)
+        .input(INPUT_IMAGE, predict.image())
+        .output(OUTPUT_PROBABILITIES, probabilities)
+        .output(OUTPUT_LABELS, labels)
+        .build();
+  }
+
+  /** The input must be a float placeholder of rank 4 or 5 whose batch dimension is unknown. */
+  private static void checkImage(Operand<TFloat32> image) {
+    if (!"Placeholder".equals(image.op().type())) {
+      throw new DelineoException(
+          "export image input must be a placeholder, found op '" + image.op().name() + "' of type "
+              + image.op().type());
+    }
+    Shape s = image.shape();
+    if (s.isUnknown() || (s.numDimensions() != 4 && s.numDimensions() != 5)) {
+      throw new ShapeMismatchException(
+          "export image placeholder: expected [-1, H, W, C] or [-1, D, H, W, C], found shape " + s);
+    }
+    if (s.get(0) != Shape.UNKNOWN_SIZE) {
+      throw new ShapeMismatchException(
+          "export image placeholder: the batch dimension must be -1 (any batch size), found shape "
+              + s);
+    }
+  }
+
+  private void restore(Session session) {
+    try {
+      session.restore(checkpointPrefix);
+    } catch (TensorFlowException e) {
+      throw new DelineoException("restoring checkpoint '" + checkpointPrefix
+          + "' into the PREDICT graph failed (do the variable names and shapes match?): "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new DelineoException("cannot create export directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A fresh staging directory in the model directory: same file system, so the rename is atomic. */
+  private static Path createStaging(Path modelDir, String modelName) {
+    try {
+      return Files.createTempDirectory(modelDir, ".tmp-" + modelName + "-");
+    } catch (IOException e) {
+      throw new DelineoException(
+          "cannot create a staging directory in " + modelDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort: a leftover staging directory is not a version and TF Serving ignores it.
+    }
+  }
+}
