@@ -1,0 +1,47 @@
+package org.delineo.training.wiring;
+
+import com.google.inject.AbstractModule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.delineo.training.config.ConfigException;
+
+/** The registry of ablations: every named override a run can apply with {@code --ablate}. */
+public final class Ablations {
+  private static final Map<String, Ablation> ALL = new LinkedHashMap<>();
+
+  static {
+    add(new Ablation("no-dice", "binds the Dice term to zero: trains with the remaining terms (CE only)",
+        new AbstractModule() {
+          @Override
+          protected void configure() {
+            bind(LossesModule.key("dice")).to(ZeroTermFactory.class);
+          }
+        }));
+  }
+
+  private Ablations() {}
+
+  private static void add(Ablation a) {
+    ALL.put(a.name(), a);
+  }
+
+  /** Every registered ablation in registration order. */
+  public static List<Ablation> all() {
+    return List.copyOf(ALL.values());
+  }
+
+  /** The ablations named, in order; an unknown name fails listing the valid ones. */
+  public static List<Ablation> named(List<String> names) {
+    List<Ablation> out = new ArrayList<>();
+    for (String n : names) {
+      Ablation a = ALL.get(n.trim());
+      if (a == null) {
+        throw new ConfigException("unknown ablation '" + n + "'; valid ablations: " + String.join(", ", ALL.keySet()));
+      }
+      out.add(a);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,123 @@
+package org.delineo.training.wiring;
+
+import com.google.inject.Guice;
+import com.google.inject.Inject;
+import com.google.inject.Key;
+import com.google.inject.Module;
+import com.google.inject.TypeLiteral;
+import com.google.inject.name.Named;
+import com.google.inject.name.Names;
+import com.google.inject.util.Modules;
+import com.google.protobuf.Message;
+import java.util.List;
+import java.util.Map;
+import org.delineo.graph.model.SegmentationModel;
+import org.delineo.losses.HeadLosses;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.proto.ModelConfig;
+import org.delineo.proto.StrategyConfig;
+import org.delineo.training.config.ConfigException;
+import org.delineo.training.optim.Optimizer;
+import org.delineo.training.optim.OptimizerFactory;
+import org.delineo.training.strategy.TrainingStrategy;
+
+/**
+ * An experiment's builders, wired by Guice from the config and the applied ablations: the model,
+ * the training strategy (with its losses) and the optimizer. The one place the injector is made.
+ */
+public final class Experiment {
+  private final ExperimentConfig config;
+  private final Map<String, ModelFactory> models;
+  private final Map<String, StrategyFactory> strategies;
+  private final LossBuilder losses;
+  private final List<String> ablations;
+
+  @Inject
+  Experiment(
+      ExperimentConfig config,
+      Map<String, ModelFactory> models,
+      Map<String, StrategyFactory> strategies,
+      LossBuilder losses,
+      @Named("ablations") List<String> ablations) {
+    this.config = config;
+    this.models = models;
+    this.strategies = strategies;
+    this.losses = losses;
+    this.ablations = ablations;
+  }
+
+  /** Wires {@code config} with the named ablations applied over the base modules. */
+  public static Experiment create(ExperimentConfig config, List<String> ablationNames) {
+    List<Ablation> applied = Ablations.named(ablationNames);
+    List<String> names = applied.stream().map(Ablation::name).toList();
+    Module base = Modules.combine(
+        new ExperimentModule(config), new ModelsModule(), new LossesModule(), new StrategiesModule(),
+        binder -> binder.bind(new TypeLiteral<List<String>>() {})
+            .annotatedWith(Names.named("ablations")).toInstance(names));
+    Module overrides = Modules.combine(applied.stream().map(Ablation::module).toList());
+    return Guice.createInjector(Modules.override(base).with(overrides)).getInstance(Experiment.class);
+  }
+
+  /** The registered model names with one line each, for {@code delineo models}. */
+  public static Map<String, ModelFactory> registeredModels() {
+    return Guice.createInjector(new ModelsModule())
+        .getInstance(Key.get(new TypeLiteral<Map<String, ModelFactory>>() {}));
+  }
+
+  public ExperimentConfig config() {
+    return config;
+  }
+
+  /** Names of the applied ablations, in order. */
+  public List<String> ablations() {
+    return ablations;
+  }
+
+  /** The model family name chosen by {@code model}. */
+  public String modelName() {
+    ModelConfig m = config.getModel();
+    if (m.getFamilyCase() == ModelConfig.FamilyCase.FAMILY_NOT_SET) {
+      throw new ConfigException("field 'model': expected a model family, one of "
+          + String.join(", ", models.keySet()) + "; found none");
+    }
+    return caseName(m, m.getFamilyCase().getNumber());
+  }
+
+  /** The model for the given classes and input channels. */
+  public SegmentationModel model(int numClasses, int inChannels) {
+    String name = modelName();
+    ModelFactory factory = models.get(name);
+    if (factory == null) {
+      throw new ConfigException("field 'model." + name + "': model '" + name
+          + "' is not available yet; valid models: " + String.join(", ", models.keySet()));
+    }
+    return factory.create(config.getModel(), numClasses, inChannels);
+  }
+
+  /** The head losses of {@code loss.terms}, with the ablations' overrides applied. */
+  public HeadLosses losses() {
+    return losses.build();
+  }
+
+  /** The training strategy with its losses. */
+  public TrainingStrategy strategy() {
+    StrategyConfig s = config.getStrategy();
+    String name = s.getKindCase() == StrategyConfig.KindCase.KIND_NOT_SET
+        ? "supervised" : caseName(s, s.getKindCase().getNumber());
+    StrategyFactory factory = strategies.get(name);
+    if (factory == null) {
+      throw new ConfigException("field 'strategy." + name + "': strategy '" + name
+          + "' is not available yet; valid strategies: " + String.join(", ", strategies.keySet()));
+    }
+    return factory.create(config);
+  }
+
+  /** The optimizer with its learning-rate schedule. */
+  public Optimizer optimizer() {
+    return OptimizerFactory.create(config.getOptimizer(), config.getSchedule());
+  }
+
+  private static String caseName(Message m, int fieldNumber) {
+    return m.getDescriptorForType().findFieldByNumber(fieldNumber).getName();
+  }
+}

@@ -1,0 +1,15 @@
+package org.delineo.training.wiring;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.MapBinder;
+
+/** The model registry, keyed by the family names of {@code ModelConfig}'s {@code family} oneof. */
+public final class ModelsModule extends AbstractModule {
+
+  @Override
+  protected void configure() {
+    MapBinder<String, ModelFactory> models =
+        MapBinder.newMapBinder(binder(), String.class, ModelFactory.class);
+    models.addBinding("unet").to(UNetFactory.class);
+  }
+}

@@ -1,0 +1,15 @@
+package org.delineo.training.wiring;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.MapBinder;
+
+/** The strategy registry, keyed by the names of {@code StrategyConfig}'s {@code kind} oneof. */
+public final class StrategiesModule extends AbstractModule {
+
+  @Override
+  protected void configure() {
+    MapBinder<String, StrategyFactory> strategies =
+        MapBinder.newMapBinder(binder(), String.class, StrategyFactory.class);
+    strategies.addBinding("supervised").to(SupervisedStrategyFactory.class);
+  }
+}
