@@ -1,0 +1,416 @@
+package org.delineo.training.checkpoint;
+
+import com.google.protobuf.TextFormat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.delineo.graph.DelineoException;
+import org.delineo.proto.CheckpointConfig;
+import org.delineo.proto.CheckpointIndex;
+import org.delineo.proto.MetricRule;
+import org.delineo.proto.TrainingState;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
+
+/**
+ * Writes, retains and restores checkpoints in one directory. A checkpoint is a directory
+ * {@code ckpt-<step>} holding the session's variables ({@code variables.index},
+ * {@code variables.data-*}) and the {@link TrainingState} ({@code state.pbtxt}).
+ *
+ * <p>Crash safety: everything is first written into a temporary directory
+ * {@code .tmp-ckpt-<step>-<random>}, which is renamed to its final name in one atomic step only
+ * when complete; then the index file {@code checkpoint} (latest, best, retained list, written to a
+ * temporary file and renamed) is updated, and only then are old checkpoints removed. A crash at any
+ * point leaves the previous checkpoint intact and {@link #latest()} pointing to it (or to the new
+ * one if the crash came after the rename); leftover temporaries are ignored and deleted when a
+ * manager opens the directory or saves. Nothing is fsynced: the ordering protects against a
+ * crashed process, not against a power loss.
+ *
+ * <p>Retention: the last {@code keepLast} checkpoints in save order (all when {@code keepLast} is
+ * 0), plus, when {@code keepBest}, the one with the strictly best monitored metric (mmengine's
+ * {@code save_best} comparison), which is never deleted while it is the best. One process writes
+ * a directory at a time.
+ */
+public final class CheckpointManager {
+  /** The index file's name. */
+  public static final String INDEX_FILE = "checkpoint";
+  /** The variables' file prefix inside a checkpoint directory. */
+  public static final String VARIABLES_PREFIX = "variables";
+
+  private static final String NAME_PREFIX = "ckpt-";
+  private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)");
+
+  /** Points in {@link #save} where a test can simulate a crash. */
+  enum Stage { VARIABLES_SAVED, STATE_WRITTEN, RENAMED }
+
+  /** Called at each {@link Stage}; a test throws from it to simulate a crash there. */
+  interface StageListener {
+    void reached(Stage stage, Path path);
+  }
+
+  private final Path dir;
+  private final int keepLast;
+  private final boolean keepBest;
+  private final MetricRule rule;
+  private final List<String> retained = new ArrayList<>();
+  private String latest = "";
+  private String best = "";
+  private double bestMetric = Double.NaN;
+  private StageListener listener = (stage, path) -> {};
+
+  /**
+   * Opens (creating if needed) the checkpoint directory {@code dir}, removes leftover
+   * temporaries and reads the index; a missing or unreadable index is rebuilt from the
+   * checkpoint directories present.
+   *
+   * @param keepLast checkpoints kept in save order, 0 = all
+   * @param keepBest whether the best checkpoint is kept beyond the last {@code keepLast}
+   * @param rule direction in which the monitored metric improves
+   */
+  public CheckpointManager(Path dir, int keepLast, boolean keepBest, MetricRule rule) {
+    if (keepLast < 0) {
+      throw new DelineoException("checkpoint keep_last must be >= 0 (0 keeps all), found " + keepLast);
+    }
+    this.dir = dir;
+    this.keepLast = keepLast;
+    this.keepBest = keepBest;
+    this.rule = rule;
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new DelineoException("cannot create checkpoint directory " + dir + ": " + e, e);
+    }
+    removeTemporaries();
+    loadIndex();
+  }
+
+  /** The manager configured by an experiment's checkpoint section. */
+  public static CheckpointManager fromConfig(Path dir, CheckpointConfig config) {
+    return new CheckpointManager(dir, config.getKeepLast(), config.getKeepBest(), config.getRule());
+  }
+
+  /** The directory holding the checkpoints. */
+  public Path directory() {
+    return dir;
+  }
+
+  /**
+   * Saves the session's variables and {@code state} as checkpoint {@code ckpt-<state.step>}
+   * (replacing one of the same step), then applies retention.
+   *
+   * @param metric the monitored metric at this step, or null when there was no validation; a
+   *     strictly better finite value than the best so far makes this checkpoint the best
+   * @return the checkpoint directory
+   * @throws DelineoException when writing fails (the previous checkpoints stay as they were)
+   */
+  public Path save(Session session, TrainingState state, Double metric) {
+    removeTemporaries();
+    String name = NAME_PREFIX + state.getStep();
+    Path target = dir.resolve(name);
+    Path tmp = AtomicFiles.temporarySibling(dir, name);
+    boolean newBest = metric != null && Double.isFinite(metric)
+        && (Double.isNaN(bestMetric) || better(metric, bestMetric));
+    String bestAfter = newBest ? name : best;
+    double bestMetricAfter = newBest ? metric : bestMetric;
+    TrainingState.Builder stamped = state.toBuilder()
+        .setMetric(metric == null ? Double.NaN : metric)
+        .setWallTime(System.currentTimeMillis() / 1000.0);
+    if (!bestAfter.isEmpty()) {
+      stamped.setBestMetric(bestMetricAfter).setBestStep(stepOf(bestAfter));
+    }
+    try {
+      Files.createDirectory(tmp);
+      saveVariables(session, tmp);
+      listener.reached(Stage.VARIABLES_SAVED, tmp);
+      Files.writeString(TrainingStateFile.in(tmp), TrainingStateFile.toText(stamped.build()),
+          StandardCharsets.UTF_8);
+      listener.reached(Stage.STATE_WRITTEN, tmp);
+      moveIntoPlace(tmp, target);
+      listener.reached(Stage.RENAMED, target);
+    } catch (IOException | RuntimeException e) {
+      // An ordinary failure cleans up; a crash (an Error, or the process dying) leaves the
+      // temporary directory for the next open to remove.
+      deleteQuietly(tmp);
+      if (e instanceof DelineoException de) {
+        throw de;
+      }
+      throw new DelineoException("cannot write checkpoint " + target + ": " + e, e);
+    }
+    latest = name;
+    best = bestAfter;
+    bestMetric = bestMetricAfter;
+    retained.remove(name);
+    retained.add(name);
+    List<String> removed = applyRetention();
+    writeIndex();
+    for (String old : removed) {
+      removeCheckpoint(old);
+    }
+    return target;
+  }
+
+  /** The most recently saved checkpoint, if any complete one exists. */
+  public Optional<Path> latest() {
+    if (!latest.isEmpty() && isComplete(dir.resolve(latest))) {
+      return Optional.of(dir.resolve(latest));
+    }
+    List<Path> all = checkpoints();
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  /** The checkpoint with the best monitored metric, if there is one and it still exists. */
+  public Optional<Path> best() {
+    if (!best.isEmpty() && isComplete(dir.resolve(best))) {
+      return Optional.of(dir.resolve(best));
+    }
+    return Optional.empty();
+  }
+
+  /** The best monitored metric seen by {@link #save}, if any. */
+  public OptionalDouble bestMetric() {
+    return Double.isNaN(bestMetric) ? OptionalDouble.empty() : OptionalDouble.of(bestMetric);
+  }
+
+  /** The complete checkpoint directories present, by ascending step. */
+  public List<Path> checkpoints() {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        if (NAME.matcher(p.getFileName().toString()).matches() && isComplete(p)) {
+          out.add(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new DelineoException("cannot list checkpoint directory " + dir + ": " + e, e);
+    }
+    out.sort(Comparator.comparingLong(p -> stepOf(p.getFileName().toString())));
+    return out;
+  }
+
+  /**
+   * Restores the session's variables from checkpoint directory {@code checkpoint} and returns
+   * its training state. The session's graph must hold variables of the same names and shapes.
+   *
+   * @throws DelineoException naming the checkpoint when it is incomplete, its state is corrupt,
+   *     or TensorFlow cannot restore the variables
+   */
+  public TrainingState restore(Session session, Path checkpoint) {
+    return restoreCheckpoint(session, checkpoint);
+  }
+
+  /** Like {@link #restore}, without a manager (e.g. for eval or export). */
+  public static TrainingState restoreCheckpoint(Session session, Path checkpoint) {
+    Path index = checkpoint.resolve(VARIABLES_PREFIX + ".index");
+    if (!Files.isDirectory(checkpoint)) {
+      throw new DelineoException("checkpoint " + checkpoint + " not found; expected a directory"
+          + " holding " + VARIABLES_PREFIX + ".index and " + TrainingStateFile.FILE_NAME);
+    }
+    if (!Files.isRegularFile(index)) {
+      throw new DelineoException("checkpoint " + checkpoint + " is incomplete: " + index
+          + " is missing");
+    }
+    TrainingState state = TrainingStateFile.read(TrainingStateFile.in(checkpoint));
+    try {
+      session.restore(checkpoint.resolve(VARIABLES_PREFIX).toString());
+    } catch (TensorFlowException e) {
+      throw new DelineoException("cannot restore variables from checkpoint " + checkpoint + ": "
+          + e.getMessage(), e);
+    }
+    return state;
+  }
+
+  /** Test hook: called at each stage of {@link #save}. */
+  void onStage(StageListener stageListener) {
+    this.listener = stageListener;
+  }
+
+  private boolean better(double candidate, double incumbent) {
+    return rule == MetricRule.LESS ? candidate < incumbent : candidate > incumbent;
+  }
+
+  private static void saveVariables(Session session, Path tmp) {
+    try {
+      session.save(tmp.resolve(VARIABLES_PREFIX).toString());
+    } catch (TensorFlowException e) {
+      throw new DelineoException("cannot save variables into " + tmp + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void moveIntoPlace(Path tmp, Path target) throws IOException {
+    Path replaced = null;
+    if (Files.exists(target)) {
+      // A checkpoint of the same step (e.g. after resuming from an earlier one): move it aside
+      // first, since a directory cannot be renamed over a non-empty one.
+      replaced = AtomicFiles.temporarySibling(dir, "replaced-" + target.getFileName());
+      Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    if (replaced != null) {
+      deleteQuietly(replaced);
+    }
+  }
+
+  /** Drops the oldest retained checkpoints beyond keepLast, sparing the best; returns them. */
+  private List<String> applyRetention() {
+    List<String> removed = new ArrayList<>();
+    if (keepLast == 0) {
+      return removed;
+    }
+    int excess = retained.size() - keepLast;
+    List<String> keep = new ArrayList<>();
+    for (int i = 0; i < retained.size(); i++) {
+      String name = retained.get(i);
+      if (i >= excess || (keepBest && name.equals(best))) {
+        keep.add(name);
+      } else {
+        removed.add(name);
+      }
+    }
+    retained.clear();
+    retained.addAll(keep);
+    if (removed.contains(best)) {
+      best = "";
+    }
+    return removed;
+  }
+
+  private void removeCheckpoint(String name) {
+    Path path = dir.resolve(name);
+    if (!Files.exists(path)) {
+      return;
+    }
+    // Rename first, so a half-deleted directory never looks like a checkpoint.
+    Path doomed = AtomicFiles.temporarySibling(dir, "deleting-" + name);
+    try {
+      Files.move(path, doomed, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new DelineoException("cannot remove old checkpoint " + path + ": " + e, e);
+    }
+    deleteQuietly(doomed);
+  }
+
+  private void writeIndex() {
+    CheckpointIndex.Builder index = CheckpointIndex.newBuilder()
+        .setLatest(latest).setBest(best).addAllRetained(retained);
+    if (!best.isEmpty()) {
+      index.setBestMetric(bestMetric);
+    }
+    Path file = dir.resolve(INDEX_FILE);
+    try {
+      AtomicFiles.writeText(file, TextFormat.printer().printToString(index.build()));
+    } catch (IOException e) {
+      throw new DelineoException("cannot write checkpoint index " + file + ": " + e, e);
+    }
+  }
+
+  /** Reads the index; when it is missing or unreadable, rebuilds the picture from the directories. */
+  private void loadIndex() {
+    List<String> present = new ArrayList<>();
+    for (Path p : checkpoints()) {
+      present.add(p.getFileName().toString());
+    }
+    CheckpointIndex index = readIndex();
+    // Known checkpoints keep their save order; ones the index does not list (e.g. renamed just
+    // before a crash, or an index lost) count as older, by step.
+    LinkedHashSet<String> order = new LinkedHashSet<>();
+    for (String name : present) {
+      if (!index.getRetainedList().contains(name)) {
+        order.add(name);
+      }
+    }
+    for (String name : index.getRetainedList()) {
+      if (present.contains(name)) {
+        order.add(name);
+      }
+    }
+    retained.addAll(order);
+    latest = present.contains(index.getLatest()) ? index.getLatest() : "";
+    if (!index.getBest().isEmpty() && present.contains(index.getBest())
+        && !Double.isNaN(index.getBestMetric())) {
+      best = index.getBest();
+      bestMetric = index.getBestMetric();
+    } else {
+      bestFromLatestState(present);
+    }
+  }
+
+  private CheckpointIndex readIndex() {
+    Path file = dir.resolve(INDEX_FILE);
+    if (!Files.isRegularFile(file)) {
+      return CheckpointIndex.getDefaultInstance();
+    }
+    try {
+      CheckpointIndex.Builder b = CheckpointIndex.newBuilder();
+      TextFormat.merge(Files.readString(file, StandardCharsets.UTF_8), b);
+      return b.build();
+    } catch (IOException | RuntimeException e) {
+      // The index is only a summary of what the directories hold; rebuild rather than fail.
+      return CheckpointIndex.getDefaultInstance();
+    }
+  }
+
+  /** Every saved state records the best so far; the latest one's view is the current best. */
+  private void bestFromLatestState(List<String> present) {
+    Optional<Path> last = latest();
+    if (last.isEmpty()) {
+      return;
+    }
+    try {
+      TrainingState state = TrainingStateFile.read(TrainingStateFile.in(last.get()));
+      String name = NAME_PREFIX + state.getBestStep();
+      if (state.getBestStep() >= 0 && present.contains(name) && !Double.isNaN(state.getBestMetric())) {
+        best = name;
+        bestMetric = state.getBestMetric();
+      } else if (!Double.isNaN(state.getBestMetric())) {
+        bestMetric = state.getBestMetric();
+      }
+    } catch (DelineoException e) {
+      // An unreadable state leaves the best unknown; restoring that checkpoint will report it.
+    }
+  }
+
+  private void removeTemporaries() {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        if (p.getFileName().toString().startsWith(AtomicFiles.TEMPORARY_PREFIX)) {
+          deleteQuietly(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new DelineoException("cannot list checkpoint directory " + dir + ": " + e, e);
+    }
+  }
+
+  private static boolean isComplete(Path checkpoint) {
+    return Files.isDirectory(checkpoint)
+        && Files.isRegularFile(checkpoint.resolve(VARIABLES_PREFIX + ".index"))
+        && Files.isRegularFile(TrainingStateFile.in(checkpoint));
+  }
+
+  private static long stepOf(String name) {
+    Matcher m = NAME.matcher(name);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a checkpoint name: " + name);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      AtomicFiles.deleteTree(path);
+    } catch (IOException e) {
+      // Leftovers carry the temporary prefix and are removed on the next open or save.
+    }
+  }
+}

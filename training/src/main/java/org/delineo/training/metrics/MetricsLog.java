@@ -1,0 +1,93 @@
+package org.delineo.training.metrics;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.delineo.graph.DelineoException;
+import org.delineo.training.run.Json;
+import org.delineo.training.run.RunDirectory;
+
+/**
+ * Appends one JSON object per evaluation to a JSON-lines file ({@code metrics.jsonl} in the run
+ * directory), so runs can be compared with a few lines of any scripting language. NaN and
+ * infinite values are written as {@code null}. Each line is written with one append call, so a
+ * crash leaves at most a truncated last line.
+ */
+public final class MetricsLog {
+  /** The file name used in run directories. */
+  public static final String FILE_NAME = RunDirectory.METRICS_FILE;
+
+  private final Path file;
+
+  /** A log appending to {@code file} (created on the first append). */
+  public MetricsLog(Path file) {
+    this.file = file;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * Appends {@code {"step": step, "time": ISO-8601, ...scalars}}.
+   *
+   * @param scalars metric name to value, written in iteration order
+   */
+  public void append(long step, Map<String, Double> scalars) {
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("step", step);
+    record.put("time", Instant.now().toString());
+    record.putAll(scalars);
+    appendLine(Json.write(record));
+  }
+
+  /**
+   * Appends the summary of an evaluation: the confusion matrix's {@link ConfusionMatrix#summary}
+   * under {@code prefix} (percent), any {@code extra} scalars, and per-class IoU, Dice (percent)
+   * and ground-truth pixel counts keyed by class name under {@code "per_class"}.
+   */
+  public void appendEvaluation(long step, String prefix, ConfusionMatrix matrix,
+      List<String> classNames, Map<String, Double> extra) {
+    if (classNames.size() != matrix.numClasses()) {
+      throw new DelineoException("metrics log: " + matrix.numClasses() + " classes need as many"
+          + " class names, found " + classNames.size() + " " + classNames);
+    }
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("step", step);
+    record.put("time", Instant.now().toString());
+    record.putAll(matrix.summary(prefix));
+    record.putAll(extra);
+    double[] iou = matrix.iou();
+    double[] dice = matrix.dice();
+    long[] pixels = matrix.labelPixels();
+    Map<String, Object> perClass = new LinkedHashMap<>();
+    for (int c = 0; c < iou.length; c++) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("IoU", 100 * iou[c]);
+      one.put("Dice", 100 * dice[c]);
+      one.put("pixels", pixels[c]);
+      perClass.put(classNames.get(c), one);
+    }
+    record.put("per_class", perClass);
+    appendLine(Json.write(record));
+  }
+
+  private void appendLine(String json) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.write(file, (json + "\n").getBytes(StandardCharsets.UTF_8),
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new DelineoException("cannot append to metrics log " + file + ": " + e, e);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package org.delineo.training.run;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.tensorflow.TensorFlow;
+
+/**
+ * Where a run came from, written to {@code provenance.json} so a result can be traced to the code,
+ * settings and machine that produced it.
+ *
+ * @param projectVersion Delineo's version from the jar manifest or Maven properties, "unknown"
+ *     when run from class folders
+ * @param gitCommit {@code git rev-parse HEAD} of the working directory, or null when unavailable
+ * @param seed the run's base seed
+ * @param ablations names of the ablation modules applied, in order
+ * @param tensorflowVersion the TensorFlow runtime's version
+ * @param intraOpThreads configured threads inside one op (0 = TensorFlow's choice)
+ * @param interOpThreads configured ops run in parallel (0 = TensorFlow's choice)
+ * @param availableProcessors processors the JVM sees
+ * @param device the device the graph runs on, as configured or detected (e.g. "CPU")
+ * @param javaVersion the JVM's {@code java.version}
+ * @param host the machine's host name
+ * @param startTime when the run started
+ */
+public record Provenance(
+    String projectVersion,
+    String gitCommit,
+    long seed,
+    List<String> ablations,
+    String tensorflowVersion,
+    int intraOpThreads,
+    int interOpThreads,
+    int availableProcessors,
+    String device,
+    String javaVersion,
+    String host,
+    Instant startTime) {
+
+  private static final long GIT_TIMEOUT_MILLIS = 2000;
+
+  public Provenance {
+    ablations = List.copyOf(ablations);
+  }
+
+  /** Collects the facts this process can find out; the caller supplies the run's settings. */
+  public static Provenance collect(
+      long seed, List<String> ablations, int intraOpThreads, int interOpThreads, String device) {
+    return new Provenance(detectProjectVersion(), gitCommit(Path.of("").toAbsolutePath()), seed,
+        ablations, TensorFlow.version(), intraOpThreads, interOpThreads,
+        Runtime.getRuntime().availableProcessors(), device, System.getProperty("java.version"),
+        hostName(), Instant.now());
+  }
+
+  /** The JSON object written to provenance.json (field names in snake_case). */
+  public String toJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("project_version", projectVersion);
+    json.put("git_commit", gitCommit);
+    json.put("seed", seed);
+    json.put("ablations", ablations);
+    json.put("tensorflow_version", tensorflowVersion);
+    json.put("intra_op_threads", intraOpThreads);
+    json.put("inter_op_threads", interOpThreads);
+    json.put("available_processors", availableProcessors);
+    json.put("device", device);
+    json.put("java_version", javaVersion);
+    json.put("host", host);
+    json.put("start_time", startTime.toString());
+    return Json.writePretty(json);
+  }
+
+  /** Delineo's version: the jar manifest, then Maven's pom.properties, else "unknown". */
+  public static String detectProjectVersion() {
+    String fromManifest = Provenance.class.getPackage().getImplementationVersion();
+    if (fromManifest != null) {
+      return fromManifest;
+    }
+    try (InputStream in = Provenance.class.getResourceAsStream(
+        "/META-INF/maven/org.delineo/delineo-training/pom.properties")) {
+      if (in != null) {
+        Properties p = new Properties();
+        p.load(in);
+        String v = p.getProperty("version");
+        if (v != null && !v.isBlank()) {
+          return v.trim();
+        }
+      }
+    } catch (IOException e) {
+      // Fall through: the version is informative, not essential.
+    }
+    return "unknown";
+  }
+
+  /**
+   * The commit checked out in {@code dir}, or null when git is missing, {@code dir} is not in a
+   * repository, or git does not answer within two seconds.
+   */
+  public static String gitCommit(Path dir) {
+    Process process = null;
+    try {
+      process = new ProcessBuilder("git", "rev-parse", "HEAD")
+          .directory(dir.toFile())
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      process.getOutputStream().close();
+      if (!process.waitFor(GIT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+        return null;
+      }
+      // 41 bytes fit the pipe buffer, so reading after the exit cannot block.
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return process.exitValue() == 0 && out.matches("[0-9a-f]{40}([0-9a-f]{24})?") ? out : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } finally {
+      if (process != null && process.isAlive()) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}
