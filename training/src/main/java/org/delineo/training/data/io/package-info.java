@@ -1,0 +1,10 @@
+/**
+ * File formats for training data: NIfTI-1 volumes ({@link
+ * org.delineo.training.data.io.NiftiReader}, {@link org.delineo.training.data.io.NiftiWriter}),
+ * NumPy arrays ({@link org.delineo.training.data.io.NpyReader}, {@link
+ * org.delineo.training.data.io.NpyWriter}) and PNG/JPEG images ({@link
+ * org.delineo.training.data.io.ImageReader}, {@link org.delineo.training.data.io.ImageWriter}).
+ * Readers report every bad file as a {@link org.delineo.training.data.io.DataFileException} naming
+ * the file; writers write atomically through {@link org.delineo.training.data.io.AtomicFiles}.
+ */
+package org.delineo.training.data.io;
