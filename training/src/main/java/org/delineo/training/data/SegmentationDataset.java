@@ -1,0 +1,34 @@
+package org.delineo.training.data;
+
+import java.util.List;
+
+/**
+ * A labelled segmentation dataset on disk: its cases per split and a way to decode one of them
+ * into a {@link Sample}. Implementations are layouts (Cityscapes-style folders, BraTS cases, ACDC
+ * patients); synthetic data is written in those layouts, so it is read through them too.
+ */
+public interface SegmentationDataset {
+
+  /** A short name for logs and errors, e.g. {@code brats:/data/brats}. */
+  String name();
+
+  /** The sample ids of a split, sorted; empty when the split has no cases. */
+  List<String> ids(Split split);
+
+  /**
+   * Decodes one sample with the project's readers.
+   *
+   * @throws org.delineo.graph.DelineoException when the id is unknown or a file is missing,
+   *     unreadable or of the wrong shape (the message names the file)
+   */
+  Sample load(String id);
+
+  /** Number of classes a model predicts (the ignore label, if any, is not counted). */
+  int numClasses();
+
+  /** Image channels (modalities) of every sample. */
+  int channels();
+
+  /** Whether samples are volumes {@code [D, H, W, C]} rather than images {@code [H, W, C]}. */
+  boolean is3d();
+}

@@ -1,0 +1,51 @@
+package org.delineo.training.data.synth;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.delineo.graph.DelineoException;
+import org.delineo.training.data.io.NiftiDatatype;
+import org.delineo.training.data.io.NiftiVolume;
+import org.delineo.training.data.io.NiftiWriter;
+
+/** Writes generated arrays through the project's writers, creating folders as needed. */
+final class SyntheticFiles {
+  static final short INT16 = NiftiDatatype.INT16.code();
+  static final short UINT8 = NiftiDatatype.UINT8.code();
+
+  private SyntheticFiles() {}
+
+  /** Writes a row-major {@code [D, H, W]} volume as NIfTI, stored as {@code datatype}. */
+  static void writeNifti(Path file, float[] data, int[] shape, double[] spacingXyz,
+      short datatype) {
+    createParent(file);
+    NiftiWriter.write(file, NiftiVolume.ofRowMajor(data, shape, spacingXyz), datatype);
+  }
+
+  /** Writes a UTF-8 text file. */
+  static void writeText(Path file, String text) {
+    createParent(file);
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new DelineoException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  static float[] toFloats(int[] values) {
+    float[] result = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      result[i] = values[i];
+    }
+    return result;
+  }
+
+  private static void createParent(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new DelineoException("cannot create folder for " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
