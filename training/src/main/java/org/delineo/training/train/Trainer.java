@@ -1,0 +1,283 @@
+package org.delineo.training.train;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.delineo.graph.Tensors;
+import org.delineo.graph.model.SegmentationModel;
+import org.delineo.proto.CheckpointConfig;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.proto.TrainingState;
+import org.delineo.training.checkpoint.CheckpointManager;
+import org.delineo.training.data.Batch;
+import org.delineo.training.data.BatchLoader;
+import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.Split;
+import org.delineo.training.metrics.ConfusionMatrix;
+import org.delineo.training.metrics.EarlyStopping;
+import org.delineo.training.metrics.MetricsLog;
+import org.delineo.training.metrics.MetricsTable;
+import org.delineo.training.optim.OptimizerFactory;
+import org.delineo.training.run.EventFileWriter;
+import org.delineo.training.run.LossGuard;
+import org.delineo.training.run.NonFiniteLossException;
+import org.delineo.training.run.ProgressDisplay;
+import org.delineo.training.run.RunDirectory;
+import org.delineo.training.wiring.Experiment;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Runs a training experiment: one {@code Session.run} per step (per strategy run), evaluation and an
+ * atomic checkpoint every {@code eval.interval_steps}, early stopping, TensorBoard scalars and
+ * {@code metrics.jsonl}. A resumed run restores weights, optimizer state, global step, data order
+ * and early-stopping state and then continues exactly as an uninterrupted run would.
+ */
+public final class Trainer {
+  private final Experiment experiment;
+  private final SegmentationDataset dataset;
+  private final RunDirectory run;
+  private final PrintStream out;
+
+  /**
+   * What a run ended with.
+   *
+   * @param steps the global step reached
+   * @param metrics the last evaluation's metrics (percent, mmseg convention), empty if none ran
+   * @param bestCheckpoint the best checkpoint by the monitored metric, if any
+   * @param latestCheckpoint the last checkpoint written, if any
+   * @param stopReason why training ended before {@code total_steps}, or empty
+   */
+  public record Outcome(long steps, Map<String, Double> metrics, Optional<Path> bestCheckpoint,
+      Optional<Path> latestCheckpoint, String stopReason) {}
+
+  public Trainer(Experiment experiment, SegmentationDataset dataset, RunDirectory run, PrintStream out) {
+    this.experiment = experiment;
+    this.dataset = dataset;
+    this.run = run;
+    this.out = out;
+  }
+
+  /** Classes of the model: {@code model.num_classes}, or the dataset's when 0. */
+  public static int numClasses(ExperimentConfig config, SegmentationDataset dataset) {
+    int k = config.getModel().getNumClasses();
+    return k > 0 ? k : dataset.numClasses();
+  }
+
+  /** Input channels of the model: {@code model.in_channels}, or the dataset's when 0. */
+  public static int inChannels(ExperimentConfig config, SegmentationDataset dataset) {
+    int c = config.getModel().getInChannels();
+    return c > 0 ? c : dataset.channels();
+  }
+
+  /** Trains from scratch, or from the latest checkpoint of this run when {@code resume}. */
+  public Outcome train(boolean resume) {
+    ExperimentConfig config = experiment.config();
+    int numClasses = numClasses(config, dataset);
+    int channels = inChannels(config, dataset);
+    long seed = config.getRuntime().getSeed();
+    SegmentationModel model = experiment.model(numClasses, channels);
+    CheckpointConfig ckptConfig = config.getCheckpoint();
+    CheckpointManager checkpoints = CheckpointManager.fromConfig(run.checkpoints(), ckptConfig);
+    try (Graph graph = new Graph()) {
+      TrainingGraph g = TrainingGraph.build(graph, seed, model, experiment.strategy(), experiment.optimizer(),
+          OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
+          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels);
+      try (Session session = SessionFactory.open(graph, config.getRuntime());
+          EventFileWriter events = new EventFileWriter(run.events())) {
+        TrainingState state = TrainingState.getDefaultInstance();
+        Optional<Path> latest = checkpoints.latest();
+        if (resume && latest.isPresent()) {
+          state = checkpoints.restore(session, latest.get());
+          out.println("resumed from " + latest.get() + " at step " + state.getStep());
+        } else {
+          session.initialize();
+        }
+        return loop(session, g, checkpoints, events, state, numClasses);
+      }
+    }
+  }
+
+  private Outcome loop(Session session, TrainingGraph g, CheckpointManager checkpoints,
+      EventFileWriter events, TrainingState start, int numClasses) {
+    ExperimentConfig config = experiment.config();
+    long total = config.getSchedule().getTotalSteps();
+    int evalInterval = Math.max(1, config.getEval().getIntervalSteps());
+    int ckptInterval = config.getCheckpoint().getIntervalSteps();
+    int logInterval = Math.max(1, config.getRuntime().getLogIntervalSteps());
+    EarlyStopping early = config.getEarlyStopping().getEnabled()
+        ? EarlyStopping.fromConfig(config.getEarlyStopping()) : null;
+    if (early != null && start.getStep() > 0) {
+      early.restoreFrom(start);
+    }
+    String monitor = config.getCheckpoint().getMonitor();
+    Evaluator evaluator = new Evaluator(g.evalImage(), g.evalPredictions(), numClasses,
+        config.getData().getIgnoreIndex());
+    MetricsLog metricsLog = new MetricsLog(run.metricsFile());
+    List<String> classNames = classNames(numClasses);
+    ProgressDisplay progress = ProgressDisplay.forConsole(total, logInterval);
+    Map<String, Double> lastMetrics = Map.of();
+    String stopReason = "";
+    long step = start.getStep();
+    double lastLoss = Double.NaN;
+    long began = System.nanoTime();
+    try (BatchLoader loader = trainLoader(config, new LoaderPosition((int) start.getEpoch(),
+        (int) start.getIndexInEpoch()))) {
+      List<String> fetchNames = new ArrayList<>(g.scalars().keySet());
+      while (step < total) {
+        Batch batch = loader.next();
+        float[] values = runStep(session, g, batch, fetchNames);
+        double loss = values[0];
+        try {
+          LossGuard.check(step, loss);
+        } catch (NonFiniteLossException e) {
+          stopReason = e.getMessage() + "; the last good checkpoint is "
+              + checkpoints.latest().map(Path::toString).orElse("(none written yet)");
+          out.println();
+          out.println("stopped: " + stopReason);
+          break;
+        }
+        lastLoss = loss;
+        step++;
+        double lr = values[values.length - 1];
+        progress.update(step, loss, lr);
+        if (step % logInterval == 0) {
+          for (int i = 0; i < fetchNames.size(); i++) {
+            events.scalar("train/" + fetchNames.get(i), step, values[i + 1]);
+          }
+          events.scalar("train/lr", step, lr);
+          events.scalar("train/input_wait_fraction", step, loader.waitFraction());
+        }
+        boolean evaluate = step % evalInterval == 0 || step == total;
+        boolean stop = false;
+        Double monitored = null;
+        if (evaluate) {
+          ConfusionMatrix matrix = evaluator.evaluate(session, dataset, evalIds());
+          lastMetrics = matrix.summary("val");
+          progress.message("step " + step + ": val mIoU " + fmt(lastMetrics.get("val/mIoU"))
+              + "%, mDice " + fmt(lastMetrics.get("val/mDice")) + "%, aAcc " + fmt(lastMetrics.get("val/aAcc")) + "%");
+          progress.message(MetricsTable.format(matrix, classNames));
+          Map<String, Double> extra = new LinkedHashMap<>();
+          extra.put("train/loss", loss);
+          extra.put("train/lr", lr);
+          extra.put("train/input_wait_fraction", loader.waitFraction());
+          metricsLog.appendEvaluation(step, "val", matrix, classNames, extra);
+          long at = step;
+          lastMetrics.forEach((k, v) -> events.scalar(k, at, v));
+          events.flush();
+          monitored = lastMetrics.get(monitor);
+          if (early != null) {
+            EarlyStopping.Decision d = early.update(lastMetrics);
+            if (d.stop()) {
+              stop = true;
+              stopReason = d.message();
+            }
+          }
+        }
+        if (evaluate || (ckptInterval > 0 && step % ckptInterval == 0)) {
+          TrainingState.Builder state = TrainingState.newBuilder()
+              .setStep(step)
+              .setEpoch(loader.state().epoch())
+              .setIndexInEpoch(loader.state().batch())
+              .setSeed(config.getRuntime().getSeed())
+              .setScheduleStep(step)
+              .setLastLoss(loss)
+              .setElapsedSeconds((System.nanoTime() - began) / 1e9);
+          if (early != null) {
+            early.writeTo(state);
+          }
+          checkpoints.save(session, state.build(), monitored);
+        }
+        if (stop) {
+          progress.message("early stopping at step " + step + ": " + stopReason);
+          break;
+        }
+      }
+      progress.finish();
+      out.printf("input wait: %.1f%% of step time%n", 100 * loader.waitFraction());
+    }
+    return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason);
+  }
+
+  /** Runs every strategy run of one iteration; returns [loss, scalars..., lr] of the last run. */
+  private static float[] runStep(Session session, TrainingGraph g, Batch batch, List<String> names) {
+    List<Op> runs = g.step().runs();
+    try (TFloat32 image = Tensors.floats(Shape.of(toLong(batch.imageShape())), batch.images());
+        TInt32 labels = Tensors.ints(Shape.of(toLong(batch.labelShape())), batch.labels())) {
+      float[] values = new float[names.size() + 2];
+      for (int i = 0; i < runs.size(); i++) {
+        Session.Runner runner = session.runner().feed(g.image(), image).feed(g.labels(), labels);
+        if (i < runs.size() - 1) {
+          runner.addTarget(runs.get(i));
+          try (Result r = runner.run()) {
+            // Intermediate runs of bi-level strategies fetch nothing.
+          }
+          continue;
+        }
+        // The learning rate is read before the step increments the global step.
+        runner.fetch(g.step().loss());
+        for (String n : names) {
+          runner.fetch(g.scalars().get(n));
+        }
+        runner.fetch(g.learningRate());
+        runner.addTarget(runs.get(i));
+        try (Result r = runner.run()) {
+          for (int k = 0; k < values.length; k++) {
+            values[k] = ((TFloat32) r.get(k)).getFloat();
+          }
+        }
+      }
+      return values;
+    }
+  }
+
+  private BatchLoader trainLoader(ExperimentConfig config, LoaderPosition position) {
+    return BatchLoader.builder(dataset.ids(Split.TRAIN), dataset::load)
+        .augmentation(AugmentationFactory.training(config.getData(), dataset.is3d()))
+        .batchSize(config.getData().getBatchSize())
+        .workers(Math.max(1, config.getData().getNumWorkers()))
+        .prefetch(Math.max(1, config.getData().getPrefetch()))
+        .seed(config.getRuntime().getSeed())
+        .shuffle(config.getData().getShuffle())
+        .dropLast(true)
+        .startAt(position)
+        .build();
+  }
+
+  private List<String> evalIds() {
+    List<String> ids = dataset.ids(Split.VAL);
+    int max = experiment.config().getEval().getMaxCases();
+    return max > 0 && ids.size() > max ? ids.subList(0, max) : ids;
+  }
+
+  private static List<String> classNames(int k) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      names.add("class " + i);
+    }
+    return names;
+  }
+
+  private static String fmt(Double v) {
+    return v == null ? "n/a" : String.format("%.2f", v);
+  }
+
+  private static long[] toLong(int[] shape) {
+    long[] out = new long[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      out[i] = shape[i];
+    }
+    return out;
+  }
+
+}

@@ -1,0 +1,130 @@
+package org.delineo.training.train;
+
+import java.util.Map;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.gradients.CustomGradients;
+import org.delineo.graph.model.ModelInputs;
+import org.delineo.graph.model.SegmentationModel;
+import org.delineo.training.optim.GlobalStep;
+import org.delineo.training.optim.LearningRateSchedule;
+import org.delineo.training.optim.Optimizer;
+import org.delineo.training.strategy.StepInputs;
+import org.delineo.training.strategy.TrainStep;
+import org.delineo.training.strategy.TrainingStrategy;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The static graph of a training run: the step the strategy builds (TRAIN mode, dropout keyed by
+ * the global step so resumed runs are exact) and an evaluation path (EVAL mode) over the same
+ * variables, both fed raw images normalised inside the graph.
+ */
+public final class TrainingGraph {
+  private final Placeholder<TFloat32> image;
+  private final Placeholder<TInt32> labels;
+  private final TrainStep step;
+  private final Operand<TFloat32> learningRate;
+  private final Operand<TInt64> globalStep;
+  private final Placeholder<TFloat32> evalImage;
+  private final Operand<TInt32> evalPredictions;
+  private final Operand<TFloat32> evalProbabilities;
+
+  private TrainingGraph(Placeholder<TFloat32> image, Placeholder<TInt32> labels, TrainStep step,
+      Operand<TFloat32> learningRate, Operand<TInt64> globalStep, Placeholder<TFloat32> evalImage,
+      Operand<TInt32> evalPredictions, Operand<TFloat32> evalProbabilities) {
+    this.image = image;
+    this.labels = labels;
+    this.step = step;
+    this.learningRate = learningRate;
+    this.globalStep = globalStep;
+    this.evalImage = evalImage;
+    this.evalPredictions = evalPredictions;
+    this.evalProbabilities = evalProbabilities;
+  }
+
+  /**
+   * Builds both paths in {@code graph}.
+   *
+   * @param spatialRank 2 for images, 3 for volumes
+   * @param channels input channels (static; spatial sizes stay dynamic)
+   */
+  public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
+      TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
+      InputNormalization normalization, int spatialRank, int channels) {
+    CustomGradients.install();
+    GraphContext root = GraphContext.create(graph, Mode.TRAIN, seed);
+    Ops tf = root.tf();
+    Placeholder<TFloat32> image = tf.withName("image").placeholder(TFloat32.class,
+        Placeholder.shape(unknownSpatial(spatialRank, channels)));
+    Placeholder<TInt32> labels = tf.withName("labels").placeholder(TInt32.class,
+        Placeholder.shape(unknownSpatial(spatialRank, -1).take(spatialRank + 1)));
+    GlobalStep globalStep = GlobalStep.of(root);
+    GraphContext train = root.withRandomStep(globalStep.value());
+    TrainStep step = strategy.build(train, model, new StepInputs(normalization.apply(tf, image), labels, null),
+        optimizer);
+
+    GraphContext eval = root.withMode(Mode.EVAL);
+    Placeholder<TFloat32> evalImage = tf.withName("eval_image").placeholder(TFloat32.class,
+        Placeholder.shape(unknownSpatial(spatialRank, channels)));
+    Operand<TFloat32> logits = model.apply(eval, ModelInputs.of(normalization.apply(tf, evalImage))).logits();
+    Operand<TFloat32> probabilities = tf.nn.softmax(logits);
+    Operand<TInt32> predictions = tf.math.argMax(logits, tf.constant(-1), TInt32.class);
+    return new TrainingGraph(image, labels, step, schedule.build(tf, globalStep.value()),
+        globalStep.value(), evalImage, predictions, probabilities);
+  }
+
+  /** [-1, -1 ×spatialRank, channels]. */
+  private static Shape unknownSpatial(int spatialRank, long channels) {
+    long[] dims = new long[spatialRank + 2];
+    java.util.Arrays.fill(dims, -1);
+    dims[dims.length - 1] = channels;
+    return Shape.of(dims);
+  }
+
+  public Placeholder<TFloat32> image() {
+    return image;
+  }
+
+  public Placeholder<TInt32> labels() {
+    return labels;
+  }
+
+  public TrainStep step() {
+    return step;
+  }
+
+  /** The learning rate of the coming step. */
+  public Operand<TFloat32> learningRate() {
+    return learningRate;
+  }
+
+  public Operand<TInt64> globalStep() {
+    return globalStep;
+  }
+
+  public Placeholder<TFloat32> evalImage() {
+    return evalImage;
+  }
+
+  /** Arg-max class per pixel of the EVAL path. */
+  public Operand<TInt32> evalPredictions() {
+    return evalPredictions;
+  }
+
+  /** Softmax probabilities of the EVAL path. */
+  public Operand<TFloat32> evalProbabilities() {
+    return evalProbabilities;
+  }
+
+  /** The scalars a step logs, by name (loss terms and the total). */
+  public Map<String, Operand<TFloat32>> scalars() {
+    return step.scalars();
+  }
+}
