@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.delineo.graph.Tensors;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.ExperimentConfig;
@@ -30,12 +29,7 @@ import org.delineo.training.run.ProgressDisplay;
 import org.delineo.training.run.RunDirectory;
 import org.delineo.training.wiring.Experiment;
 import org.tensorflow.Graph;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Runs a training experiment: one {@code Session.run} per step (per strategy run), evaluation and an
@@ -136,7 +130,7 @@ public final class Trainer {
       List<String> fetchNames = new ArrayList<>(g.scalars().keySet());
       while (step < total) {
         Batch batch = loader.next();
-        float[] values = runStep(session, g, batch, fetchNames);
+        float[] values = g.run(session, batch, fetchNames);
         double loss = values[0];
         try {
           LossGuard.check(step, loss);
@@ -209,38 +203,6 @@ public final class Trainer {
     return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason);
   }
 
-  /** Runs every strategy run of one iteration; returns [loss, scalars..., lr] of the last run. */
-  private static float[] runStep(Session session, TrainingGraph g, Batch batch, List<String> names) {
-    List<Op> runs = g.step().runs();
-    try (TFloat32 image = Tensors.floats(Shape.of(toLong(batch.imageShape())), batch.images());
-        TInt32 labels = Tensors.ints(Shape.of(toLong(batch.labelShape())), batch.labels())) {
-      float[] values = new float[names.size() + 2];
-      for (int i = 0; i < runs.size(); i++) {
-        Session.Runner runner = session.runner().feed(g.image(), image).feed(g.labels(), labels);
-        if (i < runs.size() - 1) {
-          runner.addTarget(runs.get(i));
-          try (Result r = runner.run()) {
-            // Intermediate runs of bi-level strategies fetch nothing.
-          }
-          continue;
-        }
-        // The learning rate is read before the step increments the global step.
-        runner.fetch(g.step().loss());
-        for (String n : names) {
-          runner.fetch(g.scalars().get(n));
-        }
-        runner.fetch(g.learningRate());
-        runner.addTarget(runs.get(i));
-        try (Result r = runner.run()) {
-          for (int k = 0; k < values.length; k++) {
-            values[k] = ((TFloat32) r.get(k)).getFloat();
-          }
-        }
-      }
-      return values;
-    }
-  }
-
   private BatchLoader trainLoader(ExperimentConfig config, LoaderPosition position) {
     return BatchLoader.builder(dataset.ids(Split.TRAIN), dataset::load)
         .augmentation(AugmentationFactory.training(config.getData(), dataset.is3d()))
@@ -272,12 +234,5 @@ public final class Trainer {
     return v == null ? "n/a" : String.format("%.2f", v);
   }
 
-  private static long[] toLong(int[] shape) {
-    long[] out = new long[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      out[i] = shape[i];
-    }
-    return out;
-  }
 
 }

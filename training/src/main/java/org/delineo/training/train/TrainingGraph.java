@@ -1,6 +1,12 @@
 package org.delineo.training.train;
 
+import java.util.List;
 import java.util.Map;
+import org.delineo.graph.Tensors;
+import org.delineo.training.data.Batch;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Op;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.gradients.CustomGradients;
@@ -126,5 +132,49 @@ public final class TrainingGraph {
   /** The scalars a step logs, by name (loss terms and the total). */
   public Map<String, Operand<TFloat32>> scalars() {
     return step.scalars();
+  }
+
+  /**
+   * Runs one training iteration (every strategy run, feeding the batch to each) and returns
+   * [loss, the named scalars..., learning rate] fetched with the last run.
+   */
+  public float[] run(Session session, Batch batch, List<String> names) {
+    TrainingGraph g = this;
+    List<Op> runs = g.step().runs();
+    try (TFloat32 image = Tensors.floats(Shape.of(toLong(batch.imageShape())), batch.images());
+        TInt32 labels = Tensors.ints(Shape.of(toLong(batch.labelShape())), batch.labels())) {
+      float[] values = new float[names.size() + 2];
+      for (int i = 0; i < runs.size(); i++) {
+        Session.Runner runner = session.runner().feed(g.image(), image).feed(g.labels(), labels);
+        if (i < runs.size() - 1) {
+          runner.addTarget(runs.get(i));
+          try (Result r = runner.run()) {
+            // Intermediate runs of bi-level strategies fetch nothing.
+          }
+          continue;
+        }
+        // The learning rate is read before the step increments the global step.
+        runner.fetch(g.step().loss());
+        for (String n : names) {
+          runner.fetch(g.scalars().get(n));
+        }
+        runner.fetch(g.learningRate());
+        runner.addTarget(runs.get(i));
+        try (Result r = runner.run()) {
+          for (int k = 0; k < values.length; k++) {
+            values[k] = ((TFloat32) r.get(k)).getFloat();
+          }
+        }
+      }
+      return values;
+    }
+  }
+
+  private static long[] toLong(int[] shape) {
+    long[] out = new long[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      out[i] = shape[i];
+    }
+    return out;
   }
 }
