@@ -15,8 +15,8 @@ import org.delineo.graph.DelineoException;
  * the augmentation pipeline.
  *
  * <p>Labels are checked against and mapped through a label map (index = stored value, entry =
- * class id, -1 = not allowed). The default {@link #KEEP_LABELS} keeps BraTS' stored values {0,1,2,4}
- * (necrosis 1, edema 2, enhancing tumour 4); {@link #ENHANCING_TO_3} makes them contiguous
+ * class id, -1 = not allowed). The default {@link #keepLabels()} keeps BraTS' stored values {0,1,2,4}
+ * (necrosis 1, edema 2, enhancing tumour 4); {@link #enhancingTo3()} makes them contiguous
  * (4 becomes 3). Either way there are {@link #numClasses()} = 4 classes.
  *
  * <p>A case is any sub-folder holding at least one {@code <folder>_*.nii[.gz]} file; a missing
@@ -28,10 +28,16 @@ public final class BratsLayout implements SegmentationDataset {
   public static final List<String> MODALITIES = List.of("flair", "t1ce", "t1", "t2");
   /** Suffix of the segmentation file. */
   public static final String SEGMENTATION = "seg";
-  /** Keeps the stored labels {0, 1, 2, 4}; any other value is an error. */
-  public static final int[] KEEP_LABELS = {0, 1, 2, -1, 4};
-  /** Maps the stored labels {0, 1, 2, 4} to the contiguous {0, 1, 2, 3}. */
-  public static final int[] ENHANCING_TO_3 = {0, 1, 2, -1, 3};
+
+  /** A label map keeping the stored labels {0, 1, 2, 4}; any other value is an error. */
+  public static int[] keepLabels() {
+    return new int[] {0, 1, 2, -1, 4};
+  }
+
+  /** A label map taking the stored labels {0, 1, 2, 4} to the contiguous {0, 1, 2, 3}. */
+  public static int[] enhancingTo3() {
+    return new int[] {0, 1, 2, -1, 3};
+  }
 
   private final Path root;
   private final Map<String, Path> cases;
@@ -40,7 +46,7 @@ public final class BratsLayout implements SegmentationDataset {
 
   /** Opens the dataset keeping stored labels, with the default split seed. */
   public BratsLayout(Path root) {
-    this(root, DatasetSplits.DEFAULT_SEED, KEEP_LABELS);
+    this(root, DatasetSplits.DEFAULT_SEED, keepLabels());
   }
 
   /**

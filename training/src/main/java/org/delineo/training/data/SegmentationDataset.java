@@ -6,6 +6,9 @@ import java.util.List;
  * A labelled segmentation dataset on disk: its cases per split and a way to decode one of them
  * into a {@link Sample}. Implementations are layouts (Cityscapes-style folders, BraTS cases, ACDC
  * patients); synthetic data is written in those layouts, so it is read through them too.
+ *
+ * <p>Implementations index their files when constructed and are immutable afterwards, so {@link
+ * #load} may be called from several loader threads at once.
  */
 public interface SegmentationDataset {
 

@@ -109,23 +109,24 @@ public final class SyntheticBrats3d implements SyntheticGenerator {
     double[] brainRadii = new double[3];
     for (int a = 0; a < 3; a++) {
       brainCentre[a] = dims[a] / 2.0 + random.uniform(-0.03, 0.03) * dims[a];
-      brainRadii[a] = random.uniform(0.38, 0.45) * dims[a];
+      brainRadii[a] = random.uniform(0.39, 0.46) * dims[a];
     }
     SmoothField brainEdge = SmoothField.random(random, 3, 4, 1.0);
 
-    // Tumour: radii and a centre chosen so that the whole tumour lies inside the brain.
-    double edemaRadius = random.uniform(0.12, 0.20) * minSide;
+    // Tumour: radii, then a centre that keeps the core (which ends by 0.81 of the tumour radius)
+    // inside the brain; the edema may reach the brain's edge and is cut there, as in real scans.
+    double edemaRadius = random.uniform(0.15, 0.24) * minSide;
     double[] tumourRadii = new double[3];
-    double maxExtent = 0;
+    double maxCoreExtent = 0;
     for (int a = 0; a < 3; a++) {
       tumourRadii[a] = edemaRadius * random.uniform(0.85, 1.15);
-      maxExtent = Math.max(maxExtent, tumourRadii[a] * 1.1);
+      maxCoreExtent = Math.max(maxCoreExtent, tumourRadii[a] * 0.81);
     }
     double minBrainRadius = 0.95 * Math.min(brainRadii[0], Math.min(brainRadii[1], brainRadii[2]));
-    double room = Math.max(0, 1 - maxExtent / minBrainRadius - 0.05);
+    double room = Math.max(0, 1 - maxCoreExtent / minBrainRadius - 0.08);
     double[] direction = {random.gaussian(), random.gaussian(), random.gaussian()};
     double norm = Math.sqrt(dot(direction, direction));
-    double offset = room * random.nextDouble();
+    double offset = room * Math.sqrt(random.nextDouble());
     double[] tumourCentre = new double[3];
     for (int a = 0; a < 3; a++) {
       tumourCentre[a] = brainCentre[a] + brainRadii[a] * offset * direction[a] / norm;
@@ -150,9 +151,9 @@ public final class SyntheticBrats3d implements SyntheticGenerator {
           double[] t = normalised(p, tumourCentre, tumourRadii);
           double rt = Math.sqrt(dot(t, t));
           double[] dir = rt > 0 ? new double[] {t[0] / rt, t[1] / rt, t[2] / rt} : t;
-          if (rt < 0.30 + 0.05 * necrosisEdge.at(dir)) {
+          if (rt < 0.47 + 0.05 * necrosisEdge.at(dir)) {
             labels[i] = NECROSIS;
-          } else if (rt < 0.62 + 0.05 * coreEdge.at(dir)) {
+          } else if (rt < 0.76 + 0.05 * coreEdge.at(dir)) {
             labels[i] = ENHANCING;
           } else if (rt < 1.0 + 0.1 * outerEdge.at(dir)) {
             labels[i] = EDEMA;

@@ -20,8 +20,8 @@ import org.delineo.training.data.SegmentationDataset;
  *
  * <p>The split is {@link DatasetSplits#seeded} with the data seed, applied to cases (an ACDC-style
  * patient's frames stay together), and is written out so the dataset no longer depends on it. The
- * output folder must be empty, absent, or a dataset written before by this class (it has a
- * {@code dataset.txt}); files of an earlier, larger dataset are overwritten or left in place, but
+ * output folder must be empty, absent, or a dataset of the same kind written before by this class
+ * (its {@code dataset.txt} says so); files of an earlier, larger dataset are overwritten or left in place, but
  * the new split files list only the new cases.
  */
 public final class SyntheticData {
@@ -37,7 +37,8 @@ public final class SyntheticData {
    */
   public static SyntheticGenerator generator(String kind) {
     switch (kind) {
-      //HOLD
+      case "scenes2d":
+        return new SyntheticScenes2d();
       case "brats3d":
         return new SyntheticBrats3d();
       case "medical2d":
@@ -63,7 +64,7 @@ public final class SyntheticData {
     if (cases < 1) {
       throw new DelineoException("synthetic data: --cases must be at least 1, found " + cases);
     }
-    requireUsableOutput(out);
+    requireUsableOutput(out, generator.kind());
     List<String> ids = new ArrayList<>();
     Map<String, String> caseOf = new HashMap<>();
     for (int i = 0; i < cases; i++) {
@@ -80,7 +81,7 @@ public final class SyntheticData {
     return generator.open(out);
   }
 
-  private static void requireUsableOutput(Path out) {
+  private static void requireUsableOutput(Path out, String kind) {
     if (!Files.exists(out)) {
       return;
     }
@@ -88,6 +89,11 @@ public final class SyntheticData {
       throw new DelineoException("synthetic data: output " + out + " exists and is not a folder");
     }
     if (Files.isRegularFile(out.resolve(DatasetInfo.FILE_NAME))) {
+      String previous = DatasetInfo.read(out).flatMap(i -> i.get("kind")).orElse("");
+      if (!previous.equals(kind)) {
+        throw new DelineoException("synthetic data: " + out + " holds a '" + previous
+            + "' dataset, not '" + kind + "'; choose an empty or new folder");
+      }
       return;
     }
     try (Stream<Path> entries = Files.list(out)) {

@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.data.io.DecodedImage;
+import org.delineo.training.data.io.ImageWriter;
+import org.delineo.training.data.io.LabelMap;
 import org.delineo.training.data.io.NiftiDatatype;
 import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
@@ -21,6 +24,22 @@ final class SyntheticFiles {
       short datatype) {
     createParent(file);
     NiftiWriter.write(file, NiftiVolume.ofRowMajor(data, shape, spacingXyz), datatype);
+  }
+
+  /** Writes a scene's image as an 8-bit RGB PNG. */
+  static void writeRgbPng(Path file, SyntheticScenes2d.Scene scene) {
+    createParent(file);
+    float[] data = new float[scene.rgb().length];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = scene.rgb()[i];
+    }
+    ImageWriter.writePng(file, new DecodedImage(scene.height(), scene.width(), 3, data));
+  }
+
+  /** Writes a scene's labels as an 8-bit grey PNG whose value is the label id. */
+  static void writeLabelPng(Path file, SyntheticScenes2d.Scene scene) {
+    createParent(file);
+    ImageWriter.writeLabelsPng(file, new LabelMap(scene.height(), scene.width(), scene.labels()));
   }
 
   /** Writes a UTF-8 text file. */

@@ -131,8 +131,8 @@ public final class SyntheticMedical2d implements SyntheticGenerator {
       bodyRx = random.uniform(0.40, 0.48) * width;
       heartY = height / 2.0 + random.uniform(-0.08, 0.08) * size;
       heartX = width / 2.0 + random.uniform(-0.06, 0.10) * size;
-      cavity = random.uniform(0.09, 0.13) * size;
-      wall = random.uniform(0.045, 0.06) * size;
+      cavity = random.uniform(0.10, 0.14) * size;
+      wall = random.uniform(0.05, 0.065) * size;
       rvAngle = Math.PI + random.uniform(-0.4, 0.4);
       rvScale = random.uniform(0.9, 1.15);
       bodyTexture = SmoothField.random(random, 3, 5, 3.0);
@@ -150,7 +150,7 @@ public final class SyntheticMedical2d implements SyntheticGenerator {
     for (int z = 0; z < slices; z++) {
       // Base (z = 0) to apex: everything shrinks, the RV faster, and the centre drifts a little.
       double t = slices == 1 ? 0 : (double) z / (slices - 1);
-      double shrink = 1 - 0.55 * t * t;
+      double shrink = 1 - 0.5 * t * t;
       double cavity = a.cavity * cavityScale * shrink;
       double outer = cavity + a.wall * wallScale * (0.8 + 0.2 * shrink);
       double rvRadius = outer * a.rvScale * (1 - 0.7 * t);
