@@ -7,6 +7,8 @@ public final class Commands {
   private Commands() {}
 
   public static List<Command> all() {
-    return List.of(new ConfigCommand(), new InfoCommand());
+    return List.of(new TrainCommand(), new EvalCommand(), new ExportCommand(), new DataCommand(),
+        new ModelsCommand(), new AblationsCommand(), new BenchCommand(), new QuickstartCommand(),
+        new ConfigCommand(), new InfoCommand());
   }
 }

@@ -76,6 +76,14 @@ public final class Trainer {
 
   /** Trains from scratch, or from the latest checkpoint of this run when {@code resume}. */
   public Outcome train(boolean resume) {
+    return train(resume, 0);
+  }
+
+  /**
+   * As {@link #train(boolean)}, but stops after global step {@code stopAtStep} (when positive)
+   * without changing the schedule: an interruption, as a crash or a pre-empted job would cause.
+   */
+  public Outcome train(boolean resume, long stopAtStep) {
     ExperimentConfig config = experiment.config();
     int numClasses = numClasses(config, dataset);
     int channels = inChannels(config, dataset);
@@ -97,15 +105,16 @@ public final class Trainer {
         } else {
           session.initialize();
         }
-        return loop(session, g, checkpoints, events, state, numClasses);
+        return loop(session, g, checkpoints, events, state, numClasses, stopAtStep);
       }
     }
   }
 
   private Outcome loop(Session session, TrainingGraph g, CheckpointManager checkpoints,
-      EventFileWriter events, TrainingState start, int numClasses) {
+      EventFileWriter events, TrainingState start, int numClasses, long stopAtStep) {
     ExperimentConfig config = experiment.config();
     long total = config.getSchedule().getTotalSteps();
+    long end = stopAtStep > 0 ? Math.min(stopAtStep, total) : total;
     int evalInterval = Math.max(1, config.getEval().getIntervalSteps());
     int ckptInterval = config.getCheckpoint().getIntervalSteps();
     int logInterval = Math.max(1, config.getRuntime().getLogIntervalSteps());
@@ -115,7 +124,7 @@ public final class Trainer {
       early.restoreFrom(start);
     }
     String monitor = config.getCheckpoint().getMonitor();
-    Evaluator evaluator = new Evaluator(g.evalImage(), g.evalPredictions(), numClasses,
+    Evaluator evaluator = new Evaluator(g.eval().image(), g.eval().predictions(), numClasses,
         config.getData().getIgnoreIndex());
     MetricsLog metricsLog = new MetricsLog(run.metricsFile());
     List<String> classNames = classNames(numClasses);
@@ -125,10 +134,11 @@ public final class Trainer {
     long step = start.getStep();
     double lastLoss = Double.NaN;
     long began = System.nanoTime();
-    try (BatchLoader loader = trainLoader(config, new LoaderPosition((int) start.getEpoch(),
+    try (BatchLoader loader = trainLoader(config, dataset, new LoaderPosition((int) start.getEpoch(),
         (int) start.getIndexInEpoch()))) {
       List<String> fetchNames = new ArrayList<>(g.scalars().keySet());
-      while (step < total) {
+      fetchNames.remove("loss"); // fetched once as the step loss
+      while (step < end) {
         Batch batch = loader.next();
         float[] values = g.run(session, batch, fetchNames);
         double loss = values[0];
@@ -203,7 +213,8 @@ public final class Trainer {
     return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason);
   }
 
-  private BatchLoader trainLoader(ExperimentConfig config, LoaderPosition position) {
+  /** The training loader of {@code config} over the dataset's TRAIN split, starting at {@code position}. */
+  static BatchLoader trainLoader(ExperimentConfig config, SegmentationDataset dataset, LoaderPosition position) {
     return BatchLoader.builder(dataset.ids(Split.TRAIN), dataset::load)
         .augmentation(AugmentationFactory.training(config.getData(), dataset.is3d()))
         .batchSize(config.getData().getBatchSize())

@@ -10,7 +10,6 @@ import org.tensorflow.op.Op;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.gradients.CustomGradients;
-import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.optim.GlobalStep;
 import org.delineo.training.optim.LearningRateSchedule;
@@ -38,21 +37,16 @@ public final class TrainingGraph {
   private final TrainStep step;
   private final Operand<TFloat32> learningRate;
   private final Operand<TInt64> globalStep;
-  private final Placeholder<TFloat32> evalImage;
-  private final Operand<TInt32> evalPredictions;
-  private final Operand<TFloat32> evalProbabilities;
+  private final InferenceGraph eval;
 
   private TrainingGraph(Placeholder<TFloat32> image, Placeholder<TInt32> labels, TrainStep step,
-      Operand<TFloat32> learningRate, Operand<TInt64> globalStep, Placeholder<TFloat32> evalImage,
-      Operand<TInt32> evalPredictions, Operand<TFloat32> evalProbabilities) {
+      Operand<TFloat32> learningRate, Operand<TInt64> globalStep, InferenceGraph eval) {
     this.image = image;
     this.labels = labels;
     this.step = step;
     this.learningRate = learningRate;
     this.globalStep = globalStep;
-    this.evalImage = evalImage;
-    this.evalPredictions = evalPredictions;
-    this.evalProbabilities = evalProbabilities;
+    this.eval = eval;
   }
 
   /**
@@ -76,14 +70,10 @@ public final class TrainingGraph {
     TrainStep step = strategy.build(train, model, new StepInputs(normalization.apply(tf, image), labels, null),
         optimizer);
 
-    GraphContext eval = root.withMode(Mode.EVAL);
-    Placeholder<TFloat32> evalImage = tf.withName("eval_image").placeholder(TFloat32.class,
-        Placeholder.shape(unknownSpatial(spatialRank, channels)));
-    Operand<TFloat32> logits = model.apply(eval, ModelInputs.of(normalization.apply(tf, evalImage))).logits();
-    Operand<TFloat32> probabilities = tf.nn.softmax(logits);
-    Operand<TInt32> predictions = tf.math.argMax(logits, tf.constant(-1), TInt32.class);
+    InferenceGraph eval = InferenceGraph.build(root.withMode(Mode.EVAL), model, normalization,
+        spatialRank, channels, "eval_image");
     return new TrainingGraph(image, labels, step, schedule.build(tf, globalStep.value()),
-        globalStep.value(), evalImage, predictions, probabilities);
+        globalStep.value(), eval);
   }
 
   /** [-1, -1 ×spatialRank, channels]. */
@@ -115,18 +105,9 @@ public final class TrainingGraph {
     return globalStep;
   }
 
-  public Placeholder<TFloat32> evalImage() {
-    return evalImage;
-  }
-
-  /** Arg-max class per pixel of the EVAL path. */
-  public Operand<TInt32> evalPredictions() {
-    return evalPredictions;
-  }
-
-  /** Softmax probabilities of the EVAL path. */
-  public Operand<TFloat32> evalProbabilities() {
-    return evalProbabilities;
+  /** The EVAL-mode forward pass over the same variables. */
+  public InferenceGraph eval() {
+    return eval;
   }
 
   /** The scalars a step logs, by name (loss terms and the total). */

@@ -1,0 +1,86 @@
+package org.delineo.training.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.data.BatchLoader;
+import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.optim.OptimizerFactory;
+import org.delineo.training.wiring.Experiment;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+
+/**
+ * Times real training steps of an experiment (the trainer's graph, loader and session settings):
+ * warm-up steps first (graph optimisation, allocation), then each measured step on its own.
+ */
+public final class Benchmark {
+  private Benchmark() {}
+
+  /**
+   * Measured figures.
+   *
+   * @param stepMillis every measured step's wall time in ms
+   * @param batchSize images per step
+   * @param inputWaitFraction share of step time spent waiting for the loader
+   * @param peakRssMb the process's peak resident memory (VmHWM), -1 where unavailable
+   */
+  public record Result(double[] stepMillis, int batchSize, double inputWaitFraction, double peakRssMb) {
+
+    public double medianMillis() {
+      double[] s = stepMillis.clone();
+      Arrays.sort(s);
+      int n = s.length;
+      return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    public double imagesPerSecond() {
+      return batchSize * 1000.0 / medianMillis();
+    }
+  }
+
+  public static Result run(Experiment experiment, SegmentationDataset dataset, int steps, int warmup) {
+    ExperimentConfig config = experiment.config();
+    int channels = Trainer.inChannels(config, dataset);
+    try (Graph graph = new Graph()) {
+      TrainingGraph g = TrainingGraph.build(graph, config.getRuntime().getSeed(),
+          experiment.model(Trainer.numClasses(config, dataset), channels), experiment.strategy(),
+          experiment.optimizer(), OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
+          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels);
+      List<String> names = List.of();
+      try (Session session = SessionFactory.open(graph, config.getRuntime());
+          BatchLoader loader = Trainer.trainLoader(config, dataset, new LoaderPosition(0, 0))) {
+        session.initialize();
+        for (int i = 0; i < warmup; i++) {
+          g.run(session, loader.next(), names);
+        }
+        loader.resetWaitStats();
+        double[] millis = new double[steps];
+        for (int i = 0; i < steps; i++) {
+          long t0 = System.nanoTime();
+          g.run(session, loader.next(), names);
+          millis[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return new Result(millis, config.getData().getBatchSize(), loader.waitFraction(), peakRssMb());
+      }
+    }
+  }
+
+  /** VmHWM from /proc/self/status in MiB, or -1 off Linux. */
+  static double peakRssMb() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmHWM:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+}

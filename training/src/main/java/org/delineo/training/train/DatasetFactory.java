@@ -1,0 +1,39 @@
+package org.delineo.training.train;
+
+import java.nio.file.Path;
+import org.delineo.proto.DataConfig;
+import org.delineo.training.config.ConfigException;
+import org.delineo.training.data.AcdcLayout;
+import org.delineo.training.data.BratsLayout;
+import org.delineo.training.data.CityscapesLayout;
+import org.delineo.training.data.SegmentationDataset;
+
+/**
+ * Opens the dataset of {@code data}: synthetic sets are read through the layout they are written
+ * in (scenes as Cityscapes-style folders, phantoms as BraTS cases, slices as ACDC patients).
+ */
+public final class DatasetFactory {
+  private DatasetFactory() {}
+
+  public static SegmentationDataset open(DataConfig data) {
+    if (data.getRoot().isEmpty()) {
+      throw new ConfigException("field 'data.root': expected the dataset folder, found \"\"");
+    }
+    Path root = Path.of(data.getRoot());
+    switch (data.getLayout()) {
+      case CITYSCAPES:
+      case SYNTHETIC_SCENES2D:
+        return new CityscapesLayout(root);
+      case BRATS:
+      case SYNTHETIC_BRATS3D:
+        return new BratsLayout(root);
+      case ACDC:
+      case SYNTHETIC_MEDICAL2D:
+        return new AcdcLayout(root);
+      default:
+        throw new ConfigException("field 'data.layout': " + data.getLayout()
+            + " is not available yet; valid: CITYSCAPES, BRATS, ACDC, SYNTHETIC_SCENES2D,"
+            + " SYNTHETIC_BRATS3D, SYNTHETIC_MEDICAL2D");
+    }
+  }
+}
