@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import java.util.Arrays;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -49,7 +50,7 @@ public final class DelineoCli {
           + String.join(", ", commands.keySet()));
       return USAGE_ERROR;
     }
-    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
     if (List.of(rest).contains("--help") || List.of(rest).contains("-h")) {
       printCommandHelp(command);
       return 0;

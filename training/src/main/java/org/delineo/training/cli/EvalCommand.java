@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import java.util.List;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -43,7 +44,7 @@ final class EvalCommand implements Command {
     ExperimentConfig config = ConfigOptions.load(line);
     Split split = split(line.getOptionValue("split", "val"));
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
-    ConfusionMatrix m = CheckpointEvaluation.run(Experiment.create(config, java.util.List.of()), dataset,
+    ConfusionMatrix m = CheckpointEvaluation.run(Experiment.create(config, List.of()), dataset,
         Path.of(line.getOptionValue("checkpoint")), split);
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
     out.println(MetricsTable.format(m));

@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import java.util.List;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
@@ -58,7 +59,7 @@ final class ExportCommand implements Command {
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     int classes = Trainer.numClasses(config, dataset);
     int channels = Trainer.inChannels(config, dataset);
-    Experiment experiment = Experiment.create(config, java.util.List.of());
+    Experiment experiment = Experiment.create(config, List.of());
     return new SavedModelExporter(checkpoint.resolve("variables").toString()).export(base, name, version, ctx -> {
       InferenceGraph g = InferenceGraph.build(ctx, experiment.model(classes, channels),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels, "image");

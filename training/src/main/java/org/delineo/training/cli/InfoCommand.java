@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import java.io.File;
 import java.io.PrintStream;
 import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
@@ -44,7 +45,7 @@ final class InfoCommand implements Command {
   }
 
   private static String nativeBuild() {
-    return Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(p -> p.contains("tensorflow-core-native") && p.contains("linux"))
         .map(p -> p.substring(p.lastIndexOf('/') + 1))
         .findFirst()

@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ final class TrainCommand implements Command {
       Path dir = Path.of(workdir);
       try {
         Files.createDirectories(dir);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new DelineoException("cannot create run directory " + dir + ": " + e.getMessage(), e);
       }
       run = RunDirectory.open(dir);

@@ -1,5 +1,6 @@
 package org.delineo.training.train;
 
+import java.util.List;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.proto.DataConfig;
 import org.tensorflow.Operand;
@@ -40,7 +41,7 @@ public record InputNormalization(float[] mean, float[] std) {
     return tf.math.div(tf.math.sub(image, tf.constant(mean)), tf.constant(std));
   }
 
-  private static float[] toArray(java.util.List<Float> values) {
+  private static float[] toArray(List<Float> values) {
     float[] out = new float[values.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = values.get(i);

@@ -1,5 +1,6 @@
 package org.delineo.training.train;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.delineo.graph.Tensors;
@@ -79,7 +80,7 @@ public final class TrainingGraph {
   /** [-1, -1 ×spatialRank, channels]. */
   private static Shape unknownSpatial(int spatialRank, long channels) {
     long[] dims = new long[spatialRank + 2];
-    java.util.Arrays.fill(dims, -1);
+    Arrays.fill(dims, -1);
     dims[dims.length - 1] = channels;
     return Shape.of(dims);
   }
