@@ -40,7 +40,7 @@ import org.tensorflow.types.TInt32;
  * // avgNonIgnore = false: ln 2 / 2            ≈ 0.3466
  * }</pre>
  */
-public final class CrossEntropyLoss {
+public final class CrossEntropyLoss implements LossTerm {
   /** mmseg's and the data pipeline's ignore label. */
   public static final int DEFAULT_IGNORE_INDEX = 255;
   /** float32 machine epsilon ({@code torch.finfo(torch.float32).eps}), mmseg's divisor guard. */
@@ -71,6 +71,7 @@ public final class CrossEntropyLoss {
    * @throws org.delineo.graph.ShapeMismatchException on mismatched shapes
    * @throws org.delineo.graph.DelineoException if class weights do not match K
    */
+  @Override
   public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
     return apply(tf, logits, labels, null);
   }
@@ -81,6 +82,7 @@ public final class CrossEntropyLoss {
    *
    * @param pixelWeights the labels' shape, or null for none
    */
+  @Override
   public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels,
       Operand<TFloat32> pixelWeights) {
     Operand<TFloat32> summed = PixelLabels.sumAll(tf, pixelLosses(tf, logits, labels, pixelWeights));

@@ -24,8 +24,7 @@ final class CrossEntropyTermFactory implements LossTermFactory {
     if (weights != null) {
       b.classWeights(weights);
     }
-    CrossEntropyLoss ce = b.build();
-    return ce::apply;
+    return b.build();
   }
 
   /** Weights from the list, or from a file of whitespace- or comma-separated numbers; null if none. */

@@ -23,6 +23,6 @@ final class DiceTermFactory implements LossTermFactory {
         .includeBackground(c.getIncludeBackground())
         .ignoreIndex(loss.getIgnoreIndex())
         .build();
-    return dice::apply;
+    return (tf, logits, labels, pixelWeights) -> dice.apply(tf, logits, labels);
   }
 }

@@ -9,6 +9,6 @@ final class ZeroTermFactory implements LossTermFactory {
 
   @Override
   public LossTerm create(LossTermConfig term, LossConfig loss) {
-    return (tf, logits, labels) -> tf.constant(0f);
+    return (tf, logits, labels, pixelWeights) -> tf.constant(0f);
   }
 }
