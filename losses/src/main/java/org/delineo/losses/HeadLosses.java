@@ -10,20 +10,31 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
  * The weighted sum of every head's loss terms, as mmsegmentation's decode heads compute it: each
  * head's logits are resized (bilinear, half-pixel centres, i.e. {@code align_corners=False}) to the
- * label size before its terms are applied; terms of all heads are added with their weights.
+ * label size before its terms are applied; terms of all heads are added with their weights (which
+ * may follow the training step). With a pixel sampler (OHEM), each head's sampled pixel weights
+ * multiply every term of that head, as mmseg's {@code seg_weight}.
  */
 public final class HeadLosses {
   private final List<WeightedTerm> terms;
+  private final PixelSampler sampler;
 
+  /** Terms without pixel sampling. */
   public HeadLosses(List<WeightedTerm> terms) {
+    this(terms, null);
+  }
+
+  /** @param sampler chooses the pixels of each head's terms, or null for all valid pixels */
+  public HeadLosses(List<WeightedTerm> terms, PixelSampler sampler) {
     if (terms.isEmpty()) {
       throw new DelineoException("a loss needs at least one term, found none");
     }
     this.terms = List.copyOf(terms);
+    this.sampler = sampler;
   }
 
   /** The configured terms in order. */
@@ -36,12 +47,14 @@ public final class HeadLosses {
    *
    * @param logitsByHead logits per head name (the main head is {@code decode})
    * @param labels integer labels at full resolution
+   * @param step the global step for scheduled weights, or null (weights at step 0)
    * @return each term's unweighted value by name, plus the weighted sum under {@code "loss"}
    */
-  public Map<String, Operand<TFloat32>> build(
-      Ops tf, Map<String, Operand<TFloat32>> logitsByHead, Operand<TInt32> labels) {
+  public Map<String, Operand<TFloat32>> build(Ops tf, Map<String, Operand<TFloat32>> logitsByHead,
+      Operand<TInt32> labels, Operand<TInt64> step) {
     Map<String, Operand<TFloat32>> out = new LinkedHashMap<>();
     Map<String, Operand<TFloat32>> resized = new LinkedHashMap<>();
+    Map<String, Operand<TFloat32>> pixelWeights = new LinkedHashMap<>();
     Operand<TFloat32> total = null;
     for (WeightedTerm t : terms) {
       Operand<TFloat32> logits = resized.computeIfAbsent(t.head(), head -> {
@@ -52,9 +65,11 @@ public final class HeadLosses {
         }
         return toLabelSize(tf, l, labels);
       });
-      Operand<TFloat32> value = t.term().apply(tf, logits, labels);
+      Operand<TFloat32> weights = sampler == null ? null
+          : pixelWeights.computeIfAbsent(t.head(), h -> tf.stopGradient(sampler.weights(tf, logits, labels)));
+      Operand<TFloat32> value = t.term().apply(tf, logits, labels, weights);
       out.put(t.name(), value);
-      Operand<TFloat32> weighted = tf.math.mul(value, tf.constant(t.weight()));
+      Operand<TFloat32> weighted = tf.math.mul(value, t.weight().at(tf, step));
       total = total == null ? weighted : tf.math.add(total, weighted);
     }
     out.put("loss", total);

@@ -5,7 +5,13 @@ package org.delineo.losses;
  *
  * @param head the model head ({@code decode} for the main logits, {@code aux} ...)
  * @param name the name logged for this term, e.g. {@code decode.cross_entropy}
- * @param weight the factor of the term in the total loss
+ * @param weight the factor of the term in the total loss, possibly scheduled
  * @param term the loss function
  */
-public record WeightedTerm(String head, String name, float weight, LossTerm term) {}
+public record WeightedTerm(String head, String name, TermWeight weight, LossTerm term) {
+
+  /** A term with a constant weight. */
+  public WeightedTerm(String head, String name, float weight, LossTerm term) {
+    this(head, name, TermWeight.constant(weight), term);
+  }
+}

@@ -38,12 +38,19 @@ final class TrainCommand implements Command {
     o.addOption(Option.builder().longOpt("resume").desc("continue from the latest checkpoint in --workdir").build());
     o.addOption(Option.builder().longOpt("ablate").hasArg().argName("a,b")
         .desc("apply named ablations (see `delineo ablations`)").build());
+    o.addOption(Option.builder().longOpt("aux-loss").hasArg().argName("X")
+        .desc("PROVE's extra term on every head with weight loss.aux_loss_weight (0.3): "
+            + "none, focal, lovasz, boundary, dice (same as --set loss.aux_loss=X)").build());
     return o;
   }
 
   @Override
   public int run(CommandLine line, PrintStream out) {
-    ExperimentConfig config = ExperimentConfigLoader.withExplicitDefaults(ConfigOptions.load(line));
+    ExperimentConfig config = ConfigOptions.load(line);
+    if (line.hasOption("aux-loss")) {
+      config = ExperimentConfigLoader.applyOverrides(config, List.of("loss.aux_loss=" + line.getOptionValue("aux-loss")));
+    }
+    config = ExperimentConfigLoader.withExplicitDefaults(config);
     Trainer.Outcome outcome = train(config, ablations(line), line.getOptionValue("workdir"),
         line.hasOption("resume"), out);
     return outcome.stopReason().startsWith("non-finite") ? 1 : 0;

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.ModelOutputs;
@@ -19,9 +21,10 @@ import org.tensorflow.types.TFloat32;
  * of every trainable variable, and the batch-norm statistic updates, in one {@code Session.run}.
  */
 public final class SupervisedStrategy implements TrainingStrategy {
-  private final HeadLosses losses;
+  private final Function<Set<String>, HeadLosses> losses;
 
-  public SupervisedStrategy(HeadLosses losses) {
+  /** @param losses the head losses for a model with the given heads */
+  public SupervisedStrategy(Function<Set<String>, HeadLosses> losses) {
     this.losses = losses;
   }
 
@@ -36,7 +39,8 @@ public final class SupervisedStrategy implements TrainingStrategy {
     Map<String, Operand<TFloat32>> heads = new LinkedHashMap<>();
     heads.put("decode", outputs.logits());
     heads.putAll(outputs.auxLogits());
-    Map<String, Operand<TFloat32>> values = losses.build(ctx.tf(), heads, inputs.labels());
+    Map<String, Operand<TFloat32>> values =
+        losses.apply(heads.keySet()).build(ctx.tf(), heads, inputs.labels(), inputs.step());
     Operand<TFloat32> loss = values.get("loss");
     Op update = optimizer.minimize(ctx, loss, ctx.variables().trainable());
     List<Op> step = new ArrayList<>(ctx.updateOps());

@@ -68,7 +68,7 @@ public final class TrainingGraph {
         Placeholder.shape(unknownSpatial(spatialRank, -1).take(spatialRank + 1)));
     GlobalStep globalStep = GlobalStep.of(root);
     GraphContext train = root.withRandomStep(globalStep.value());
-    TrainStep step = strategy.build(train, model, new StepInputs(normalization.apply(tf, image), labels, null),
+    TrainStep step = strategy.build(train, model, new StepInputs(normalization.apply(tf, image), labels, null, globalStep.value()),
         optimizer);
 
     InferenceGraph eval = InferenceGraph.build(root.withMode(Mode.EVAL), model, normalization,

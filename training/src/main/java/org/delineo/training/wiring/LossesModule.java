@@ -17,6 +17,11 @@ public final class LossesModule extends AbstractModule {
         MapBinder.newMapBinder(binder(), String.class, LossTermFactory.class);
     register(terms, "cross_entropy", CrossEntropyTermFactory.class);
     register(terms, "dice", DiceTermFactory.class);
+    register(terms, "lovasz", LovaszTermFactory.class);
+    register(terms, "focal", FocalTermFactory.class);
+    register(terms, "boundary_focal", BoundaryFocalTermFactory.class);
+    register(terms, "boundary", BoundaryTermFactory.class);
+    bind(PixelSamplerFactory.class).to(OhemSamplerFactory.class);
   }
 
   /** The key under which the factory of {@code term} is bound. */

@@ -16,6 +16,6 @@ final class SupervisedStrategyFactory implements StrategyFactory {
 
   @Override
   public TrainingStrategy create(ExperimentConfig config) {
-    return new SupervisedStrategy(losses.build());
+    return new SupervisedStrategy(losses::build);
   }
 }

@@ -63,7 +63,7 @@ class ExperimentWiringTest {
       Ops tf = Ops.create(g);
       Operand<TFloat32> logits = tf.zeros(tf.constant(new int[] {1, 2, 2, 3}), TFloat32.class);
       Map<String, Operand<TFloat32>> values =
-          losses.build(tf, Map.of("decode", logits), tf.constant(new int[][][] {{{0, 1}, {2, 1}}}));
+          losses.build(tf, Map.of("decode", logits), tf.constant(new int[][][] {{{0, 1}, {2, 1}}}), null);
       try (Session s = new Session(g); Result r = s.runner().fetch(values.get("loss")).run()) {
         return Tensors.toFloats(r, 0)[0];
       }
