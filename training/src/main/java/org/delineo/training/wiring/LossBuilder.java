@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.delineo.losses.HeadLosses;
 import org.delineo.losses.PixelSampler;
 import org.delineo.losses.TermWeight;
@@ -54,7 +55,12 @@ public final class LossBuilder {
   }
 
   /** The head losses of a model with these heads ({@code decode} plus auxiliary heads). */
-  public HeadLosses build(Set<String> heads) {
+  public HeadLosses build(Set<String> modelHeads) {
+    // decode first, then auxiliary heads by name: a stable order for logs and term names.
+    List<String> heads = new ArrayList<>(new TreeSet<>(modelHeads));
+    if (heads.remove("decode")) {
+      heads.add(0, "decode");
+    }
     List<WeightedTerm> out = new ArrayList<>();
     Set<String> names = new LinkedHashSet<>();
     List<LossTermConfig> terms = config.getTermsList();
