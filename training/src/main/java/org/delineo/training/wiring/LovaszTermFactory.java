@@ -12,11 +12,18 @@ final class LovaszTermFactory implements LossTermFactory {
   @Override
   public LossTerm create(LossTermConfig term, LossConfig loss) {
     LovaszLossConfig c = term.getLovasz();
-    return LovaszSoftmaxLoss.builder()
+    LovaszSoftmaxLoss.Builder b = LovaszSoftmaxLoss.builder()
         .perImage(c.getPerImage())
         .classes(c.getClasses() == LovaszLossConfig.Classes.PRESENT
             ? LovaszSoftmaxLoss.Classes.PRESENT : LovaszSoftmaxLoss.Classes.ALL)
-        .ignoreIndex(loss.getIgnoreIndex())
-        .build();
+        .ignoreIndex(loss.getIgnoreIndex());
+    if (c.getClassWeightsCount() > 0) {
+      float[] w = new float[c.getClassWeightsCount()];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = c.getClassWeights(i);
+      }
+      b.classWeights(w);
+    }
+    return b.build();
   }
 }

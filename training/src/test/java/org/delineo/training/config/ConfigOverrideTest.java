@@ -152,7 +152,7 @@ class ConfigOverrideTest {
         error("optimiser.lr=1"));
     assertEquals("override 'loss.terms[0].wieght=1': unknown field 'loss.terms[0].wieght'; "
         + "valid fields of LossTermConfig: head, weight, cross_entropy, focal, lovasz, boundary, "
-        + "dice", error("loss.terms[0].wieght=1"));
+        + "dice, boundary_focal, weight_schedule", error("loss.terms[0].wieght=1"));
     String inMessage = error("optimizer.sgd={momentm: 0.9}");
     assertTrue(inMessage.startsWith("override 'optimizer.sgd={momentm: 0.9}': unknown field "
         + "'optimizer.sgd.momentm'; valid fields of SgdConfig: momentum, nesterov"), inMessage);
