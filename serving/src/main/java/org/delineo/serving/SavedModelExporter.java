@@ -6,7 +6,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
@@ -34,7 +36,9 @@ import org.tensorflow.types.TInt32;
  * and those two outputs; write the SavedModel (tag {@code serve}) into a staging directory
  * {@code <base>/<model>/.tmp-<model>-<random>} and rename it atomically to
  * {@code <base>/<model>/<version>}. TF Serving ignores the non-integer staging name, so it never
- * sees a half-written version. An existing version is never overwritten.
+ * sees a half-written version. An existing version is never overwritten. With
+ * {@link #withWarmup} the warm-up file ({@link WarmupWriter}) is written into the staging
+ * directory too, so the version appears together with it.
  *
  * <pre>{@code
  * SavedModelExporter exporter = new SavedModelExporter("runs/acdc/checkpoints/step-3000");
@@ -58,16 +62,45 @@ public final class SavedModelExporter {
   private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
 
   private final String checkpointPrefix;
+  /** Warm-up examples, empty for no warm-up file. */
+  private final List<WarmupInput> warmupInputs;
+  private final int warmupCount;
 
   /**
    * @param checkpointPrefix the prefix given to {@code Session.save} (the files are
    *     {@code <prefix>.index} and {@code <prefix>.data-*})
    */
   public SavedModelExporter(String checkpointPrefix) {
+    this(checkpointPrefix, List.of(), 0);
+  }
+
+  private SavedModelExporter(String checkpointPrefix, List<WarmupInput> warmupInputs,
+      int warmupCount) {
     if (checkpointPrefix == null || checkpointPrefix.isEmpty()) {
       throw new DelineoException("checkpoint prefix missing for export");
     }
     this.checkpointPrefix = checkpointPrefix;
+    this.warmupInputs = List.copyOf(warmupInputs);
+    this.warmupCount = warmupCount;
+  }
+
+  /**
+   * This exporter, also writing {@code count} warm-up requests built from {@code inputs} (cycled
+   * if fewer) into each exported version.
+   *
+   * @param inputs real or synthetic examples shaped like the image placeholder without its batch
+   *     dimension; at least one
+   * @param count 1 to {@value WarmupWriter#MAX_RECORDS}
+   */
+  public SavedModelExporter withWarmup(List<WarmupInput> inputs, int count) {
+    if (inputs == null || inputs.isEmpty()) {
+      throw new DelineoException("warm-up: expected at least one input, found none");
+    }
+    if (count < 1 || count > WarmupWriter.MAX_RECORDS) {
+      throw new DelineoException("warm-up record count must be between 1 and "
+          + WarmupWriter.MAX_RECORDS + ", found " + count);
+    }
+    return new SavedModelExporter(checkpointPrefix, inputs, count);
   }
 
   /**
@@ -107,6 +140,9 @@ public final class SavedModelExporter {
     boolean moved = false;
     try {
       writeSavedModel(staging, builder);
+      if (!warmupInputs.isEmpty()) {
+        new WarmupWriter(modelName).write(staging, warmupInputs, warmupCount);
+      }
       // ATOMIC_MOVE is a rename(2) on the same file system: the version appears complete or not
       // at all. A concurrent exporter taking the same number makes it fail rather than merge.
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -130,6 +166,7 @@ public final class SavedModelExporter {
       GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0L);
       PredictGraph predict = builder.build(ctx);
       checkImage(predict.image());
+      checkWarmupInputs(predict.image().shape());
       Signature signature = signature(ctx.tf(), predict);
       try (Session session = new Session(g)) {
         restore(session);
@@ -177,6 +214,22 @@ public final class SavedModelExporter {
       throw new ShapeMismatchException(
           "export image placeholder: the batch dimension must be -1 (any batch size), found shape "
               + s);
+    }
+  }
+
+  /** Warm-up inputs must fit the placeholder, or TF Serving fails to load the version. */
+  private void checkWarmupInputs(Shape image) {
+    for (WarmupInput input : warmupInputs) {
+      long[] dims = input.shape();
+      boolean fits = dims.length == image.numDimensions() - 1;
+      for (int i = 0; fits && i < dims.length; i++) {
+        long expected = image.get(i + 1);
+        fits = expected == Shape.UNKNOWN_SIZE || expected == dims[i];
+      }
+      if (!fits) {
+        throw new ShapeMismatchException("warm-up input: expected the image placeholder's shape "
+            + image + " without the batch dimension, found " + Arrays.toString(dims));
+      }
     }
   }
 

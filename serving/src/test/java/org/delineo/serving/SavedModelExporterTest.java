@@ -223,4 +223,33 @@ class SavedModelExporterTest {
       assertEquals(0, entries.count(), "failed exports leave nothing behind");
     }
   }
+
+  @Test
+  void warmupFileIsInTheVersionWhenItAppears() throws IOException {
+    String prefix = checkpoint();
+    Path base = tmp.resolve("exports");
+    WarmupInput sample = WarmupInput.synthetic(new long[] {8, 8, 2}, 5);
+    Path dir = new SavedModelExporter(prefix).withWarmup(List.of(sample), 2)
+        .export(base, "tiny", null, SavedModelExporterTest::tinyModel);
+    Path warmup = dir.resolve("assets.extra").resolve("tf_serving_warmup_requests");
+    assertTrue(Files.isRegularFile(warmup), "warm-up file in the version directory");
+    assertEquals(2, WarmupWriterTest.readTfRecords(warmup).size());
+    try (Stream<Path> entries = Files.list(base.resolve("tiny"))) {
+      assertEquals(List.of("1"), entries.map(p -> p.getFileName().toString()).toList(),
+          "no staging leftovers");
+    }
+    try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), SavedModelExporter.TAG)) {
+      assertTrue(bundle.metaGraphDef().containsSignatureDef("serving_default"), "still loads");
+    }
+
+    WarmupInput wrong = WarmupInput.synthetic(new long[] {4, 4, 2}, 5);
+    DelineoException e = assertThrows(DelineoException.class,
+        () -> new SavedModelExporter(prefix).withWarmup(List.of(wrong), 1)
+            .export(base, "tiny", null, SavedModelExporterTest::tinyModel));
+    assertTrue(e.getMessage().contains("warm-up input"), e.getMessage());
+    try (Stream<Path> entries = Files.list(base.resolve("tiny"))) {
+      assertEquals(List.of("1"), entries.map(p -> p.getFileName().toString()).toList(),
+          "a failed export leaves no version and no staging directory");
+    }
+  }
 }
