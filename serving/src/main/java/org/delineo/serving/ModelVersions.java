@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
@@ -27,6 +28,24 @@ public final class ModelVersions {
           .filter(ModelVersions::isVersionName)
           .mapToLong(Long::parseLong)
           .max();
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing model versions in " + modelDir, e);
+    }
+  }
+
+  /** Every version under {@code modelDir}, ascending; empty if none (or the directory is missing). */
+  public static List<Long> all(Path modelDir) {
+    if (!Files.isDirectory(modelDir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(modelDir)) {
+      return entries
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(ModelVersions::isVersionName)
+          .map(Long::parseLong)
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("listing model versions in " + modelDir, e);
     }
