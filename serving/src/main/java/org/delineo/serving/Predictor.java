@@ -1,0 +1,380 @@
+package org.delineo.serving;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.ShapeMismatchException;
+import org.delineo.graph.Tensors;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * In-JVM inference with a SavedModel written by {@link SavedModelExporter}: loads it (tag
+ * {@code serve}), feeds its {@code serving_default} signature and returns per-voxel class
+ * probabilities and labels.
+ *
+ * <p>Inputs whose spatial size differs from the window (the model's fixed input size, or the
+ * configured window on dynamic axes) go through sliding-window inference: windows with the
+ * configured overlap, the last one on each axis aligned to the border, probabilities averaged
+ * uniformly over the windows covering a voxel and labels the argmax of that average. An input
+ * smaller than the window on an axis is padded at its end ({@link PadMode}) and cropped back.
+ * Works for 2D ({@code H, W, C}) and 3D ({@code D, H, W, C}) models.
+ *
+ * <pre>{@code
+ * try (Predictor p = Predictor.load(Path.of("exports/unet/1"),
+ *     SlidingWindowOptions.defaults().withWindow(128, 128))) {
+ *   Prediction out = p.predict(pixels, new int[] {512, 512, 1});
+ * }
+ * }</pre>
+ */
+public final class Predictor implements AutoCloseable {
+  private final Path dir;
+  private final SavedModelBundle bundle;
+  private final SessionFunction function;
+  /** Spatial input sizes from the signature; -1 where dynamic. */
+  private final long[] inputSpatial;
+  /** Input channels from the signature; -1 if dynamic. */
+  private final long inputChannels;
+  private final SlidingWindowOptions options;
+
+  private Predictor(Path dir, SavedModelBundle bundle, long[] inputSpatial, long inputChannels,
+      SlidingWindowOptions options) {
+    this.dir = dir;
+    this.bundle = bundle;
+    this.function = bundle.function(SavedModelExporter.SIGNATURE_KEY);
+    this.inputSpatial = inputSpatial;
+    this.inputChannels = inputChannels;
+    this.options = options;
+  }
+
+  /** Loads a SavedModel version directory with the default sliding-window options. */
+  public static Predictor load(Path dir) {
+    return load(dir, SlidingWindowOptions.defaults());
+  }
+
+  /**
+   * Loads a SavedModel version directory.
+   *
+   * @throws DelineoException if the directory, the {@code serving_default} signature or its
+   *     {@code image} / {@code probabilities} / {@code labels} entries are missing or unusable, or
+   *     the configured window does not fit the model's input
+   */
+  public static Predictor load(Path dir, SlidingWindowOptions options) {
+    if (!Files.isDirectory(dir)) {
+      throw new DelineoException("SavedModel directory not found: " + dir);
+    }
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      throw new DelineoException("no saved_model.pb in SavedModel directory " + dir);
+    }
+    SavedModelBundle bundle;
+    try {
+      bundle = SavedModelBundle.load(dir.toString(), SavedModelExporter.TAG);
+    } catch (TensorFlowException | IllegalArgumentException e) {
+      throw new DelineoException("loading the SavedModel in " + dir + " with tag '"
+          + SavedModelExporter.TAG + "' failed: " + e.getMessage(), e);
+    }
+    try {
+      SignatureDef sig =
+          bundle.metaGraphDef().getSignatureDefMap().get(SavedModelExporter.SIGNATURE_KEY);
+      if (sig == null) {
+        throw new DelineoException("SavedModel " + dir + " has no signature '"
+            + SavedModelExporter.SIGNATURE_KEY + "'; found "
+            + bundle.metaGraphDef().getSignatureDefMap().keySet());
+      }
+      TensorInfo image = entry(dir, sig.getInputsMap(), "input", SavedModelExporter.INPUT_IMAGE,
+          DataType.DT_FLOAT);
+      entry(dir, sig.getOutputsMap(), "output", SavedModelExporter.OUTPUT_PROBABILITIES,
+          DataType.DT_FLOAT);
+      entry(dir, sig.getOutputsMap(), "output", SavedModelExporter.OUTPUT_LABELS,
+          DataType.DT_INT32);
+      TensorShapeProto shape = image.getTensorShape();
+      int rank = shape.getDimCount();
+      if (shape.getUnknownRank() || (rank != 4 && rank != 5)) {
+        throw new ShapeMismatchException("SavedModel " + dir + " input '"
+            + SavedModelExporter.INPUT_IMAGE + "': expected rank 4 [-1, H, W, C] or 5"
+            + " [-1, D, H, W, C], found " + (shape.getUnknownRank() ? "unknown rank" : rank));
+      }
+      long[] spatial = new long[rank - 2];
+      for (int i = 0; i < spatial.length; i++) {
+        spatial[i] = shape.getDim(i + 1).getSize();
+      }
+      long channels = shape.getDim(rank - 1).getSize();
+      int[] window = options.window();
+      if (window != null) {
+        if (window.length != spatial.length) {
+          throw new ShapeMismatchException("sliding window " + Arrays.toString(window)
+              + ": expected " + spatial.length + " spatial sizes for the model in " + dir);
+        }
+        for (int i = 0; i < spatial.length; i++) {
+          if (spatial[i] > 0 && spatial[i] != window[i]) {
+            throw new ShapeMismatchException("sliding window " + Arrays.toString(window)
+                + " does not fit the fixed input size " + Arrays.toString(spatial)
+                + " of the model in " + dir + " (axis " + i + ")");
+          }
+        }
+      }
+      return new Predictor(dir, bundle, spatial, channels, options);
+    } catch (RuntimeException e) {
+      bundle.close();
+      throw e;
+    }
+  }
+
+  private static TensorInfo entry(Path dir, Map<String, TensorInfo> map, String kind, String key,
+      DataType dtype) {
+    TensorInfo info = map.get(key);
+    if (info == null) {
+      throw new DelineoException("signature '" + SavedModelExporter.SIGNATURE_KEY + "' of "
+          + dir + " has no " + kind + " '" + key + "'; found " + map.keySet());
+    }
+    if (info.getDtype() != dtype) {
+      throw new DelineoException("signature '" + SavedModelExporter.SIGNATURE_KEY + "' of "
+          + dir + ": " + kind + " '" + key + "' expected " + dtype + ", found " + info.getDtype());
+    }
+    return info;
+  }
+
+  /** The model's spatial input size from its signature, -1 on dynamic axes. */
+  public long[] inputSpatialShape() {
+    return inputSpatial.clone();
+  }
+
+  /**
+   * Predicts one image or volume.
+   *
+   * @param image row-major values of shape {@code shape}
+   * @param shape {@code H, W, C} or {@code D, H, W, C} (no batch axis)
+   */
+  public Prediction predict(float[] image, int[] shape) {
+    int[] spatial = checkInput(image, shape);
+    int channels = shape[shape.length - 1];
+    int[] window = window(spatial);
+    if (Arrays.equals(window, spatial)) {
+      return runDirect(List.of(image), spatial, channels).get(0);
+    }
+    return slide(image, spatial, channels, window);
+  }
+
+  /**
+   * Predicts several images or volumes of one shape; whole inputs that fit the window are sent
+   * together, up to the batch size per model call.
+   */
+  public List<Prediction> predictBatch(List<float[]> images, int[] shape) {
+    if (images.isEmpty()) {
+      return List.of();
+    }
+    int[] spatial = null;
+    for (float[] image : images) {
+      spatial = checkInput(image, shape);
+    }
+    int channels = shape[shape.length - 1];
+    if (Arrays.equals(window(spatial), spatial)) {
+      List<Prediction> out = new ArrayList<>(images.size());
+      for (int from = 0; from < images.size(); from += options.batchSize()) {
+        int to = Math.min(images.size(), from + options.batchSize());
+        out.addAll(runDirect(images.subList(from, to), spatial, channels));
+      }
+      return out;
+    }
+    List<Prediction> out = new ArrayList<>(images.size());
+    for (float[] image : images) {
+      out.add(predict(image, shape));
+    }
+    return out;
+  }
+
+  private int[] checkInput(float[] image, int[] shape) {
+    int n = inputSpatial.length;
+    if (shape == null || shape.length != n + 1) {
+      throw new ShapeMismatchException("predict input shape: expected " + (n + 1) + " sizes ("
+          + (n == 2 ? "H, W, C" : "D, H, W, C") + ") for the model in " + dir + ", found "
+          + Arrays.toString(shape));
+    }
+    long size = 1;
+    for (int s : shape) {
+      if (s <= 0) {
+        throw new ShapeMismatchException(
+            "predict input shape: sizes must be positive, found " + Arrays.toString(shape));
+      }
+      size *= s;
+    }
+    if (inputChannels > 0 && shape[n] != inputChannels) {
+      throw new ShapeMismatchException("predict input: the model in " + dir + " expects "
+          + inputChannels + " channels, found " + shape[n] + " (shape " + Arrays.toString(shape)
+          + ")");
+    }
+    if (image.length != size) {
+      throw new ShapeMismatchException("predict input of shape " + Arrays.toString(shape)
+          + " needs " + size + " values, found " + image.length);
+    }
+    return Arrays.copyOf(shape, n);
+  }
+
+  /** The window for an input: fixed model size, else the configured window, else the input. */
+  private int[] window(int[] spatial) {
+    int[] configured = options.window();
+    int[] window = new int[spatial.length];
+    for (int i = 0; i < spatial.length; i++) {
+      if (inputSpatial[i] > 0) {
+        window[i] = (int) inputSpatial[i];
+      } else if (configured != null) {
+        window[i] = configured[i];
+      } else {
+        window[i] = spatial[i];
+      }
+    }
+    return window;
+  }
+
+  /** Whole inputs in one call; the model's own labels are kept. */
+  private List<Prediction> runDirect(List<float[]> images, int[] spatial, int channels) {
+    int per = images.get(0).length;
+    float[] batch = new float[per * images.size()];
+    for (int i = 0; i < images.size(); i++) {
+      System.arraycopy(images.get(i), 0, batch, i * per, per);
+    }
+    ModelOutput out = run(batch, images.size(), spatial, channels);
+    int voxels = (int) VoxelBoxes.voxels(spatial);
+    List<Prediction> predictions = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      predictions.add(new Prediction(spatial.clone(), out.classes,
+          Arrays.copyOfRange(out.probabilities, i * voxels * out.classes,
+              (i + 1) * voxels * out.classes),
+          Arrays.copyOfRange(out.labels, i * voxels, (i + 1) * voxels)));
+    }
+    return predictions;
+  }
+
+  private Prediction slide(float[] image, int[] spatial, int channels, int[] window) {
+    int n = spatial.length;
+    int[] padded = new int[n];
+    for (int i = 0; i < n; i++) {
+      padded[i] = Math.max(spatial[i], window[i]);
+    }
+    float[] source = Arrays.equals(padded, spatial)
+        ? image : VoxelBoxes.pad(image, spatial, channels, padded, options.padMode());
+    List<int[]> origins = origins(padded, window);
+    int windowValues = (int) VoxelBoxes.voxels(window) * channels;
+    int[] count = new int[(int) VoxelBoxes.voxels(padded)];
+    float[] sum = null;
+    int classes = 0;
+    for (int from = 0; from < origins.size(); from += options.batchSize()) {
+      int to = Math.min(origins.size(), from + options.batchSize());
+      float[] batch = new float[(to - from) * windowValues];
+      for (int j = from; j < to; j++) {
+        VoxelBoxes.extract(source, padded, channels, origins.get(j), window, batch,
+            (j - from) * windowValues);
+      }
+      ModelOutput out = run(batch, to - from, window, channels);
+      if (sum == null) {
+        classes = out.classes;
+        sum = new float[count.length * classes];
+      }
+      int windowProbs = (int) VoxelBoxes.voxels(window) * classes;
+      for (int j = from; j < to; j++) {
+        VoxelBoxes.accumulate(out.probabilities, (j - from) * windowProbs, window, classes, sum,
+            count, padded, origins.get(j));
+      }
+    }
+    // Every voxel is covered: the last window on each axis ends at the border.
+    for (int v = 0; v < count.length; v++) {
+      for (int c = 0; c < classes; c++) {
+        sum[v * classes + c] /= count[v];
+      }
+    }
+    float[] probabilities = Arrays.equals(padded, spatial)
+        ? sum : VoxelBoxes.crop(sum, padded, classes, spatial);
+    int[] labels = new int[probabilities.length / classes];
+    for (int v = 0; v < labels.length; v++) {
+      int best = 0;
+      for (int c = 1; c < classes; c++) {
+        if (probabilities[v * classes + c] > probabilities[v * classes + best]) {
+          best = c;
+        }
+      }
+      labels[v] = best;
+    }
+    return new Prediction(spatial.clone(), classes, probabilities, labels);
+  }
+
+  /** All window origins: the Cartesian product of the per-axis starts, row-major. */
+  private List<int[]> origins(int[] size, int[] window) {
+    int n = size.length;
+    int[][] starts = new int[n][];
+    int total = 1;
+    for (int i = 0; i < n; i++) {
+      starts[i] = options.starts(size[i], window[i]);
+      total *= starts[i].length;
+    }
+    List<int[]> origins = new ArrayList<>(total);
+    int[] index = new int[n];
+    for (int k = 0; k < total; k++) {
+      int[] origin = new int[n];
+      for (int i = 0; i < n; i++) {
+        origin[i] = starts[i][index[i]];
+      }
+      origins.add(origin);
+      for (int i = n - 1; i >= 0; i--) {
+        if (++index[i] < starts[i].length) {
+          break;
+        }
+        index[i] = 0;
+      }
+    }
+    return origins;
+  }
+
+  /** The model's outputs for one batch, copied out of the tensors. */
+  private record ModelOutput(float[] probabilities, int[] labels, int classes) {}
+
+  private ModelOutput run(float[] batch, int count, int[] spatial, int channels) {
+    long[] dims = new long[spatial.length + 2];
+    dims[0] = count;
+    for (int i = 0; i < spatial.length; i++) {
+      dims[i + 1] = spatial[i];
+    }
+    dims[dims.length - 1] = channels;
+    Shape inputShape = Shape.of(dims);
+    try (TFloat32 input = Tensors.floats(inputShape, batch);
+        Result result = function.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input))) {
+      Tensor probs = output(result, SavedModelExporter.OUTPUT_PROBABILITIES);
+      Tensor labels = output(result, SavedModelExporter.OUTPUT_LABELS);
+      long[] p = probs.shape().asArray();
+      long[] expected = Arrays.copyOf(dims, dims.length - 1);
+      if (p.length != dims.length || !Arrays.equals(Arrays.copyOf(p, p.length - 1), expected)
+          || !Arrays.equals(labels.shape().asArray(), expected)) {
+        throw new ShapeMismatchException("the model in " + dir + " answered input " + inputShape
+            + " with probabilities " + probs.shape() + " and labels " + labels.shape()
+            + "; expected " + Shape.of(expected) + " plus a class axis (outputs at input resolution)");
+      }
+      return new ModelOutput(Tensors.toFloats(probs), Tensors.toInts(labels), (int) p[p.length - 1]);
+    } catch (TensorFlowException e) {
+      throw new DelineoException("running the model in " + dir + " on input " + inputShape
+          + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private Tensor output(Result result, String name) {
+    return result.get(name).orElseThrow(() -> new DelineoException(
+        "the model in " + dir + " returned no output '" + name + "'; found " + result.keySet()));
+  }
+
+  /** Releases the model's session and graph. */
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}
