@@ -3,12 +3,20 @@ package org.delineo.training.cli;
 import java.util.List;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.serving.PredictGraph;
+import org.delineo.serving.BatchingOptions;
 import org.delineo.serving.SavedModelExporter;
+import org.delineo.serving.ServingConfigWriter;
+import org.delineo.serving.ServingVersionPolicy;
+import org.delineo.serving.WarmupInput;
+import org.delineo.training.data.Sample;
+import org.delineo.training.data.Split;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.train.DatasetFactory;
 import org.delineo.training.train.InferenceGraph;
@@ -54,16 +62,39 @@ final class ExportCommand implements Command {
     return 0;
   }
 
-  /** Exports the checkpoint; returns the version directory written. */
+  /**
+   * Exports the checkpoint with warm-up requests built from real validation samples, then writes
+   * {@code models.config} (latest version of every model under {@code base}) and
+   * {@code batching_parameters.txt} beside the models; returns the version directory written.
+   */
   static Path export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version) {
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     int classes = Trainer.numClasses(config, dataset);
     int channels = Trainer.inChannels(config, dataset);
     Experiment experiment = Experiment.create(config, List.of());
-    return new SavedModelExporter(checkpoint.resolve("variables").toString()).export(base, name, version, ctx -> {
+    int warmups = config.getExport().getWarmupRequests();
+    SavedModelExporter exporter = new SavedModelExporter(checkpoint.resolve("variables").toString());
+    if (warmups > 0) {
+      exporter = exporter.withWarmup(warmupInputs(dataset, warmups), warmups);
+    }
+    Path dir = exporter.export(base, name, version, ctx -> {
       InferenceGraph g = InferenceGraph.build(ctx, experiment.model(classes, channels),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels, "image");
       return new PredictGraph(g.image(), g.logits());
     });
+    new ServingConfigWriter(ServingVersionPolicy.latest(1)).writeModelsConfig(base);
+    ServingConfigWriter.writeBatchingParameters(base, new BatchingOptions(8, 2000, 2, 100));
+    return dir;
+  }
+
+  /** Up to {@code count} raw samples of the validation split (the training split if it is empty). */
+  private static List<WarmupInput> warmupInputs(SegmentationDataset dataset, int count) {
+    List<String> ids = dataset.ids(Split.VAL).isEmpty() ? dataset.ids(Split.TRAIN) : dataset.ids(Split.VAL);
+    List<WarmupInput> inputs = new ArrayList<>();
+    for (String id : ids.subList(0, Math.min(count, ids.size()))) {
+      Sample s = dataset.load(id);
+      inputs.add(new WarmupInput(Arrays.stream(s.imageShape()).asLongStream().toArray(), s.image()));
+    }
+    return inputs;
   }
 }

@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,29 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.Tensors;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.serving.Prediction;
+import org.delineo.serving.Predictor;
+import org.delineo.training.checkpoint.CheckpointManager;
+import org.delineo.training.config.ExperimentConfigLoader;
+import org.delineo.training.data.Sample;
+import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.Split;
+import org.delineo.training.data.io.ImageReader;
+import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.train.InferenceGraph;
+import org.delineo.training.train.InputNormalization;
+import org.delineo.training.wiring.Experiment;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +72,48 @@ class CliWorkflowTest {
     assertEquals(0, cli.run(new String[] {"export", "--config", config.toString(), "--checkpoint", ckpt.toString(),
         "--base", base.toString(), "--name", "tiny"}), err.toString(StandardCharsets.UTF_8));
     assertTrue(Files.exists(base.resolve("tiny/1/saved_model.pb")));
+    assertTrue(Files.exists(base.resolve("tiny/1/assets.extra/tf_serving_warmup_requests")));
+    assertTrue(Files.readString(base.resolve("models.config")).contains("name: \"tiny\""));
+    assertTrue(Files.exists(base.resolve("batching_parameters.txt")));
+
+    // The exported model predicts what the EVAL graph restored from the checkpoint predicts.
+    ExperimentConfig parsed = ExperimentConfigLoader.load(config, List.of());
+    SegmentationDataset dataset = DatasetFactory.open(parsed.getData());
+    String id = dataset.ids(Split.TEST).get(0);
+    Sample sample = dataset.load(id);
+    float[] evalProbabilities = evalProbabilities(parsed, dataset, ckpt, sample);
+    try (Predictor predictor = Predictor.load(base.resolve("tiny/1"))) {
+      Prediction p = predictor.predict(sample.image(), sample.imageShape());
+      assertEquals(evalProbabilities.length, p.probabilities().length);
+      for (int i = 0; i < evalProbabilities.length; i++) {
+        assertEquals(evalProbabilities[i], p.probabilities()[i], 1e-5, "probability " + i);
+      }
+      Path outDir = dir.resolve("pred");
+      assertEquals(0, cli.run(new String[] {"predict", "--model", base.resolve("tiny/1").toString(), "--input",
+          data.resolve("images/" + id + ".png").toString(), "--out", outDir.toString()}),
+          err.toString(StandardCharsets.UTF_8));
+      assertArrayEquals(p.labels(), ImageReader.readLabels(outDir.resolve(id + "_labels.png")).labels());
+      assertTrue(Files.exists(outDir.resolve(id + "_overlay.png")));
+    }
+  }
+
+  /** Softmax of the EVAL-mode logits of a graph restored from the checkpoint, built here directly. */
+  private static float[] evalProbabilities(ExperimentConfig config, SegmentationDataset dataset, Path ckpt, Sample s) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.EVAL, 0);
+      InferenceGraph inference = InferenceGraph.build(ctx,
+          Experiment.create(config, List.of()).model(dataset.numClasses(), dataset.channels()),
+          InputNormalization.of(config.getData(), dataset.channels()), 2, dataset.channels(), "image");
+      Operand<TFloat32> probabilities = ctx.tf().nn.softmax(inference.logits());
+      long[] shape = {1, s.imageShape()[0], s.imageShape()[1], s.imageShape()[2]};
+      try (Session session = new Session(g);
+          TFloat32 in = Tensors.floats(Shape.of(shape), s.image())) {
+        CheckpointManager.restoreCheckpoint(session, ckpt);
+        try (Result r = session.runner().feed(inference.image(), in).fetch(probabilities).run()) {
+          return Tensors.toFloats(r.get(0));
+        }
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,184 @@
+package org.delineo.training.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.delineo.graph.DelineoException;
+import org.delineo.serving.PadMode;
+import org.delineo.serving.Predictor;
+import org.delineo.serving.SlidingWindowOptions;
+import org.delineo.serving.rest.ServingTensor;
+import org.delineo.serving.rest.TfServingClient;
+import org.delineo.training.data.io.DecodedImage;
+import org.delineo.training.data.io.ImageReader;
+import org.delineo.training.data.io.ImageWriter;
+import org.delineo.training.data.io.LabelMap;
+import org.delineo.training.data.io.NiftiReader;
+import org.delineo.training.data.io.NiftiVolume;
+import org.delineo.training.data.io.NiftiWriter;
+
+/**
+ * {@code delineo predict}: label maps for image (PNG/JPEG) and volume (NIfTI) files, from an exported
+ * SavedModel in this JVM ({@code --model}, sliding windows where the input exceeds the model's
+ * size) or from a TF Serving server ({@code --server}). Writes {@code <name>_labels.png} or
+ * {@code <name>_labels.nii.gz} (with the input's affine) and a coloured {@code <name>_overlay.png}.
+ */
+final class PredictCommand implements Command {
+  /** Distinct overlay colours per class (0xRRGGBB); class 0 is left uncoloured. */
+  private static final int[] PALETTE = {0x000000, 0xE6194B, 0x3CB44B, 0x4363D8, 0xFFE119, 0xF58231,
+      0x911EB4, 0x46F0F0, 0xF032E6, 0xBCF60C, 0xFABEBE, 0x008080, 0xE6BEFF, 0x9A6324, 0xFFFAC8,
+      0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1, 0x000075};
+
+  @Override
+  public String name() {
+    return "predict";
+  }
+
+  @Override
+  public String summary() {
+    return "label maps (+ overlays) for PNG/JPEG/NIfTI files from a SavedModel (--model) or TF Serving (--server)";
+  }
+
+  @Override
+  public Options options() {
+    Options o = new Options();
+    o.addOption(Option.builder().longOpt("model").hasArg().argName("DIR").desc("SavedModel version directory").build());
+    o.addOption(Option.builder().longOpt("server").hasArg().argName("URL").desc("TF Serving REST base, e.g. http://host:8501").build());
+    o.addOption(Option.builder().longOpt("name").hasArg().desc("model name on the server").build());
+    o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("model version on the server").build());
+    o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images or volumes").build());
+    o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required().desc("output folder").build());
+    o.addOption(Option.builder().longOpt("window").hasArg().argName("h,w[,d]")
+        .desc("sliding-window size for models with dynamic input size (default: whole input)").build());
+    o.addOption(Option.builder().longOpt("overlap").hasArg().desc("window overlap fraction (default 0.5)").build());
+    return o;
+  }
+
+  @Override
+  public int run(CommandLine line, PrintStream out) throws Exception {
+    Path outDir = Files.createDirectories(Path.of(line.getOptionValue("out")));
+    if (line.hasOption("model") == line.hasOption("server")) {
+      throw new DelineoException("give exactly one of --model DIR or --server URL --name NAME");
+    }
+    Labeller labeller;
+    AutoCloseable resource = null;
+    if (line.hasOption("model")) {
+      Predictor predictor = Predictor.load(Path.of(line.getOptionValue("model")), windowOptions(line));
+      resource = predictor;
+      labeller = (image, shape) -> predictor.predict(image, shape).labels();
+    } else {
+      if (!line.hasOption("name")) {
+        throw new DelineoException("--server needs --name, the model's name on the server");
+      }
+      TfServingClient.Builder b = TfServingClient.builder(line.getOptionValue("server"), line.getOptionValue("name"))
+          .requestTimeout(Duration.ofSeconds(60));
+      if (line.hasOption("version")) {
+        b.version(Long.parseLong(line.getOptionValue("version")));
+      }
+      TfServingClient client = b.build();
+      labeller = (image, shape) -> {
+        long[] batched = new long[shape.length + 1];
+        batched[0] = 1;
+        for (int i = 0; i < shape.length; i++) {
+          batched[i + 1] = shape[i];
+        }
+        return client.predict(Map.of("image", ServingTensor.ofFloats(image, batched))).output("labels").ints();
+      };
+    }
+    try {
+      for (String input : line.getOptionValues("input")) {
+        out.println(predictFile(Path.of(input), outDir, labeller));
+      }
+    } finally {
+      if (resource != null) {
+        resource.close();
+      }
+    }
+    return 0;
+  }
+
+  /** Label ids for one raw image of shape ((D,) H, W, C). */
+  @FunctionalInterface
+  private interface Labeller {
+    int[] labels(float[] image, int[] shape);
+  }
+
+  private static String predictFile(Path file, Path outDir, Labeller labeller) {
+    String name = file.getFileName().toString().replaceAll("(\\.nii\\.gz|\\.nii|\\.png|\\.jpe?g)$", "");
+    String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".nii") || lower.endsWith(".nii.gz")) {
+      NiftiVolume v = NiftiReader.read(file);
+      int[] shape = Arrays.copyOf(v.rowMajorShape(), v.rank() + 1);
+      shape[v.rank()] = 1;
+      int[] labels = labeller.labels(v.data(), shape);
+      float[] asFloat = new float[labels.length];
+      for (int i = 0; i < labels.length; i++) {
+        asFloat[i] = labels[i];
+      }
+      Path labelFile = outDir.resolve(name + "_labels.nii.gz");
+      NiftiWriter.write(labelFile, new NiftiVolume(asFloat, v.dims(), v.spacing(), v.affine(), (short) 2, 1f, 0f));
+      int[] s = v.rowMajorShape();
+      int plane = s[s.length - 1] * s[s.length - 2];
+      int mid = s.length == 3 ? s[0] / 2 : 0;
+      float[] slice = Arrays.copyOfRange(v.data(), mid * plane, (mid + 1) * plane);
+      writeOverlay(outDir.resolve(name + "_overlay.png"), greyToRgb(slice), s[s.length - 2], s[s.length - 1],
+          Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
+      return file + " -> " + labelFile;
+    }
+    DecodedImage image = ImageReader.read(file);
+    int[] labels = labeller.labels(image.data(), new int[] {image.height(), image.width(), image.channels()});
+    Path labelFile = outDir.resolve(name + "_labels.png");
+    ImageWriter.writeLabelsPng(labelFile, new LabelMap(image.height(), image.width(), labels));
+    float[] rgb = image.channels() == 3 ? image.data() : greyToRgb(image.data());
+    writeOverlay(outDir.resolve(name + "_overlay.png"), rgb, image.height(), image.width(), labels);
+    return file + " -> " + labelFile;
+  }
+
+  /** Grey intensities rescaled to 0..255 and repeated over three channels. */
+  private static float[] greyToRgb(float[] grey) {
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (float g : grey) {
+      min = Math.min(min, g);
+      max = Math.max(max, g);
+    }
+    float scale = max > min ? 255f / (max - min) : 0f;
+    float[] rgb = new float[grey.length * 3];
+    for (int i = 0; i < grey.length; i++) {
+      float v = (grey[i] - min) * scale;
+      rgb[3 * i] = v;
+      rgb[3 * i + 1] = v;
+      rgb[3 * i + 2] = v;
+    }
+    return rgb;
+  }
+
+  /** The image with each non-background class blended at 50 % in its palette colour. */
+  private static void writeOverlay(Path file, float[] rgb, int h, int w, int[] labels) {
+    float[] blended = new float[h * w * 3];
+    for (int i = 0; i < h * w; i++) {
+      int colour = labels[i] == 0 ? -1 : PALETTE[labels[i] % PALETTE.length];
+      for (int c = 0; c < 3; c++) {
+        float base = Math.max(0f, Math.min(255f, rgb[3 * i + c]));
+        blended[3 * i + c] = colour < 0 ? base : Math.round(0.5f * base + 0.5f * ((colour >> (16 - 8 * c)) & 0xFF));
+      }
+    }
+    ImageWriter.writePng(file, new DecodedImage(h, w, 3, blended));
+  }
+
+  private static SlidingWindowOptions windowOptions(CommandLine line) {
+    SlidingWindowOptions d = SlidingWindowOptions.defaults();
+    int[] window = line.hasOption("window")
+        ? Arrays.stream(line.getOptionValue("window").split(",")).mapToInt(Integer::parseInt).toArray()
+        : d.window();
+    double overlap = line.hasOption("overlap") ? Double.parseDouble(line.getOptionValue("overlap")) : d.overlap();
+    return new SlidingWindowOptions(window, overlap, d.batchSize(), PadMode.ZERO);
+  }
+}
