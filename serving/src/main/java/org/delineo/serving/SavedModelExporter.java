@@ -46,6 +46,10 @@ import org.tensorflow.types.TInt32;
  * }</pre>
  */
 public final class SavedModelExporter {
+  /** The second signature, exposing raw logits (input {@code image}, output {@code logits}). */
+  public static final String LOGITS_SIGNATURE_KEY = "predict_logits";
+  /** Output of {@link #LOGITS_SIGNATURE_KEY}: raw class logits, float32. */
+  public static final String OUTPUT_LOGITS = "logits";
   /** TF Serving's default signature key. */
   public static final String SIGNATURE_KEY = Signature.DEFAULT_KEY;
   /** The Predict API's method name; TF Serving rejects signatures without it. */
@@ -168,12 +172,18 @@ public final class SavedModelExporter {
       checkImage(predict.image());
       checkWarmupInputs(predict.image().shape());
       Signature signature = signature(ctx.tf(), predict);
+      Signature logitsSignature = Signature.builder()
+          .key(LOGITS_SIGNATURE_KEY)
+          .methodName(METHOD_NAME)
+          .input(INPUT_IMAGE, predict.image())
+          .output(OUTPUT_LOGITS, predict.logits())
+          .build();
       try (Session session = new Session(g)) {
         restore(session);
         SavedModelBundle.exporter(dir.toString())
             .withTags(TAG)
             .withSession(session)
-            .withSignature(signature)
+            .withSignatures(signature, logitsSignature)
             .export();
       }
     }

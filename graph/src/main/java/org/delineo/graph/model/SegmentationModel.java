@@ -17,4 +17,12 @@ public interface SegmentationModel {
 
   /** Builds the forward pass. */
   ModelOutputs apply(GraphContext ctx, ModelInputs inputs);
+
+  /**
+   * Spatial sizes must be multiples of this (the network's total stride); inference pads inputs
+   * up to it and crops outputs back.
+   */
+  default int sizeDivisor() {
+    return 1;
+  }
 }

@@ -1,6 +1,7 @@
 package org.delineo.training.train;
 
 import java.util.Arrays;
+import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.SegmentationModel;
@@ -8,13 +9,16 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Stack;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
  * A forward pass from raw images: placeholder {@code [-1, (D,) H, W, C]} (spatial sizes dynamic),
- * normalisation in the graph, the model in the context's mode, logits and arg-max classes. The
- * evaluation path of training, {@code eval} and {@code export} all build this.
+ * normalisation in the graph, zero padding (after normalisation, i.e. the mean) up to a multiple of
+ * the network's stride, the model in the context's mode, logits cropped back to the input size, and
+ * arg-max classes. The evaluation path of training, {@code eval} and {@code export} all build this,
+ * so exported models accept any input size.
  *
  * @param image the raw-image placeholder
  * @param logits class logits, classes last
@@ -26,11 +30,38 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
   public static InferenceGraph build(GraphContext ctx, SegmentationModel model,
       InputNormalization normalization, int spatialRank, int channels, String name) {
     Ops tf = ctx.tf();
+    Placeholder<TFloat32> image = tf.withName(name).placeholder(TFloat32.class,
+        Placeholder.shape(unknownSpatial(spatialRank, channels)));
+    Operand<TFloat32> x = normalization.apply(tf, image);
+    int d = model.sizeDivisor();
+    Operand<TFloat32> logits;
+    if (d > 1) {
+      Operand<TInt32> shape = tf.shape(x);
+      Operand<TInt32> spatial = tf.slice(shape, tf.constant(new int[] {1}), tf.constant(new int[] {spatialRank}));
+      Operand<TInt32> divisor = tf.constant(d);
+      Operand<TInt32> extra = tf.math.floorMod(tf.math.sub(divisor, tf.math.floorMod(spatial, divisor)), divisor);
+      // [[0, 0], [0, pad_1], ..., [0, pad_r], [0, 0]]
+      Operand<TInt32> after = tf.concat(List.of(tf.constant(new int[] {0}), extra, tf.constant(new int[] {0})),
+          tf.constant(0));
+      Operand<TInt32> paddings = tf.stack(List.of(tf.zerosLike(after), after), Stack.axis(1L));
+      // Padding and slicing by run-time sizes lose the static channel and class axes layers need.
+      Operand<TFloat32> padded = tf.ensureShape(tf.pad(x, paddings, tf.constant(0f)), unknownSpatial(spatialRank, channels));
+      Operand<TFloat32> full = model.apply(ctx, ModelInputs.of(padded)).logits();
+      Operand<TInt32> size = tf.concat(List.of(tf.constant(new int[] {-1}), spatial, tf.constant(new int[] {-1})),
+          tf.constant(0));
+      logits = tf.ensureShape(tf.slice(full, tf.zerosLike(size), size),
+          unknownSpatial(spatialRank, full.shape().get(spatialRank + 1)));
+    } else {
+      logits = model.apply(ctx, ModelInputs.of(x)).logits();
+    }
+    return new InferenceGraph(image, logits, tf.math.argMax(logits, tf.constant(-1), TInt32.class));
+  }
+
+  /** [-1, -1 ×spatialRank, last]. */
+  private static Shape unknownSpatial(int spatialRank, long last) {
     long[] dims = new long[spatialRank + 2];
     Arrays.fill(dims, -1);
-    dims[dims.length - 1] = channels;
-    Placeholder<TFloat32> image = tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
-    Operand<TFloat32> logits = model.apply(ctx, ModelInputs.of(normalization.apply(tf, image))).logits();
-    return new InferenceGraph(image, logits, tf.math.argMax(logits, tf.constant(-1), TInt32.class));
+    dims[dims.length - 1] = last;
+    return Shape.of(dims);
   }
 }

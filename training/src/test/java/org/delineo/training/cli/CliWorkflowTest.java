@@ -30,6 +30,8 @@ import org.delineo.training.wiring.Experiment;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -75,6 +77,10 @@ class CliWorkflowTest {
     assertTrue(Files.exists(base.resolve("tiny/1/assets.extra/tf_serving_warmup_requests")));
     assertTrue(Files.readString(base.resolve("models.config")).contains("name: \"tiny\""));
     assertTrue(Files.exists(base.resolve("batching_parameters.txt")));
+    try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/1").toString(), "serve")) {
+      List<String> keys = bundle.signatures().stream().map(Signature::key).toList();
+      assertTrue(keys.contains("serving_default") && keys.contains("predict_logits"), keys.toString());
+    }
 
     // The exported model predicts what the EVAL graph restored from the checkpoint predicts.
     ExperimentConfig parsed = ExperimentConfigLoader.load(config, List.of());

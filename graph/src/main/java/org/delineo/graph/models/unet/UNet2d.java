@@ -99,6 +99,7 @@ public final class UNet2d implements SegmentationModel {
   }
 
   /** The divisor H and W must have: 2 to the number of poolings. */
+  @Override
   public int sizeDivisor() {
     return 1 << (channels.length - 1);
   }
