@@ -58,7 +58,7 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
   }
 
   /** [-1, -1 ×spatialRank, last]. */
-  private static Shape unknownSpatial(int spatialRank, long last) {
+  static Shape unknownSpatial(int spatialRank, long last) {
     long[] dims = new long[spatialRank + 2];
     Arrays.fill(dims, -1);
     dims[dims.length - 1] = last;

@@ -1,6 +1,5 @@
 package org.delineo.training.train;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.delineo.graph.Tensors;
@@ -63,9 +62,9 @@ public final class TrainingGraph {
     GraphContext root = GraphContext.create(graph, Mode.TRAIN, seed);
     Ops tf = root.tf();
     Placeholder<TFloat32> image = tf.withName("image").placeholder(TFloat32.class,
-        Placeholder.shape(unknownSpatial(spatialRank, channels)));
+        Placeholder.shape(InferenceGraph.unknownSpatial(spatialRank, channels)));
     Placeholder<TInt32> labels = tf.withName("labels").placeholder(TInt32.class,
-        Placeholder.shape(unknownSpatial(spatialRank, -1).take(spatialRank + 1)));
+        Placeholder.shape(InferenceGraph.unknownSpatial(spatialRank, -1).take(spatialRank + 1)));
     GlobalStep globalStep = GlobalStep.of(root);
     GraphContext train = root.withRandomStep(globalStep.value());
     TrainStep step = strategy.build(train, model, new StepInputs(normalization.apply(tf, image), labels, null, globalStep.value()),
@@ -77,13 +76,6 @@ public final class TrainingGraph {
         globalStep.value(), eval);
   }
 
-  /** [-1, -1 ×spatialRank, channels]. */
-  private static Shape unknownSpatial(int spatialRank, long channels) {
-    long[] dims = new long[spatialRank + 2];
-    Arrays.fill(dims, -1);
-    dims[dims.length - 1] = channels;
-    return Shape.of(dims);
-  }
 
   public Placeholder<TFloat32> image() {
     return image;
