@@ -4,7 +4,6 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -13,7 +12,6 @@ import org.tensorflow.types.TFloat32;
  * {@code <name>.fc1.bias}, {@code <name>.fc2.weight}, {@code <name>.fc2.bias}.
  */
 public final class Mlp extends Module implements Layer {
-  private static final float INV_SQRT2 = (float) (1.0 / Math.sqrt(2.0));
 
   private final Linear fc1;
   private final Linear fc2;
@@ -36,16 +34,7 @@ public final class Mlp extends Module implements Layer {
 
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
-    Operand<TFloat32> hidden = gelu(ctx.tf(), fc1.apply(ctx, input));
+    Operand<TFloat32> hidden = Activations.gelu(ctx.tf(), fc1.apply(ctx, input));
     return drop2.apply(ctx, fc2.apply(ctx, drop1.apply(ctx, hidden)));
-  }
-
-  /** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default {@code nn.GELU()}. */
-  private static Operand<TFloat32> gelu(Ops tf, Operand<TFloat32> x) {
-    Operand<TFloat32> cdf =
-        tf.math.mul(
-            tf.constant(0.5f),
-            tf.math.add(tf.constant(1f), tf.math.erf(tf.math.mul(x, tf.constant(INV_SQRT2)))));
-    return tf.math.mul(x, cdf);
   }
 }
