@@ -3,6 +3,7 @@ package org.delineo.serving;
 import java.util.Objects;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
 
 /**
  * What a {@link ModelBuilder} hands the exporter: the raw input placeholder and the logits built
@@ -12,11 +13,22 @@ import org.tensorflow.types.TFloat32;
  *     unknown batch dimension; it becomes the signature input {@code image}
  * @param logits class logits with the classes on the last, static axis; the exporter derives the
  *     {@code probabilities} (softmax) and {@code labels} (argmax) outputs from them
+ * @param imageBytes optional string placeholder {@code [-1]} of PNG/JPEG files (2D models), or null
+ * @param bytesLogits the logits of the images decoded from {@code imageBytes}, or null
  */
-public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits) {
+public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
+    Operand<TString> imageBytes, Operand<TFloat32> bytesLogits) {
 
   public PredictGraph {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(logits, "logits");
+    if ((imageBytes == null) != (bytesLogits == null)) {
+      throw new IllegalArgumentException("imageBytes and bytesLogits go together");
+    }
+  }
+
+  /** A graph without the encoded-image path. */
+  public PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits) {
+    this(image, logits, null, null);
   }
 }

@@ -1,5 +1,9 @@
 package org.delineo.serving;
 
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
+import org.tensorflow.op.core.Squeeze;
+import java.util.ArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -46,6 +50,12 @@ import org.tensorflow.types.TInt32;
  * }</pre>
  */
 public final class SavedModelExporter {
+  /** Signature of encoded images (see {@link #bytesSignature}). */
+  public static final String BYTES_SIGNATURE_KEY = "serving_bytes";
+  /** Input of {@link #BYTES_SIGNATURE_KEY}: PNG/JPEG file contents, string {@code [-1]} (one image). */
+  public static final String INPUT_IMAGE_BYTES = "image_bytes";
+  /** Output of {@link #BYTES_SIGNATURE_KEY}: the labels encoded as an 8-bit grey PNG, string {@code [1]}. */
+  public static final String OUTPUT_MASK_PNG = "mask_png_bytes";
   /** The second signature, exposing raw logits (input {@code image}, output {@code logits}). */
   public static final String LOGITS_SIGNATURE_KEY = "predict_logits";
   /** Output of {@link #LOGITS_SIGNATURE_KEY}: raw class logits, float32. */
@@ -178,15 +188,41 @@ public final class SavedModelExporter {
           .input(INPUT_IMAGE, predict.image())
           .output(OUTPUT_LOGITS, predict.logits())
           .build();
+      List<Signature> signatures = new ArrayList<>(List.of(signature, logitsSignature));
+      if (predict.imageBytes() != null) {
+        signatures.add(bytesSignature(ctx.tf(), predict));
+      }
       try (Session session = new Session(g)) {
         restore(session);
         SavedModelBundle.exporter(dir.toString())
             .withTags(TAG)
             .withSession(session)
-            .withSignatures(signature, logitsSignature)
+            .withSignatures(signatures.toArray(new Signature[0]))
             .export();
       }
     }
+  }
+
+  /**
+   * {@code serving_bytes}: encoded images in, probabilities, labels and the labels as a PNG out, for
+   * REST clients sending {@code {"b64": ...}}. One image per request: TF Java has no map_fn to
+   * decode or encode each element of a batch, so a batch other than 1 fails in the reshape.
+   */
+  private static Signature bytesSignature(Ops tf, PredictGraph predict) {
+    Operand<TFloat32> logits = predict.bytesLogits();
+    Operand<TInt32> labels = tf.withName("bytes_" + OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
+    // [1, H, W] labels -> [H, W, 1] uint8 -> PNG -> [1] string.
+    Operand<TUint8> mask = tf.dtypes.cast(tf.expandDims(tf.squeeze(labels, Squeeze.axis(List.of(0L))),
+        tf.constant(-1)), TUint8.class);
+    Operand<TString> png = tf.withName(OUTPUT_MASK_PNG).reshape(tf.image.encodePng(mask), tf.constant(new int[] {1}));
+    return Signature.builder()
+        .key(BYTES_SIGNATURE_KEY)
+        .methodName(METHOD_NAME)
+        .input(INPUT_IMAGE_BYTES, predict.imageBytes())
+        .output(OUTPUT_PROBABILITIES, tf.withName("bytes_" + OUTPUT_PROBABILITIES).nn.softmax(logits))
+        .output(OUTPUT_LABELS, labels)
+        .output(OUTPUT_MASK_PNG, png)
+        .build();
   }
 
   private static Signature signature(Ops tf, PredictGraph predict) {

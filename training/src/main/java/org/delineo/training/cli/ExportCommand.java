@@ -8,7 +8,16 @@ import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.ExperimentConfig;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
 import org.delineo.serving.PredictGraph;
 import org.delineo.serving.BatchingOptions;
 import org.delineo.serving.SavedModelExporter;
@@ -78,9 +87,22 @@ final class ExportCommand implements Command {
       exporter = exporter.withWarmup(warmupInputs(dataset, warmups), warmups);
     }
     Path dir = exporter.export(base, name, version, ctx -> {
-      InferenceGraph g = InferenceGraph.build(ctx, experiment.model(classes, channels),
-          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels, "image");
-      return new PredictGraph(g.image(), g.logits());
+      SegmentationModel model = experiment.model(classes, channels);
+      InputNormalization normalization = InputNormalization.of(config.getData(), channels);
+      InferenceGraph g = InferenceGraph.build(ctx, model, normalization, dataset.is3d() ? 3 : 2, channels, "image");
+      if (dataset.is3d()) {
+        return new PredictGraph(g.image(), g.logits());
+      }
+      // 2D models also take PNG/JPEG files ({"b64": ...} over REST), decoded in the graph, one per request.
+      Ops tf = ctx.tf();
+      Placeholder<TString> bytes = tf.withName("image_bytes").placeholder(TString.class,
+          Placeholder.shape(Shape.of(-1)));
+      Operand<TFloat32> decoded = tf.ensureShape(tf.expandDims(tf.dtypes.cast(
+          tf.image.decodeImage(tf.reshape(bytes, tf.constant(new int[0])), TUint8.class,
+              DecodeImage.channels((long) channels), DecodeImage.expandAnimations(false)),
+          TFloat32.class), tf.constant(0)), Shape.of(1, -1, -1, channels));
+      return new PredictGraph(g.image(), g.logits(), bytes,
+          InferenceGraph.logits(ctx, model, normalization, 2, channels, decoded));
     });
     new ServingConfigWriter(ServingVersionPolicy.latest(1)).writeModelsConfig(base);
     ServingConfigWriter.writeBatchingParameters(base, new BatchingOptions(8, 2000, 2, 100));

@@ -32,6 +32,17 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
     Ops tf = ctx.tf();
     Placeholder<TFloat32> image = tf.withName(name).placeholder(TFloat32.class,
         Placeholder.shape(unknownSpatial(spatialRank, channels)));
+    Operand<TFloat32> logits = logits(ctx, model, normalization, spatialRank, channels, image);
+    return new InferenceGraph(image, logits, tf.math.argMax(logits, tf.constant(-1), TInt32.class));
+  }
+
+  /**
+   * The logits of raw images {@code image} (any operand, e.g. images decoded in the graph):
+   * normalised, padded to the stride, cropped back.
+   */
+  public static Operand<TFloat32> logits(GraphContext ctx, SegmentationModel model,
+      InputNormalization normalization, int spatialRank, int channels, Operand<TFloat32> image) {
+    Ops tf = ctx.tf();
     Operand<TFloat32> x = normalization.apply(tf, image);
     int d = model.sizeDivisor();
     Operand<TFloat32> logits;
@@ -54,7 +65,7 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
     } else {
       logits = model.apply(ctx, ModelInputs.of(x)).logits();
     }
-    return new InferenceGraph(image, logits, tf.math.argMax(logits, tf.constant(-1), TInt32.class));
+    return logits;
   }
 
   /** [-1, -1 ×spatialRank, last]. */

@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.types.TString;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.Tensors;
@@ -100,6 +103,18 @@ class CliWorkflowTest {
           err.toString(StandardCharsets.UTF_8));
       assertArrayEquals(p.labels(), ImageReader.readLabels(outDir.resolve(id + "_labels.png")).labels());
       assertTrue(Files.exists(outDir.resolve(id + "_overlay.png")));
+
+      // serving_bytes: the PNG file itself in, the same labels out, also as a PNG.
+      byte[] png = Files.readAllBytes(data.resolve("images/" + id + ".png"));
+      try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/1").toString(), "serve");
+          TString in = TString.tensorOfBytes(NdArrays.vectorOfObjects(png));
+          Result r = bundle.function("serving_bytes").call(Map.of("image_bytes", in))) {
+        assertArrayEquals(p.labels(), Tensors.toInts(r.get("labels").orElseThrow()));
+        byte[] mask = ((TString) r.get("mask_png_bytes").orElseThrow()).asBytes().getObject(0);
+        Path maskFile = dir.resolve("mask.png");
+        Files.write(maskFile, mask);
+        assertArrayEquals(p.labels(), ImageReader.readLabels(maskFile).labels());
+      }
     }
   }
 
