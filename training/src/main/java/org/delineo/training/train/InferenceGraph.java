@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.ModelInputs;
+import org.delineo.graph.layers.Resize;
+import org.delineo.graph.layers.ResizeMode;
 import org.delineo.graph.model.SegmentationModel;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -57,15 +59,30 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
       Operand<TInt32> paddings = tf.stack(List.of(tf.zerosLike(after), after), Stack.axis(1L));
       // Padding and slicing by run-time sizes lose the static channel and class axes layers need.
       Operand<TFloat32> padded = tf.ensureShape(tf.pad(x, paddings, tf.constant(0f)), unknownSpatial(spatialRank, channels));
-      Operand<TFloat32> full = model.apply(ctx, ModelInputs.of(padded)).logits();
+      Operand<TFloat32> full = toInputSize(tf, model.apply(ctx, ModelInputs.of(padded)).logits(),
+          tf.math.add(spatial, extra));
       Operand<TInt32> size = tf.concat(List.of(tf.constant(new int[] {-1}), spatial, tf.constant(new int[] {-1})),
           tf.constant(0));
       logits = tf.ensureShape(tf.slice(full, tf.zerosLike(size), size),
           unknownSpatial(spatialRank, full.shape().get(spatialRank + 1)));
     } else {
-      logits = model.apply(ctx, ModelInputs.of(x)).logits();
+      Operand<TInt32> spatial = tf.slice(tf.shape(x), tf.constant(new int[] {1}), tf.constant(new int[] {spatialRank}));
+      logits = toInputSize(tf, model.apply(ctx, ModelInputs.of(x)).logits(), spatial);
     }
     return logits;
+  }
+
+  /**
+   * 2D logits resized bilinearly (half-pixel, mmseg's align_corners=False) to the input's size, as
+   * mmseg does for heads at 1/4 or 1/8 resolution; an exact identity when the sizes already agree.
+   * Volumetric models must already produce full-resolution logits.
+   */
+  private static Operand<TFloat32> toInputSize(Ops tf, Operand<TFloat32> logits, Operand<TInt32> spatial) {
+    if (logits.shape().numDimensions() != 4) {
+      return logits;
+    }
+    long classes = logits.shape().get(3);
+    return tf.ensureShape(Resize.bilinear2d(tf, logits, spatial, ResizeMode.HALF_PIXEL), unknownSpatial(2, classes));
   }
 
   /** [-1, -1 ×spatialRank, last]. */
