@@ -151,9 +151,9 @@ class DecodeHeadsTest {
       assertEquals(Shape.of(3, 3, 4 * 8, 8),
           ctx.variables().find("decode_head.bottleneck.conv.weight").orElseThrow().shape(),
           "bottleneck reads image pool + 3 ASPP branches");
-      assertEquals(Shape.of(3, 3, 8 + 4, 8),
+      assertEquals(Shape.of(3, 3, 8 + 4, 1),
           ctx.variables().find("decode_head.sep_bottleneck.0.depthwise_conv.conv.weight")
-              .map(v -> Shape.of(3, 3, v.shape().get(2), 8)).orElseThrow(),
+              .orElseThrow().shape(),
           "sep bottleneck reads ASPP output + c1");
       assertEquals(Shape.of(3, 3, 14 + 8, 8),
           ctx.variables().find("auxiliary_head.conv_cat.conv.weight").orElseThrow().shape(),
