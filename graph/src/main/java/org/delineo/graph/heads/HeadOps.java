@@ -1,0 +1,104 @@
+package org.delineo.graph.heads;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.ShapeMismatchException;
+import org.delineo.graph.layers.Pooling;
+import org.delineo.graph.layers.Resize;
+import org.delineo.graph.layers.ResizeMode;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/** Parameter-free pieces the heads share: picking features, resizing to a feature, pooling. */
+final class HeadOps {
+  private HeadOps() {}
+
+  /** {@code features.get(index)}, checked to be a rank-4 NHWC map. */
+  static Operand<TFloat32> select(String head, List<Operand<TFloat32>> features, int index) {
+    if (features == null || index < 0 || index >= features.size()) {
+      throw new DelineoException(head + ": needs feature level " + index + ", found "
+          + (features == null ? "no features" : features.size() + " levels"));
+    }
+    Operand<TFloat32> x = features.get(index);
+    Shape s = x.shape();
+    if (s.isUnknown() || s.numDimensions() != 4) {
+      throw new ShapeMismatchException(
+          head + ": feature level " + index + " must be NHWC [N, H, W, C], found " + s);
+    }
+    return x;
+  }
+
+  /**
+   * Bilinear resize of {@code x} to the spatial size of {@code like}, mmseg's
+   * {@code resize(..., size=like.shape[2:], mode='bilinear')}. A static target size is passed as
+   * constants so the result keeps its static shape; a dynamic one is read from {@code like}.
+   */
+  static Operand<TFloat32> resizeLike(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> like, ResizeMode mode) {
+    Shape target = like.shape();
+    if (target.get(1) > 0 && target.get(2) > 0) {
+      if (x.shape().get(1) == target.get(1) && x.shape().get(2) == target.get(2)) {
+        return x; // mmseg's resize is an identity at equal sizes too.
+      }
+      return Resize.bilinear2d(tf, x, target.get(1), target.get(2), mode);
+    }
+    Operand<TInt32> size =
+        tf.slice(tf.shape(like), tf.constant(new int[] {1}), tf.constant(new int[] {2}));
+    return Resize.bilinear2d(tf, x, size, mode);
+  }
+
+  /**
+   * PyTorch's {@code AdaptiveAvgPool2d(bins)} on [N, H, W, C]: {@link Pooling#adaptiveAvgPool2d}
+   * when H and W are static; otherwise the same bins [floor(i·L/b), ceil((i+1)·L/b)) computed from
+   * the run-time size, so exported graphs with free spatial sizes still pool as PyTorch does.
+   */
+  static Operand<TFloat32> adaptiveAvgPool(Ops tf, Operand<TFloat32> x, int bins) {
+    Shape s = x.shape();
+    if (s.get(1) > 0 && s.get(2) > 0) {
+      return Pooling.adaptiveAvgPool2d(tf, x, bins, bins);
+    }
+    if (bins == 1) {
+      return Pooling.globalAvgPool2d(tf, x);
+    }
+    if (s.get(3) < 0) {
+      throw new ShapeMismatchException(
+          "adaptive pooling needs a static channel count (shape [N, H, W, C]), found " + s);
+    }
+    Operand<TInt32> shape = tf.shape(x);
+    Operand<TFloat32> rows = dynamicBins(tf, x, shape, 1, bins);
+    Operand<TFloat32> pooled = dynamicBins(tf, rows, shape, 2, bins);
+    // Dynamic slices lose the static sizes; the 1 x 1 conv after this needs C, and bins x bins is
+    // known, so restore everything but the batch.
+    return tf.reshape(pooled, tf.constant(new long[] {-1, bins, bins, s.get(3)}));
+  }
+
+  private static Operand<TFloat32> dynamicBins(
+      Ops tf, Operand<TFloat32> x, Operand<TInt32> shape, int axis, int bins) {
+    Operand<TInt32> length =
+        tf.reshape(tf.slice(shape, tf.constant(new int[] {axis}), tf.constant(new int[] {1})),
+            tf.constant(new int[] {1}));
+    Operand<TInt32> b = tf.constant(new int[] {bins});
+    List<Operand<TFloat32>> out = new ArrayList<>(bins);
+    for (int i = 0; i < bins; i++) {
+      // start = floor(i·L/b); end = ceil((i+1)·L/b) = floor(((i+1)·L + b − 1) / b), L ≥ 0.
+      Operand<TInt32> start = tf.math.floorDiv(tf.math.mul(length, tf.constant(new int[] {i})), b);
+      Operand<TInt32> end = tf.math.floorDiv(
+          tf.math.add(tf.math.mul(length, tf.constant(new int[] {i + 1})),
+              tf.constant(new int[] {bins - 1})), b);
+      Operand<TInt32> begin = tf.concat(List.of(
+          tf.constant(new int[axis]), start, tf.constant(new int[3 - axis])), tf.constant(0));
+      int[] minusOnes = {-1, -1, -1, -1};
+      Operand<TInt32> size = tf.concat(List.of(
+          tf.constant(java.util.Arrays.copyOf(minusOnes, axis)), tf.math.sub(end, start),
+          tf.constant(java.util.Arrays.copyOf(minusOnes, 3 - axis))), tf.constant(0));
+      Operand<TFloat32> bin = tf.slice(x, begin, size);
+      out.add(tf.math.mean(bin, tf.constant(axis), Mean.keepDims(true)));
+    }
+    return tf.concat(out, tf.constant(axis));
+  }
+}
