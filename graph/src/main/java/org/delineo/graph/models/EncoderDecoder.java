@@ -6,6 +6,7 @@ import java.util.Map;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.ModelOutputs;
+import org.delineo.graph.heads.DecodeHead;
 import org.delineo.graph.model.SegmentationModel;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
+import org.delineo.graph.heads.DecodeHead;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.ModelOutputs;
 import org.junit.jupiter.api.Test;
