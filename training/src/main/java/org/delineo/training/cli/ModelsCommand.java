@@ -69,7 +69,8 @@ final class ModelsCommand implements Command {
     System.arraycopy(ref.inputShape(), 0, shape, 1, ref.inputShape().length);
     int channels = (int) shape[shape.length - 1];
     try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0);
+      // TRAIN mode builds the auxiliary heads too, whose parameters the references count.
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 0);
       SegmentationModel model = factory.create(ref.config(), ref.numClasses(), channels);
       model.apply(ctx, ModelInputs.of(ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)))));
       return ctx.variables().trainableParameterCount();

@@ -11,5 +11,8 @@ public final class ModelsModule extends AbstractModule {
     MapBinder<String, ModelFactory> models =
         MapBinder.newMapBinder(binder(), String.class, ModelFactory.class);
     models.addBinding("unet").to(UNetFactory.class);
+    models.addBinding("deeplabv3plus").to(DeepLabV3PlusFactory.class);
+    models.addBinding("pspnet").to(PspNetFactory.class);
+    models.addBinding("hrnet").to(HrNetFactory.class);
   }
 }

@@ -142,6 +142,8 @@ class CliWorkflowTest {
     assertEquals(0, cli.run(new String[] {"models", "--params"}));
     // 1,813,764 = UniMatch's UNet for 1 channel and 4 classes, counted by hand in UNet2dTest.
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("1,813,764"), out.toString(StandardCharsets.UTF_8));
+    // mmseg 1.2.2's DeepLabV3+ total with 19 classes, auxiliary head included (the others: SceneModelParametersTest).
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("43,589,878"), out.toString(StandardCharsets.UTF_8));
     assertEquals(0, cli.run(new String[] {"ablations"}));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("no-dice"));
   }

@@ -81,6 +81,23 @@ class TrainerTest {
         outcome.latestCheckpoint().get(), org.delineo.training.data.Split.VAL);
   }
 
+  @Test
+  void sceneModelsTrainWithTheirAuxiliaryHeads(@TempDir Path dir) {
+    // Narrow versions of the PROVE models: one step each, decode + aux losses, --aux-loss lovasz.
+    for (String model : List.of(
+        "deeplabv3plus { backbone { base_channels: 4 } channels: 8 c1_channels: 4 aux_head { channels: 4 } }",
+        "pspnet { backbone { base_channels: 4 } channels: 8 aux_head { channels: 4 } }",
+        "hrnet { width: 4 }")) {
+      ExperimentConfig config = ExperimentConfigLoader.parse(CONFIG, "test").toBuilder()
+          .setModel(ExperimentConfigLoader.parse("model { " + model + " }", "test").getModel())
+          .setLoss(ExperimentConfigLoader.parse("loss { aux_loss: LOVASZ }", "test").getLoss())
+          .build();
+      Trainer.Outcome outcome = train(config, new InMemoryDataset(4, -1), dir.resolve(model.split(" ")[0]), false, 1);
+      assertEquals(1, outcome.steps(), model);
+      assertTrue(outcome.stopReason().isEmpty(), outcome.stopReason());
+    }
+  }
+
   private static Trainer.Outcome train(ExperimentConfig config, InMemoryDataset data, Path dir,
       boolean resume, long stopAt) {
     return new Trainer(Experiment.create(config, List.of()), data, RunDirectory.open(mkdirs(dir)),

@@ -48,10 +48,10 @@ class ExperimentWiringTest {
         () -> Experiment.create(CONFIG, List.of("no-dcie")));
     assertTrue(ablation.getMessage().contains("no-dcie") && ablation.getMessage().contains("no-dice"),
         ablation.getMessage());
-    ExperimentConfig pspnet = ExperimentConfigLoader.parse("model { pspnet {} }", "test");
+    ExperimentConfig segformer = ExperimentConfigLoader.parse("model { segformer {} }", "test");
     ConfigException model = assertThrows(ConfigException.class,
-        () -> Experiment.create(pspnet, List.of()).model(19, 3));
-    assertTrue(model.getMessage().contains("pspnet") && model.getMessage().contains("unet"), model.getMessage());
+        () -> Experiment.create(segformer, List.of()).model(19, 3));
+    assertTrue(model.getMessage().contains("segformer") && model.getMessage().contains("unet"), model.getMessage());
     ExperimentConfig noModel = ExperimentConfigLoader.parse("name: \"x\"", "test");
     ConfigException none = assertThrows(ConfigException.class,
         () -> Experiment.create(noModel, List.of()).modelName());

@@ -1,0 +1,39 @@
+package org.delineo.training.wiring;
+
+import org.delineo.graph.backbones.ResNetV1c;
+import org.delineo.graph.heads.DecodeHead;
+import org.delineo.graph.heads.FcnHead;
+import org.delineo.proto.AuxHeadConfig;
+import org.delineo.proto.ResNetV1cConfig;
+import org.delineo.training.config.ConfigException;
+
+/** Pieces the driving-scene factories share: the ResNetV1c backbone and the auxiliary FCN head. */
+final class SceneModels {
+  private SceneModels() {}
+
+  /** ResNetV1c with output stride 8 (dilations 2, 4) or 16 (dilation 2 in the last stage). */
+  static ResNetV1c resnet(ResNetV1cConfig c, String field) {
+    ResNetV1c.Builder b = ResNetV1c.builder("backbone")
+        .depth(c.getDepth())
+        .baseChannels(c.getBaseChannels())
+        .contractDilation(c.getContractDilation());
+    switch (c.getOutputStride()) {
+      case 8 -> b.strides(1, 2, 1, 1).dilations(1, 1, 2, 4);
+      case 16 -> b.strides(1, 2, 2, 1).dilations(1, 1, 1, 2);
+      case 32 -> b.strides(1, 2, 2, 2).dilations(1, 1, 1, 1);
+      default -> throw new ConfigException("field '" + field + ".backbone.output_stride': expected 8, 16 or 32, found "
+          + c.getOutputStride());
+    }
+    return b.build();
+  }
+
+  /** mmseg's auxiliary FCNHead on stage {@code in_index}. */
+  static DecodeHead auxHead(AuxHeadConfig c, int numClasses) {
+    return FcnHead.builder("auxiliary_head", numClasses)
+        .inIndices(c.getInIndex())
+        .channels(c.getChannels())
+        .numConvs(c.getNumConvs())
+        .dropout(c.getDropout())
+        .build();
+  }
+}
