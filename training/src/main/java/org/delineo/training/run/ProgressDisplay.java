@@ -45,9 +45,12 @@ public final class ProgressDisplay {
     this.nanoClock = nanoClock;
   }
 
-  /** On standard output, redrawing in place when the JVM has a console ({@code System.console()}). */
-  public static ProgressDisplay forConsole(long totalSteps, int plainInterval) {
-    return new ProgressDisplay(System.out, totalSteps, System.console() != null, plainInterval);
+  /**
+   * Progress on {@code out}: an updating line when {@code out} is the terminal's standard output,
+   * plain lines otherwise (a log file, a test's captured stream).
+   */
+  public static ProgressDisplay forStream(PrintStream out, long totalSteps, int plainInterval) {
+    return new ProgressDisplay(out, totalSteps, out == System.out && System.console() != null, plainInterval);
   }
 
   /** Reports that {@code step} has finished with this loss and learning rate. */

@@ -128,7 +128,7 @@ public final class Trainer {
         config.getData().getIgnoreIndex());
     MetricsLog metricsLog = new MetricsLog(run.metricsFile());
     List<String> classNames = classNames(numClasses);
-    ProgressDisplay progress = ProgressDisplay.forConsole(total, logInterval);
+    ProgressDisplay progress = ProgressDisplay.forStream(out, total, logInterval);
     Map<String, Double> lastMetrics = Map.of();
     String stopReason = "";
     long step = start.getStep();
