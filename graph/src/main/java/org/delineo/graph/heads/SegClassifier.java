@@ -2,6 +2,7 @@ package org.delineo.graph.heads;
 
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
+import org.delineo.graph.layers.ChannelDropout;
 import org.delineo.graph.layers.Conv2d;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;

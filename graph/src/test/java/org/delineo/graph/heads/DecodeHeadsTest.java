@@ -14,6 +14,7 @@ import org.delineo.graph.Mode;
 import org.delineo.graph.ModelVariable;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.Tensors;
+import org.delineo.graph.layers.ChannelDropout;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
