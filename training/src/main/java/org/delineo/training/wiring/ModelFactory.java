@@ -1,6 +1,13 @@
 package org.delineo.training.wiring;
 
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.SegmentationModel;
+import org.tensorflow.Graph;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
 import org.delineo.proto.ModelConfig;
 
 /** Builds one model family from its config; registered under the family's config name. */
@@ -17,6 +24,23 @@ public interface ModelFactory {
 
   /** The configuration whose parameter count {@code delineo models --params} reports. */
   ReferenceSetup reference();
+
+  /**
+   * Trainable parameters of the reference setup, built in TRAIN mode (auxiliary heads included,
+   * as mmseg counts them); graph construction only.
+   */
+  default long referenceParameterCount() {
+    ReferenceSetup ref = reference();
+    long[] shape = new long[ref.inputShape().length + 1];
+    shape[0] = -1;
+    System.arraycopy(ref.inputShape(), 0, shape, 1, ref.inputShape().length);
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 0);
+      SegmentationModel model = create(ref.config(), ref.numClasses(), (int) shape[shape.length - 1]);
+      model.apply(ctx, ModelInputs.of(ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)))));
+      return ctx.variables().trainableParameterCount();
+    }
+  }
 
   /**
    * A reference configuration for parameter counts.
