@@ -25,4 +25,13 @@ public interface SegmentationModel {
   default int sizeDivisor() {
     return 1;
   }
+
+  /**
+   * Whether the model reads {@link ModelInputs#modalityMask()} (multi-modal networks that zero
+   * missing modalities); training then feeds a mask per sample and inference an all-present one
+   * unless told otherwise.
+   */
+  default boolean takesModalityMask() {
+    return false;
+  }
 }

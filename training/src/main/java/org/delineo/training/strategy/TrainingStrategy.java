@@ -1,18 +1,44 @@
 package org.delineo.training.strategy;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
+import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.optim.Optimizer;
+import org.tensorflow.op.Op;
 
 /**
- * Assembles the step graph of one training method from a model, its losses and the step inputs:
- * supervised training, PRISM distillation, Meta-Drop, SemSim.
+ * One training method: the objective it minimises on the step inputs it asks for, how one
+ * iteration updates the weights, and which batches feed those inputs. Supervised training, PRISM
+ * distillation, Meta-Drop and SemSim are strategies.
  */
 public interface TrainingStrategy {
 
   /** The registry name used in configs and logs. */
   String name();
 
-  /** Builds the training ops in {@code ctx} (TRAIN mode). */
-  TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer);
+  /**
+   * The loss on one batch (TRAIN mode), without updates: creates the inputs it needs in
+   * {@code inputs}. Wrappers such as Meta-Drop apply it to several batches.
+   */
+  Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs);
+
+  /**
+   * The training ops: by default one optimizer update of every trainable variable on the
+   * objective, together with the batch-norm statistic updates, in one {@code Session.run}.
+   */
+  default TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
+    Objective objective = objective(ctx, model, inputs);
+    Op update = optimizer.minimize(ctx, objective.loss(), ctx.variables().trainable());
+    List<Op> step = new ArrayList<>(ctx.updateOps());
+    step.add(update);
+    Op all = ctx.tf().withControlDependencies(step).noOp();
+    return new TrainStep(List.of(all), objective.loss(), objective.scalars());
+  }
+
+  /** The batches of the inputs {@link #objective} created, starting at {@code start}. */
+  default StepBatchSource batches(TrainingData data, LoaderPosition start) {
+    return SupervisedBatches.training(data, start);
+  }
 }

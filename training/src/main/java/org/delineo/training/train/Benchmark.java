@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.delineo.proto.ExperimentConfig;
-import org.delineo.training.data.BatchLoader;
+import org.delineo.graph.model.SegmentationModel;
+import org.delineo.training.strategy.StepBatchSource;
 import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.optim.OptimizerFactory;
@@ -46,14 +47,15 @@ public final class Benchmark {
   public static Result run(Experiment experiment, SegmentationDataset dataset, int steps, int warmup) {
     ExperimentConfig config = experiment.config();
     int channels = Trainer.inChannels(config, dataset);
+    SegmentationModel model = experiment.model(Trainer.numClasses(config, dataset), channels);
     try (Graph graph = new Graph()) {
-      TrainingGraph g = TrainingGraph.build(graph, config.getRuntime().getSeed(),
-          experiment.model(Trainer.numClasses(config, dataset), channels), experiment.strategy(),
+      TrainingGraph g = TrainingGraph.build(graph, config.getRuntime().getSeed(), model, experiment.strategy(),
           experiment.optimizer(), OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels);
       List<String> names = List.of();
       try (Session session = SessionFactory.open(graph, config.getRuntime());
-          BatchLoader loader = Trainer.trainLoader(config, dataset, new LoaderPosition(0, 0))) {
+          StepBatchSource loader = experiment.strategy().batches(
+              Trainer.trainingData(config, dataset, model, channels), new LoaderPosition(0, 0))) {
         session.initialize();
         for (int i = 0; i < warmup; i++) {
           g.run(session, loader.next(), names);

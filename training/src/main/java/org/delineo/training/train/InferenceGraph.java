@@ -12,6 +12,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Stack;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -23,19 +24,34 @@ import org.tensorflow.types.TInt32;
  * so exported models accept any input size.
  *
  * @param image the raw-image placeholder
+ * @param modalityMask for multi-modal models an optional {@code [-1, M]} availability input
+ *     (all modalities present when not fed), else null
  * @param logits class logits, classes last
  * @param predictions arg-max class per pixel
  */
-public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logits, Operand<TInt32> predictions) {
+public record InferenceGraph(Placeholder<TFloat32> image, Operand<TBool> modalityMask, Operand<TFloat32> logits,
+    Operand<TInt32> predictions) {
 
-  /** Builds the pass in {@code ctx} (EVAL or PREDICT mode) with the placeholder named {@code name}. */
+  /**
+   * Builds the pass in {@code ctx} (EVAL or PREDICT mode) with the placeholder named {@code name};
+   * a multi-modal model's mask input is named {@code modality_mask} when {@code name} is
+   * {@code image}, else {@code <name>_modality_mask}.
+   */
   public static InferenceGraph build(GraphContext ctx, SegmentationModel model,
       InputNormalization normalization, int spatialRank, int channels, String name) {
     Ops tf = ctx.tf();
     Placeholder<TFloat32> image = tf.withName(name).placeholder(TFloat32.class,
         Placeholder.shape(unknownSpatial(spatialRank, channels)));
-    Operand<TFloat32> logits = logits(ctx, model, normalization, spatialRank, channels, image);
-    return new InferenceGraph(image, logits, tf.math.argMax(logits, tf.constant(-1), TInt32.class));
+    Operand<TBool> mask = null;
+    if (model.takesModalityMask()) {
+      Operand<TInt32> batch = tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+      Operand<TBool> allPresent = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {channels})), tf.constant(0)),
+          tf.constant(true));
+      String maskName = name.equals("image") ? "modality_mask" : name + "_modality_mask";
+      mask = tf.withName(maskName).placeholderWithDefault(allPresent, Shape.of(-1, channels));
+    }
+    Operand<TFloat32> logits = logits(ctx, model, normalization, spatialRank, channels, image, mask);
+    return new InferenceGraph(image, mask, logits, tf.math.argMax(logits, tf.constant(-1), TInt32.class));
   }
 
   /**
@@ -44,6 +60,13 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
    */
   public static Operand<TFloat32> logits(GraphContext ctx, SegmentationModel model,
       InputNormalization normalization, int spatialRank, int channels, Operand<TFloat32> image) {
+    return logits(ctx, model, normalization, spatialRank, channels, image, null);
+  }
+
+  /** As {@link #logits(GraphContext, SegmentationModel, InputNormalization, int, int, Operand)} with a modality mask (or null). */
+  public static Operand<TFloat32> logits(GraphContext ctx, SegmentationModel model,
+      InputNormalization normalization, int spatialRank, int channels, Operand<TFloat32> image,
+      Operand<TBool> mask) {
     Ops tf = ctx.tf();
     Operand<TFloat32> x = normalization.apply(tf, image);
     int d = model.sizeDivisor();
@@ -59,7 +82,7 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
       Operand<TInt32> paddings = tf.stack(List.of(tf.zerosLike(after), after), Stack.axis(1L));
       // Padding and slicing by run-time sizes lose the static channel and class axes layers need.
       Operand<TFloat32> padded = tf.ensureShape(tf.pad(x, paddings, tf.constant(0f)), unknownSpatial(spatialRank, channels));
-      Operand<TFloat32> full = toInputSize(tf, model.apply(ctx, ModelInputs.of(padded)).logits(),
+      Operand<TFloat32> full = toInputSize(tf, model.apply(ctx, new ModelInputs(padded, mask)).logits(),
           tf.math.add(spatial, extra));
       Operand<TInt32> size = tf.concat(List.of(tf.constant(new int[] {-1}), spatial, tf.constant(new int[] {-1})),
           tf.constant(0));
@@ -67,7 +90,7 @@ public record InferenceGraph(Placeholder<TFloat32> image, Operand<TFloat32> logi
           unknownSpatial(spatialRank, full.shape().get(spatialRank + 1)));
     } else {
       Operand<TInt32> spatial = tf.slice(tf.shape(x), tf.constant(new int[] {1}), tf.constant(new int[] {spatialRank}));
-      logits = toInputSize(tf, model.apply(ctx, ModelInputs.of(x)).logits(), spatial);
+      logits = toInputSize(tf, model.apply(ctx, new ModelInputs(x, mask)).logits(), spatial);
     }
     return logits;
   }

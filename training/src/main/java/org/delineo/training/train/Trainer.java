@@ -12,8 +12,9 @@ import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.TrainingState;
 import org.delineo.training.checkpoint.CheckpointManager;
-import org.delineo.training.data.Batch;
-import org.delineo.training.data.BatchLoader;
+import org.delineo.training.strategy.StepBatch;
+import org.delineo.training.strategy.StepBatchSource;
+import org.delineo.training.strategy.TrainingData;
 import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
@@ -105,12 +106,20 @@ public final class Trainer {
         } else {
           session.initialize();
         }
-        return loop(session, g, checkpoints, events, state, numClasses, stopAtStep);
+        return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
+            numClasses, stopAtStep);
       }
     }
   }
 
-  private Outcome loop(Session session, TrainingGraph g, CheckpointManager checkpoints,
+  /** What the strategy draws its batches from, with modality masks when the model takes them. */
+  static TrainingData trainingData(ExperimentConfig config, SegmentationDataset dataset, SegmentationModel model,
+      int channels) {
+    return new TrainingData(config, dataset,
+        model.takesModalityMask() ? ModalityMasking.source(config, dataset, channels) : null);
+  }
+
+  private Outcome loop(Session session, TrainingGraph g, TrainingData data, CheckpointManager checkpoints,
       EventFileWriter events, TrainingState start, int numClasses, long stopAtStep) {
     ExperimentConfig config = experiment.config();
     long total = config.getSchedule().getTotalSteps();
@@ -134,12 +143,12 @@ public final class Trainer {
     long step = start.getStep();
     double lastLoss = Double.NaN;
     long began = System.nanoTime();
-    try (BatchLoader loader = trainLoader(config, dataset, new LoaderPosition((int) start.getEpoch(),
-        (int) start.getIndexInEpoch()))) {
+    try (StepBatchSource loader = experiment.strategy().batches(data,
+        new LoaderPosition((int) start.getEpoch(), (int) start.getIndexInEpoch()))) {
       List<String> fetchNames = new ArrayList<>(g.scalars().keySet());
       fetchNames.remove("loss"); // fetched once as the step loss
       while (step < end) {
-        Batch batch = loader.next();
+        StepBatch batch = loader.next();
         float[] values = g.run(session, batch, fetchNames);
         double loss = values[0];
         try {
@@ -191,8 +200,8 @@ public final class Trainer {
         if (evaluate || (ckptInterval > 0 && step % ckptInterval == 0)) {
           TrainingState.Builder state = TrainingState.newBuilder()
               .setStep(step)
-              .setEpoch(loader.state().epoch())
-              .setIndexInEpoch(loader.state().batch())
+              .setEpoch(loader.position().epoch())
+              .setIndexInEpoch(loader.position().batch())
               .setSeed(config.getRuntime().getSeed())
               .setScheduleStep(step)
               .setLastLoss(loss)
@@ -211,20 +220,6 @@ public final class Trainer {
       out.printf("input wait: %.1f%% of step time%n", 100 * loader.waitFraction());
     }
     return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason);
-  }
-
-  /** The training loader of {@code config} over the dataset's TRAIN split, starting at {@code position}. */
-  static BatchLoader trainLoader(ExperimentConfig config, SegmentationDataset dataset, LoaderPosition position) {
-    return BatchLoader.builder(dataset.ids(Split.TRAIN), dataset::load)
-        .augmentation(AugmentationFactory.training(config.getData(), dataset.is3d()))
-        .batchSize(config.getData().getBatchSize())
-        .workers(Math.max(1, config.getData().getNumWorkers()))
-        .prefetch(Math.max(1, config.getData().getPrefetch()))
-        .seed(config.getRuntime().getSeed())
-        .shuffle(config.getData().getShuffle())
-        .dropLast(true)
-        .startAt(position)
-        .build();
   }
 
   private List<String> evalIds() {

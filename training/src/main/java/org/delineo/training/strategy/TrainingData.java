@@ -1,0 +1,51 @@
+package org.delineo.training.strategy;
+
+import java.util.List;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.data.augment.Augmentation;
+import org.delineo.training.data.BatchLoader;
+import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.Split;
+import org.delineo.training.train.AugmentationFactory;
+
+/**
+ * What a strategy draws its training batches from: the experiment config, the dataset, and, for
+ * multi-modal models, how modality masks are sampled.
+ *
+ * @param config the experiment
+ * @param dataset the dataset
+ * @param modalityMasks the modality masks of training samples, or null when the model takes none
+ */
+public record TrainingData(ExperimentConfig config, SegmentationDataset dataset, ModalityMaskSource modalityMasks) {
+
+  /** Whether batches carry a {@code modality_mask}. */
+  public boolean modalityMasked() {
+    return modalityMasks != null;
+  }
+
+  /** The config's training loader over the TRAIN split with the training augmentation. */
+  public BatchLoader trainLoader(LoaderPosition position) {
+    return loader(dataset.ids(Split.TRAIN), AugmentationFactory.training(config.getData(), dataset.is3d()),
+        config.getData().getBatchSize(), 0, position);
+  }
+
+  /**
+   * A loader with the config's workers, prefetch and shuffling over {@code ids}.
+   *
+   * @param seedOffset added to the run seed so that a second loader draws its own order
+   */
+  public BatchLoader loader(List<String> ids, Augmentation augmentation, int batchSize, long seedOffset,
+      LoaderPosition position) {
+    return BatchLoader.builder(ids, dataset::load)
+        .augmentation(augmentation)
+        .batchSize(batchSize)
+        .workers(Math.max(1, config.getData().getNumWorkers()))
+        .prefetch(Math.max(1, config.getData().getPrefetch()))
+        .seed(config.getRuntime().getSeed() + seedOffset)
+        .shuffle(config.getData().getShuffle())
+        .dropLast(true)
+        .startAt(position)
+        .build();
+  }
+}
