@@ -126,18 +126,15 @@ public final class SemSimUNet implements SegmentationModel {
    * projection of the first one when the module is disabled.
    */
   public Operand<TFloat32> fusedFeature(GraphContext ctx, List<Operand<TFloat32>> encoded) {
-    if (!fusionEnabled) {
-      return projection.apply(ctx, encoded.get(stages[0]));
-    }
     List<Operand<TFloat32>> selected = new ArrayList<>();
     for (int stage : stages) {
       if (stage >= encoded.size()) {
-        throw new DelineoException("semsim_unet: fused stage " + stage + " expected below "
-            + encoded.size() + " encoder maps, found " + encoded.size() + " maps");
+        throw new DelineoException("semsim_unet: fused stage " + stage + " needs at least "
+            + (stage + 1) + " encoder maps, found " + encoded.size());
       }
       selected.add(encoded.get(stage));
     }
-    return fusion.apply(ctx, selected);
+    return fusionEnabled ? fusion.apply(ctx, selected) : projection.apply(ctx, selected.get(0));
   }
 
   /**

@@ -19,6 +19,7 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -128,7 +129,7 @@ class WindowGroupingTest {
       for (int k = 0; k < STRIDES.length; k++) {
         Shape shape = shapeOf(k);
         Operand<TFloat32> p = tf.placeholder(TFloat32.class,
-            org.tensorflow.op.core.Placeholder.shape(Shape.of(-1, shape.get(1), shape.get(2), 3)));
+            Placeholder.shape(Shape.of(-1, shape.get(1), shape.get(2), 3)));
         float[] x = new float[(int) (N * shape.get(1) * shape.get(2) * 3)];
         for (int i = 0; i < x.length; i++) {
           x[i] = (float) random.nextGaussian();
