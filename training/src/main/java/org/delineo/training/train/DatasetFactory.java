@@ -6,11 +6,15 @@ import org.delineo.training.config.ConfigException;
 import org.delineo.training.data.AcdcLayout;
 import org.delineo.training.data.BratsLayout;
 import org.delineo.training.data.CityscapesLayout;
+import org.delineo.training.data.DatasetSplits;
 import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.brats.BratsPreprocessor;
+import org.delineo.training.data.brats.PreprocessedBrats;
 
 /**
  * Opens the dataset of {@code data}: synthetic sets are read through the layout they are written
- * in (scenes as Cityscapes-style folders, phantoms as BraTS cases, slices as ACDC patients).
+ * in (scenes as Cityscapes-style folders, phantoms as BraTS cases, slices as ACDC patients). Real
+ * BraTS cases are preprocessed as the reference does and cached ({@link PreprocessedBrats}).
  */
 public final class DatasetFactory {
   private DatasetFactory() {}
@@ -25,6 +29,12 @@ public final class DatasetFactory {
       case SYNTHETIC_SCENES2D:
         return new CityscapesLayout(root);
       case BRATS:
+        // Real BraTS: labels 4 -> 3, the reference crop / z-score, decoded once into the cache.
+        return new PreprocessedBrats(
+            new BratsLayout(root, DatasetSplits.DEFAULT_SEED, BratsLayout.enhancingTo3()),
+            new BratsPreprocessor(),
+            PreprocessedBrats.defaultCacheDir(root, BratsPreprocessor.DEFAULT_MIN_SIZE),
+            message -> System.err.println(message));
       case SYNTHETIC_BRATS3D:
         return new BratsLayout(root);
       case ACDC:

@@ -11,29 +11,51 @@ import org.delineo.training.data.Sample;
  * lies outside the sample get the {@link Fill}. 2D samples rotate in (H, W); 3D samples in one
  * plane drawn uniformly from the configured ones (default all three, like PASSION's RandomRotion).
  * The positive direction matches {@link RandomRot90}: +90° on a square plane equals rot90 with k=1.
+ *
+ * <p>{@link #withNearestImage()} samples the image by nearest neighbour too (PASSION's
+ * RandomRotion uses order 0 for both); {@link #withIntegerDegrees()} draws whole degrees in
+ * [minDegrees, maxDegrees) as its {@code np.random.randint} does.
  */
 public final class RandomRotation implements Augmentation {
   private final double minDegrees;
   private final double maxDegrees;
   private final Fill fill; // null: by rank
   private final int[][] planes; // null: default for the rank
+  private final boolean nearestImage;
+  private final boolean integerDegrees;
 
   /** Angles uniform in [minDegrees, maxDegrees) (a single angle when both are equal). */
   public RandomRotation(double minDegrees, double maxDegrees) {
-    this(minDegrees, maxDegrees, null, null);
+    this(minDegrees, maxDegrees, null, null, false, false);
   }
 
-  private RandomRotation(double minDegrees, double maxDegrees, Fill fill, int[][] planes) {
+  private RandomRotation(double minDegrees, double maxDegrees, Fill fill, int[][] planes,
+      boolean nearestImage, boolean integerDegrees) {
     Draw.range("RandomRotation degrees", minDegrees, maxDegrees);
     this.minDegrees = minDegrees;
     this.maxDegrees = maxDegrees;
     this.fill = fill;
     this.planes = planes;
+    this.nearestImage = nearestImage;
+    this.integerDegrees = integerDegrees;
   }
 
   /** The same rotation filling with {@code fill} instead of the default for the sample's rank. */
   public RandomRotation withFill(Fill fill) {
-    return new RandomRotation(minDegrees, maxDegrees, fill, planes);
+    return new RandomRotation(minDegrees, maxDegrees, fill, planes, nearestImage, integerDegrees);
+  }
+
+  /** The same rotation sampling the image by nearest neighbour (like the label) instead of bilinear. */
+  public RandomRotation withNearestImage() {
+    return new RandomRotation(minDegrees, maxDegrees, fill, planes, true, integerDegrees);
+  }
+
+  /**
+   * The same rotation drawing a whole number of degrees uniformly from [ceil(min), ceil(max))
+   * (the single angle {@code min} when the range holds no other integer).
+   */
+  public RandomRotation withIntegerDegrees() {
+    return new RandomRotation(minDegrees, maxDegrees, fill, planes, nearestImage, true);
   }
 
   /**
@@ -53,7 +75,7 @@ public final class RandomRotation implements Augmentation {
       }
       copy[i] = planes[i].clone();
     }
-    return new RandomRotation(minDegrees, maxDegrees, fill, copy);
+    return new RandomRotation(minDegrees, maxDegrees, fill, copy, nearestImage, integerDegrees);
   }
 
   @Override
@@ -61,7 +83,7 @@ public final class RandomRotation implements Augmentation {
     Grid g = Grid.of(sample);
     int[][] choices = planes != null ? planes : defaultPlanes(g.spatialRank);
     int[] plane = choices.length == 1 ? choices[0] : choices[rng.nextInt(choices.length)];
-    double degrees = Draw.uniform(rng, minDegrees, maxDegrees);
+    double degrees = integerDegrees ? drawInteger(rng) : Draw.uniform(rng, minDegrees, maxDegrees);
     return rotate(sample, plane[0], plane[1], degrees);
   }
 
@@ -100,12 +122,18 @@ public final class RandomRotation implements Augmentation {
           double sa = ca + cos * da + sin * db;
           double sb = cb - sin * da + cos * db;
           int dst = baseT + ia * stride[a] + ib * stride[b];
+          int ra = (int) Math.floor(sa + 0.5);
+          int rb = (int) Math.floor(sb + 0.5);
+          boolean nearestInside = ra >= 0 && ra < na && rb >= 0 && rb < nb;
+          int nearest = baseT + ra * stride[a] + rb * stride[b];
           if (label != null) {
-            int ra = (int) Math.floor(sa + 0.5);
-            int rb = (int) Math.floor(sb + 0.5);
-            label[dst] = ra >= 0 && ra < na && rb >= 0 && rb < nb
-                ? inLabel[baseT + ra * stride[a] + rb * stride[b]]
-                : f.label();
+            label[dst] = nearestInside ? inLabel[nearest] : f.label();
+          }
+          if (nearestImage) {
+            for (int ch = 0; ch < c; ch++) {
+              image[dst * c + ch] = nearestInside ? in[nearest * c + ch] : fillValue;
+            }
+            continue;
           }
           int a0 = (int) Math.floor(sa);
           int b0 = (int) Math.floor(sb);
@@ -135,6 +163,12 @@ public final class RandomRotation implements Augmentation {
       }
     }
     return g.with(sample, n3, image, label, sample.spacing());
+  }
+
+  private double drawInteger(RandomGenerator rng) {
+    int lo = (int) Math.ceil(minDegrees);
+    int hi = (int) Math.ceil(maxDegrees);
+    return hi > lo ? rng.nextInt(lo, hi) : minDegrees;
   }
 
   private static int[][] defaultPlanes(int spatialRank) {
