@@ -29,14 +29,13 @@ public final class DatasetFactory {
       case SYNTHETIC_SCENES2D:
         return new CityscapesLayout(root);
       case BRATS:
-        // Real BraTS: labels 4 -> 3, the reference crop / z-score, decoded once into the cache.
+      case SYNTHETIC_BRATS3D:
+        // BraTS and its phantoms alike: labels 4 -> 3, the reference crop / z-score, decoded once into the cache.
         return new PreprocessedBrats(
             new BratsLayout(root, DatasetSplits.DEFAULT_SEED, BratsLayout.enhancingTo3()),
             new BratsPreprocessor(),
             PreprocessedBrats.defaultCacheDir(root, BratsPreprocessor.DEFAULT_MIN_SIZE),
             message -> System.err.println(message));
-      case SYNTHETIC_BRATS3D:
-        return new BratsLayout(root);
       case ACDC:
       case SYNTHETIC_MEDICAL2D:
         return new AcdcLayout(root);
