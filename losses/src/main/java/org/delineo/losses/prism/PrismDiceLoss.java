@@ -22,6 +22,8 @@ import org.tensorflow.types.TInt32;
  *
  * <pre>{@code
  * // pixel 0: p = (0.8, 0.2), label 0;  pixel 1: p = (0.4, 0.6), label 1
+ * Operand<TFloat32> probs = tf.constant(new float[][][][] {{{{0.8f, 0.2f}, {0.4f, 0.6f}}}});
+ * Operand<TInt32> labels = tf.constant(new int[][][] {{{0, 1}}});
  * Operand<TFloat32> loss = new PrismDiceLoss().applyToLabels(tf, probs, labels);
  * // class 0: 2·0.8 / (1.2 + 1) = 0.72727;  class 1: 2·0.6 / (0.8 + 1) = 0.66667
  * // loss = [1 − (0.72727 + 0.66667) / 2] = [0.30303]
