@@ -97,6 +97,13 @@ public final class AcdcLayout implements SegmentationDataset {
         shape.clone(), image.spacing());
   }
 
+  /** The patient of a sample id ({@code patient001_frame01} → {@code patient001}). */
+  @Override
+  public String caseOf(String id) {
+    Frame frame = frames.get(id);
+    return frame != null ? frame.patient() : id.replaceFirst("_frame\\d+$", "");
+  }
+
   @Override
   public int numClasses() {
     return NUM_CLASSES;

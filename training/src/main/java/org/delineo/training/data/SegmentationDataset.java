@@ -34,4 +34,12 @@ public interface SegmentationDataset {
 
   /** Whether samples are volumes {@code [D, H, W, C]} rather than images {@code [H, W, C]}. */
   boolean is3d();
+
+  /**
+   * The case (patient) a sample belongs to, so that splits and labeled subsets keep all samples of
+   * one case together; by default every sample is its own case.
+   */
+  default String caseOf(String id) {
+    return id;
+  }
 }

@@ -7,14 +7,18 @@ import org.delineo.training.data.AcdcLayout;
 import org.delineo.training.data.BratsLayout;
 import org.delineo.training.data.CityscapesLayout;
 import org.delineo.training.data.DatasetSplits;
+import org.delineo.training.data.IsicLayout;
+import org.delineo.training.data.Promise12Layout;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.brats.BratsPreprocessor;
 import org.delineo.training.data.brats.PreprocessedBrats;
 
 /**
  * Opens the dataset of {@code data}: synthetic sets are read through the layout they are written
- * in (scenes as Cityscapes-style folders, phantoms as BraTS cases, slices as ACDC patients). Real
- * BraTS cases are preprocessed as the reference does and cached ({@link PreprocessedBrats}).
+ * in (scenes as Cityscapes-style folders, phantoms as BraTS cases, slices as ACDC patients). BraTS
+ * cases and phantoms are preprocessed as the reference does and cached ({@link PreprocessedBrats}).
+ * ACDC and PROMISE12 open as volume datasets (evaluation is per volume); 2D training wraps them
+ * in {@link org.delineo.training.data.SliceDataset}.
  */
 public final class DatasetFactory {
   private DatasetFactory() {}
@@ -39,10 +43,14 @@ public final class DatasetFactory {
       case ACDC:
       case SYNTHETIC_MEDICAL2D:
         return new AcdcLayout(root);
+      case ISIC:
+        return new IsicLayout(root);
+      case PROMISE12:
+        return new Promise12Layout(root);
       default:
         throw new ConfigException("field 'data.layout': " + data.getLayout()
-            + " is not available yet; valid: CITYSCAPES, BRATS, ACDC, SYNTHETIC_SCENES2D,"
-            + " SYNTHETIC_BRATS3D, SYNTHETIC_MEDICAL2D");
+            + " is not available yet; valid: CITYSCAPES, BRATS, ACDC, ISIC, PROMISE12,"
+            + " SYNTHETIC_SCENES2D, SYNTHETIC_BRATS3D, SYNTHETIC_MEDICAL2D");
     }
   }
 }
