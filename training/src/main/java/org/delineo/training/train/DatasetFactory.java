@@ -10,6 +10,7 @@ import org.delineo.training.data.DatasetSplits;
 import org.delineo.training.data.IsicLayout;
 import org.delineo.training.data.Promise12Layout;
 import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.SliceDataset;
 import org.delineo.training.data.brats.BratsPreprocessor;
 import org.delineo.training.data.brats.PreprocessedBrats;
 
@@ -17,8 +18,8 @@ import org.delineo.training.data.brats.PreprocessedBrats;
  * Opens the dataset of {@code data}: synthetic sets are read through the layout they are written
  * in (scenes as Cityscapes-style folders, phantoms as BraTS cases, slices as ACDC patients). BraTS
  * cases and phantoms are preprocessed as the reference does and cached ({@link PreprocessedBrats}).
- * ACDC and PROMISE12 open as volume datasets (evaluation is per volume); 2D training wraps them
- * in {@link org.delineo.training.data.SliceDataset}.
+ * ACDC and PROMISE12 open as {@link SliceDataset}s: 2D slices to train on, whose
+ * {@link SliceDataset#volumes()} are evaluated per volume.
  */
 public final class DatasetFactory {
   private DatasetFactory() {}
@@ -42,11 +43,12 @@ public final class DatasetFactory {
             message -> System.err.println(message));
       case ACDC:
       case SYNTHETIC_MEDICAL2D:
-        return new AcdcLayout(root);
+        // Every model of these layouts is 2D: slices train, volumes() evaluate.
+        return new SliceDataset(new AcdcLayout(root));
       case ISIC:
         return new IsicLayout(root);
       case PROMISE12:
-        return new Promise12Layout(root);
+        return new SliceDataset(new Promise12Layout(root));
       default:
         throw new ConfigException("field 'data.layout': " + data.getLayout()
             + " is not available yet; valid: CITYSCAPES, BRATS, ACDC, ISIC, PROMISE12,"

@@ -1,6 +1,7 @@
 package org.delineo.training.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -11,6 +12,7 @@ import javax.imageio.ImageIO;
 import org.delineo.proto.DataConfig;
 import org.delineo.training.data.IsicLayout;
 import org.delineo.training.data.Promise12Layout;
+import org.delineo.training.data.SliceDataset;
 import org.delineo.training.data.SegmentationDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +37,10 @@ class DatasetFactoryTest {
         + "ElementType = MET_UCHAR\nElementDataFile = Case00.raw\n");
     SegmentationDataset b = DatasetFactory.open(DataConfig.newBuilder()
         .setLayout(DataConfig.Layout.PROMISE12).setRoot(promise.toString()).build());
-    assertTrue(b instanceof Promise12Layout);
-    assertTrue(b.is3d());
+    // 2D models train on slices; the volumes stay available for per-volume evaluation.
+    assertTrue(b instanceof SliceDataset);
+    assertFalse(b.is3d());
+    assertTrue(((SliceDataset) b).volumes() instanceof Promise12Layout);
+    assertTrue(((SliceDataset) b).volumes().is3d());
   }
 }
