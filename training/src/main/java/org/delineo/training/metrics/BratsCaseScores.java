@@ -1,6 +1,7 @@
 package org.delineo.training.metrics;
 
 import java.util.List;
+import org.delineo.graph.ShapeMismatchException;
 
 /**
  * One BraTS case's (or one table row's) scores: Dice as fractions and HD95 in mm for the regions
@@ -24,7 +25,7 @@ public record BratsCaseScores(double diceWt, double diceTc, double diceEt, doubl
   /** The scores from eight values in {@link #COLUMNS} order. */
   public static BratsCaseScores of(double[] v) {
     if (v.length != COLUMNS.size()) {
-      throw new org.delineo.graph.ShapeMismatchException("BraTS scores: expected "
+      throw new ShapeMismatchException("BraTS scores: expected "
           + COLUMNS.size() + " values " + COLUMNS + ", found " + v.length);
     }
     return new BratsCaseScores(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
