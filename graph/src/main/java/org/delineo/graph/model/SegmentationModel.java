@@ -34,4 +34,12 @@ public interface SegmentationModel {
   default boolean takesModalityMask() {
     return false;
   }
+
+  /**
+   * The edge every spatial input axis must have (networks built for a fixed crop, evaluated with
+   * sliding windows of that size), or 0 when any size divisible by {@link #sizeDivisor()} works.
+   */
+  default int requiredInputSize() {
+    return 0;
+  }
 }

@@ -40,6 +40,16 @@ public final class PrmWeights {
     return new PrmWeights(w);
   }
 
+  /** The same weight on every level (original RFNet: 1 per PRM; the uniform-prm-weights ablation). */
+  public static PrmWeights uniform(float weight, int levels) {
+    PrismTensors.require(weight >= 0f && Float.isFinite(weight),
+        "PRM weight must be finite and non-negative, found " + weight);
+    PrismTensors.require(levels > 0, "PRM levels: expected a positive count, found " + levels);
+    float[] w = new float[levels];
+    java.util.Arrays.fill(w, weight);
+    return new PrmWeights(w);
+  }
+
   /** The reference weights 0.5, 0.25, … for {@code levels} levels. */
   public static PrmWeights reference(int levels) {
     return halving(DEFAULT_START, levels);

@@ -121,6 +121,12 @@ public final class StepInputs {
         n -> placeholder(n, TBool.class, Shape.of(-1, channels)));
   }
 
+  /** A scalar bool fed under {@code name} (e.g. whether the batch ends an epoch). */
+  @SuppressWarnings("unchecked")
+  public Operand<TBool> bool(String name) {
+    return (Operand<TBool>) operands.computeIfAbsent(prefix + name, n -> placeholder(n, TBool.class, Shape.scalar()));
+  }
+
   /** The global step before this update, for step-dependent weights. */
   public Operand<TInt64> step() {
     return step;

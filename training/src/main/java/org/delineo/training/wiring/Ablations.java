@@ -1,6 +1,7 @@
 package org.delineo.training.wiring;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.name.Names;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +22,26 @@ public final class Ablations {
         }));
   }
 
+  static {
+    add(switchOff("no-kl", "PRISM without the KL distillation term", PrismStrategyFactory.KL, false));
+    add(switchOff("no-proto", "PRISM without the prototype distillation term", PrismStrategyFactory.PROTO, false));
+    add(switchOff("uniform-prm-weights", "PRISM with weight 1 on every PRM level (original RFNet) instead of halving",
+        PrismStrategyFactory.UNIFORM_PRM, true));
+    add(switchOff("no-distill", "PRISM without students, KL and prototype terms: the RFNet baseline"
+        + " (fuse + uni-modal + PRM)", PrismStrategyFactory.DISTILL, false));
+  }
+
   private Ablations() {}
+
+  /** An ablation that rebinds the boolean switch {@code key} to {@code value}. */
+  private static Ablation switchOff(String name, String description, String key, boolean value) {
+    return new Ablation(name, description, new AbstractModule() {
+      @Override
+      protected void configure() {
+        bindConstant().annotatedWith(Names.named(key)).to(value);
+      }
+    });
+  }
 
   private static void add(Ablation a) {
     ALL.put(a.name(), a);

@@ -14,5 +14,6 @@ public final class ModelsModule extends AbstractModule {
     models.addBinding("deeplabv3plus").to(DeepLabV3PlusFactory.class);
     models.addBinding("pspnet").to(PspNetFactory.class);
     models.addBinding("hrnet").to(HrNetFactory.class);
+    models.addBinding("prism_rfnet").to(PrismRfNetFactory.class);
   }
 }

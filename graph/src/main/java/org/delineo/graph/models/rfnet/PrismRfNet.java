@@ -59,6 +59,7 @@ public final class PrismRfNet implements SegmentationModel {
   private final int numClasses;
   private final int basicDims;
   private final int levels;
+  private final int inputSize;
   private final List<String> modalities;
   private final List<RfNetEncoder> encoders = new ArrayList<>();
   private final SepDecoder sepDecoder;
@@ -68,6 +69,7 @@ public final class PrismRfNet implements SegmentationModel {
     this.numClasses = b.numClasses;
     this.basicDims = b.basicDims;
     this.levels = b.levels;
+    this.inputSize = b.inputSize;
     this.modalities = List.copyOf(b.modalities);
     for (String m : modalities) {
       encoders.add(new RfNetEncoder(m + "_encoder", basicDims, levels, b.leakySlope));
@@ -102,6 +104,21 @@ public final class PrismRfNet implements SegmentationModel {
     return basicDims;
   }
 
+  /** Encoder levels (each with one PRM head). */
+  public int levels() {
+    return levels;
+  }
+
+  @Override
+  public boolean takesModalityMask() {
+    return true;
+  }
+
+  @Override
+  public int requiredInputSize() {
+    return inputSize;
+  }
+
   /** 2^(levels − 1): 8 for the reference's 4 levels. */
   @Override
   public int sizeDivisor() {
@@ -110,8 +127,9 @@ public final class PrismRfNet implements SegmentationModel {
 
   @Override
   public ModelOutputs apply(GraphContext ctx, ModelInputs inputs) {
-    Operand<TFloat32> mask = floatMask(ctx.tf(), inputs.image(), inputs.modalityMask());
-    List<List<Operand<TFloat32>>> features = encode(ctx, inputs.image(), mask);
+    Operand<TFloat32> image = staticImage(ctx.tf(), inputs.image());
+    Operand<TFloat32> mask = floatMask(ctx.tf(), image, inputs.modalityMask());
+    List<List<Operand<TFloat32>>> features = encode(ctx, image, mask);
     FusionOutputs fused = fusionDecoder.apply(ctx, features, mask);
     Map<String, Operand<TFloat32>> sep = ctx.training() ? sepLogits(ctx, features) : Map.of();
     return outputs(fused.logits(), fused.prmLogits(), fused.decoderFeatures(), sep);
@@ -131,6 +149,7 @@ public final class PrismRfNet implements SegmentationModel {
   public DistillationOutputs applyWithStudents(
       GraphContext ctx, Operand<TFloat32> image, Operand<TBool> modalityMask) {
     Ops tf = ctx.tf();
+    image = staticImage(tf, image);
     Operand<TFloat32> mask = floatMask(tf, image, modalityMask);
     List<List<Operand<TFloat32>>> features = encode(ctx, image, mask);
     int blocks = 1 + modalities.size();
@@ -253,6 +272,17 @@ public final class PrismRfNet implements SegmentationModel {
     return tf.dtypes.cast(mask, TFloat32.class);
   }
 
+  /**
+   * The image with its spatial axes fixed to the configured input size, if any: trilinear
+   * upsampling needs static sizes, and training / sliding-window placeholders leave them open.
+   */
+  private Operand<TFloat32> staticImage(Ops tf, Operand<TFloat32> image) {
+    if (inputSize <= 0) {
+      return image;
+    }
+    return tf.ensureShape(image, Shape.of(-1, inputSize, inputSize, inputSize, modalities.size()));
+  }
+
   private void checkImage(Operand<TFloat32> image) {
     Shape s = image.shape();
     int m = modalities.size();
@@ -278,6 +308,7 @@ public final class PrismRfNet implements SegmentationModel {
     private List<String> modalities = DEFAULT_MODALITIES;
     private int fusionHidden = 128;
     private float leakySlope = 0.2f;
+    private int inputSize = 0;
 
     private Builder(int numClasses) {
       this.numClasses = numClasses;
@@ -304,6 +335,15 @@ public final class PrismRfNet implements SegmentationModel {
     /** Hidden width of the modality-weighting MLP in region-aware fusion (128). */
     public Builder fusionHidden(int value) {
       this.fusionHidden = value;
+      return this;
+    }
+
+    /**
+     * Edge of the cubic input (the 80³ crop and sliding window), fixed statically in the graph
+     * because trilinear upsampling needs static sizes; 0 (default) leaves the shape to the input.
+     */
+    public Builder inputSize(int value) {
+      this.inputSize = value;
       return this;
     }
 
