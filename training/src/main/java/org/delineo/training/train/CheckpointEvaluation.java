@@ -27,8 +27,7 @@ public final class CheckpointEvaluation {
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels, "image");
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         CheckpointManager.restoreCheckpoint(session, checkpoint);
-        return new Evaluator(g.image(), g.predictions(), classes, config.getData().getIgnoreIndex())
-            .evaluate(session, dataset, dataset.ids(split));
+        return Evaluator.of(g, config, classes).evaluate(session, dataset, dataset.ids(split));
       }
     }
   }

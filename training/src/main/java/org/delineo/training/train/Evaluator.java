@@ -2,6 +2,10 @@ package org.delineo.training.train;
 
 import java.util.List;
 import org.delineo.graph.Tensors;
+import org.delineo.proto.EvalConfig;
+import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.config.ConfigException;
+import org.delineo.training.eval.SlidingWindow;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.metrics.ConfusionMatrix;
@@ -9,25 +13,71 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Whole-image evaluation: each sample of a split goes through the EVAL path on its own (batch 1,
- * no augmentation), and predictions are accumulated in a confusion matrix.
+ * Evaluation of a split: each sample goes through the EVAL path on its own (no augmentation),
+ * whole (batch 1) or, in {@code eval.mode: SLIDE}, as overlapping windows whose softmax
+ * probabilities are averaged ({@link SlidingWindow}); predictions are accumulated in a confusion
+ * matrix.
  */
 public final class Evaluator {
   private final Placeholder<TFloat32> image;
   private final Operand<TInt32> predictions;
   private final int numClasses;
   private final int ignoreIndex;
+  private final Operand<TFloat32> probabilities;
+  private final SlidingWindow window;
 
+  /** Whole-image evaluation of {@code predictions}. */
   public Evaluator(Placeholder<TFloat32> image, Operand<TInt32> predictions, int numClasses, int ignoreIndex) {
+    this(image, predictions, null, null, numClasses, ignoreIndex);
+  }
+
+  private Evaluator(Placeholder<TFloat32> image, Operand<TInt32> predictions, Operand<TFloat32> probabilities,
+      SlidingWindow window, int numClasses, int ignoreIndex) {
     this.image = image;
     this.predictions = predictions;
+    this.probabilities = probabilities;
+    this.window = window;
     this.numClasses = numClasses;
     this.ignoreIndex = ignoreIndex;
+  }
+
+  /**
+   * The evaluator {@code config.eval} asks for on {@code graph}: WHOLE, or SLIDE with
+   * {@code eval.window} (default {@code data.crop_size}) and {@code eval.stride} (default half the
+   * window). Adds a softmax to the graph for SLIDE.
+   *
+   * @throws ConfigException when SLIDE has no window, or window and stride disagree in length
+   */
+  public static Evaluator of(InferenceGraph graph, ExperimentConfig config, int numClasses) {
+    int ignore = config.getData().getIgnoreIndex();
+    EvalConfig eval = config.getEval();
+    if (eval.getMode() != EvalConfig.Mode.SLIDE) {
+      return new Evaluator(graph.image(), graph.predictions(), numClasses, ignore);
+    }
+    List<Integer> w = eval.getWindowCount() > 0 ? eval.getWindowList() : config.getData().getCropSizeList();
+    if (w.isEmpty()) {
+      throw new ConfigException("field 'eval.window': expected the window size per spatial axis in SLIDE mode (or"
+          + " data.crop_size), found none");
+    }
+    int[] size = w.stream().mapToInt(Integer::intValue).toArray();
+    int[] stride = new int[size.length];
+    for (int i = 0; i < size.length; i++) {
+      stride[i] = eval.getStrideCount() > 0 ? eval.getStride(Math.min(i, eval.getStrideCount() - 1))
+          : Math.max(1, size[i] / 2);
+    }
+    if (eval.getStrideCount() > 0 && eval.getStrideCount() != size.length) {
+      throw new ConfigException("field 'eval.stride': expected " + size.length + " values (one per window axis),"
+          + " found " + eval.getStrideCount());
+    }
+    Ops tf = Ops.create(graph.logits().env());
+    return new Evaluator(graph.image(), graph.predictions(), tf.nn.softmax(graph.logits()),
+        new SlidingWindow(size, stride, 1), numClasses, ignore);
   }
 
   /** The confusion matrix over {@code ids} (labelled samples). */
@@ -42,6 +92,9 @@ public final class Evaluator {
 
   /** Class ids per pixel of one sample. */
   public int[] predict(Session session, Sample s) {
+    if (window != null) {
+      return slide(session, s);
+    }
     long[] shape = new long[s.imageShape().length + 1];
     shape[0] = 1;
     for (int i = 0; i < s.imageShape().length; i++) {
@@ -51,5 +104,23 @@ public final class Evaluator {
         Result r = session.runner().feed(image, in).fetch(predictions).run()) {
       return Tensors.toInts(r.get(0));
     }
+  }
+
+  private int[] slide(Session session, Sample s) {
+    int[] spatial = s.spatialShape();
+    int channels = s.channels();
+    float[] averaged = window.apply(s.image(), spatial, channels, numClasses, (windows, count, w) -> {
+      long[] batch = new long[w.length + 2];
+      batch[0] = count;
+      for (int i = 0; i < w.length; i++) {
+        batch[i + 1] = w[i];
+      }
+      batch[batch.length - 1] = channels;
+      try (TFloat32 in = Tensors.floats(Shape.of(batch), windows);
+          Result r = session.runner().feed(image, in).fetch(probabilities).run()) {
+        return Tensors.toFloats(r.get(0));
+      }
+    });
+    return SlidingWindow.argMax(averaged, numClasses);
   }
 }

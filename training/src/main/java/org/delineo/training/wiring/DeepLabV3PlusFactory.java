@@ -18,6 +18,7 @@ final class DeepLabV3PlusFactory implements ModelFactory {
 
   @Override
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
+    SceneModels.requireBatchNorm(config);
     DeepLabV3PlusConfig c = config.getDeeplabv3Plus();
     ResNetV1c backbone = SceneModels.resnet(c.getBackbone(), "model.deeplabv3plus");
     DepthwiseSeparableAsppHead.Builder head = DepthwiseSeparableAsppHead.builder("decode_head", numClasses)

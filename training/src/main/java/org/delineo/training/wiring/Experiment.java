@@ -15,6 +15,7 @@ import org.delineo.graph.model.SegmentationModel;
 import org.delineo.losses.HeadLosses;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.ModelConfig;
+import org.delineo.proto.NormType;
 import org.delineo.proto.StrategyConfig;
 import org.delineo.training.config.ConfigException;
 import org.delineo.training.optim.Optimizer;
@@ -73,14 +74,31 @@ public final class Experiment {
     return ablations;
   }
 
-  /** The model family name chosen by {@code model}. */
+  /**
+   * The registered model chosen by {@code model}: {@code model.name} when set (a family name is
+   * accepted for its reference model), else the reference model of the family block.
+   */
   public String modelName() {
     ModelConfig m = config.getModel();
-    if (m.getFamilyCase() == ModelConfig.FamilyCase.FAMILY_NOT_SET) {
-      throw new ConfigException("field 'model': expected a model family, one of "
+    String family = m.getFamilyCase() == ModelConfig.FamilyCase.FAMILY_NOT_SET
+        ? null : caseName(m, m.getFamilyCase().getNumber());
+    if (!m.getName().isEmpty()) {
+      String name = models.containsKey(m.getName()) ? m.getName() : ModelNames.alias(m.getName()).orElse(null);
+      if (name == null) {
+        throw new ConfigException("field 'model.name': unknown model '" + m.getName() + "'; valid models: "
+            + String.join(", ", models.keySet()));
+      }
+      if (family != null && !ModelNames.familyOf(name).equals(family)) {
+        throw new ConfigException("field 'model.name': model '" + name + "' reads the block 'model."
+            + ModelNames.familyOf(name) + "', but the config sets 'model." + family + "'");
+      }
+      return name;
+    }
+    if (family == null) {
+      throw new ConfigException("field 'model': expected a model family or model.name, one of "
           + String.join(", ", models.keySet()) + "; found none");
     }
-    return caseName(m, m.getFamilyCase().getNumber());
+    return ModelNames.modelOf(family);
   }
 
   /** The model for the given classes and input channels. */
@@ -90,6 +108,10 @@ public final class Experiment {
     if (factory == null) {
       throw new ConfigException("field 'model." + name + "': model '" + name
           + "' is not available yet; valid models: " + String.join(", ", models.keySet()));
+    }
+    if (config.getModel().getNorm() == NormType.SYNC_BATCH) {
+      throw new ConfigException("field 'model.norm': SYNC_BATCH (cross-device synchronised batch norm) is not"
+          + " supported, training runs on one device; expected BATCH (the same statistics on one device)");
     }
     return factory.create(config.getModel(), numClasses, inChannels);
   }

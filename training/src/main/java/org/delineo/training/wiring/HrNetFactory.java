@@ -7,6 +7,7 @@ import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.EncoderDecoder;
 import org.delineo.proto.HrNetConfig;
 import org.delineo.proto.ModelConfig;
+import org.delineo.training.config.ConfigException;
 
 /** HRNetV2 + FCN head over all branches ({@code model { hrnet {} }}), as PROVE's hrnet_hr48; no aux head. */
 final class HrNetFactory implements ModelFactory {
@@ -18,8 +19,17 @@ final class HrNetFactory implements ModelFactory {
 
   @Override
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
+    SceneModels.requireBatchNorm(config);
     HrNetConfig c = config.getHrnet();
-    HrNet backbone = HrNet.builder("backbone").width(c.getWidth()).build();
+    HrNet.Builder b = HrNet.builder("backbone").width(c.getWidth()).blocks(c.getNumBlocks());
+    if (c.getNumModulesCount() > 0) {
+      if (c.getNumModulesCount() != 3) {
+        throw new ConfigException("field 'model.hrnet.num_modules': expected 3 values (stages 2-4), found "
+            + c.getNumModulesList());
+      }
+      b.modules(c.getNumModules(0), c.getNumModules(1), c.getNumModules(2));
+    }
+    HrNet backbone = b.build();
     int channels = c.getHeadChannels() > 0 ? c.getHeadChannels() : backbone.totalChannels();
     FcnHead head = FcnHead.builder("decode_head", numClasses)
         .inIndices(0, 1, 2, 3)

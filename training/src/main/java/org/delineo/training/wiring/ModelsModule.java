@@ -3,7 +3,10 @@ package org.delineo.training.wiring;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 
-/** The model registry, keyed by the family names of {@code ModelConfig}'s {@code family} oneof. */
+/**
+ * The model registry, keyed by the names {@code delineo models} lists and {@code model.name} takes;
+ * {@link ModelNames} maps them to the {@code ModelConfig} family blocks they read.
+ */
 public final class ModelsModule extends AbstractModule {
 
   @Override
@@ -11,9 +14,9 @@ public final class ModelsModule extends AbstractModule {
     MapBinder<String, ModelFactory> models =
         MapBinder.newMapBinder(binder(), String.class, ModelFactory.class);
     models.addBinding("unet").to(UNetFactory.class);
-    models.addBinding("deeplabv3plus").to(DeepLabV3PlusFactory.class);
-    models.addBinding("pspnet").to(PspNetFactory.class);
-    models.addBinding("hrnet").to(HrNetFactory.class);
+    models.addBinding("deeplabv3plus_r50").to(DeepLabV3PlusFactory.class);
+    models.addBinding("pspnet_r50").to(PspNetFactory.class);
+    models.addBinding("hrnet_w48").to(HrNetFactory.class);
     models.addBinding("prism_rfnet").to(PrismRfNetFactory.class);
   }
 }

@@ -18,6 +18,7 @@ final class PspNetFactory implements ModelFactory {
 
   @Override
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
+    SceneModels.requireBatchNorm(config);
     PspNetConfig c = config.getPspnet();
     ResNetV1c backbone = SceneModels.resnet(c.getBackbone(), "model.pspnet");
     PspHead.Builder head = PspHead.builder("decode_head", numClasses).channels(c.getChannels()).dropout(c.getDropout());

@@ -4,6 +4,8 @@ import org.delineo.graph.backbones.ResNetV1c;
 import org.delineo.graph.heads.DecodeHead;
 import org.delineo.graph.heads.FcnHead;
 import org.delineo.proto.AuxHeadConfig;
+import org.delineo.proto.ModelConfig;
+import org.delineo.proto.NormType;
 import org.delineo.proto.ResNetV1cConfig;
 import org.delineo.training.config.ConfigException;
 
@@ -17,6 +19,13 @@ final class SceneModels {
         .depth(c.getDepth())
         .baseChannels(c.getBaseChannels())
         .contractDilation(c.getContractDilation());
+    if (c.getStageBlocksCount() > 0) {
+      if (c.getStageBlocksCount() != 4) {
+        throw new ConfigException("field '" + field + ".backbone.stage_blocks': expected 4 values, found "
+            + c.getStageBlocksList());
+      }
+      b.stageBlocks(c.getStageBlocksList().stream().mapToInt(Integer::intValue).toArray());
+    }
     switch (c.getOutputStride()) {
       case 8 -> b.strides(1, 2, 1, 1).dilations(1, 1, 2, 4);
       case 16 -> b.strides(1, 2, 2, 1).dilations(1, 1, 1, 2);
@@ -25,6 +34,17 @@ final class SceneModels {
           + c.getOutputStride());
     }
     return b.build();
+  }
+
+  /**
+   * The driving-scene CNNs use batch norm only (as their references); other norms would be
+   * silently ignored, so they are rejected naming the field.
+   */
+  static void requireBatchNorm(ModelConfig config) {
+    if (config.getNorm() != NormType.BATCH) {
+      throw new ConfigException("field 'model.norm': expected BATCH for the driving-scene CNNs (sync-BN runs as"
+          + " plain BATCH on one device), found " + config.getNorm());
+    }
   }
 
   /** mmseg's auxiliary FCNHead on stage {@code in_index}. */
