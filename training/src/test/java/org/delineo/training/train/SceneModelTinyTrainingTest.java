@@ -9,6 +9,7 @@ import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.Batch;
+import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.data.Sample;
 import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.wiring.Experiment;
@@ -65,7 +66,7 @@ class SceneModelTinyTrainingTest {
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         session.initialize();
         for (int i = 0; i < STEPS; i++) {
-          losses[i] = g.run(session, batch, List.of())[0];
+          losses[i] = g.run(session, StepBatch.of(batch), List.of())[0];
         }
       }
     }

@@ -1,0 +1,102 @@
+package org.delineo.training.eval;
+
+import java.util.List;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.Tensors;
+import org.delineo.training.data.Sample;
+import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.brats.ModalityMasks;
+import org.delineo.training.metrics.BratsCaseScores;
+import org.delineo.training.metrics.BratsRegions;
+import org.delineo.training.metrics.EmptyMaskRule;
+import org.delineo.training.metrics.ModalityMaskTable;
+import org.delineo.training.metrics.VoxelGrid;
+import org.delineo.training.train.InferenceGraph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The incomplete-modality BraTS protocol (reference-methods.md §4.12): every case of a split is
+ * predicted under each of the 15 modality masks with uniform sliding-window averaging of softmax
+ * probabilities over the whole preprocessed volume, and scored with Dice and HD95 of WT, TC, ET and
+ * ETPro (1 mm spacing, as the reference) under an empty-mask rule; the table has one row per mask
+ * and their average.
+ */
+public final class ModalityMaskEvaluation {
+  private final InferenceGraph graph;
+  private final Operand<TFloat32> probabilities;
+  private final SlidingWindow window;
+  private final int classes;
+  private final EmptyMaskRule rule;
+
+  /**
+   * @param graph an inference graph of a model that takes modality masks (adds a softmax to it)
+   * @param window the sliding window (80³ with stride 40 in the reference)
+   * @param rule how empty regions are scored
+   */
+  public ModalityMaskEvaluation(Ops tf, InferenceGraph graph, SlidingWindow window, int classes,
+      EmptyMaskRule rule) {
+    if (graph.modalityMask() == null) {
+      throw new DelineoException("modality-mask evaluation needs a model that takes modality masks");
+    }
+    this.graph = graph;
+    this.probabilities = tf.nn.softmax(graph.logits());
+    this.window = window;
+    this.classes = classes;
+    this.rule = rule;
+  }
+
+  /**
+   * Scores {@code ids} of {@code dataset} under the masks with the given indexes (all 15, or
+   * {@link ModalityMasks#ALL} alone for a quick validation).
+   */
+  public ModalityMaskTable evaluate(Session session, SegmentationDataset dataset, List<String> ids, int[] masks) {
+    ModalityMaskTable table = new ModalityMaskTable(ModalityMasks.names(), rule);
+    for (String id : ids) {
+      Sample s = dataset.load(id);
+      if (!s.labeled()) {
+        throw new DelineoException("modality-mask evaluation: case '" + id + "' has no segmentation");
+      }
+      for (int m : masks) {
+        int[] prediction = predict(session, s, ModalityMasks.mask(m));
+        BratsCaseScores scores = BratsRegions.evaluate(prediction, s.label(), VoxelGrid.isotropic(s.labelShape()),
+            rule, BratsRegions.DEFAULT_ET_PRO_MIN_VOXELS);
+        table.add(m, scores);
+      }
+    }
+    return table;
+  }
+
+  /** Class ids of one case under {@code mask} (availability per channel). */
+  public int[] predict(Session session, Sample s, boolean[] mask) {
+    int channels = s.channels();
+    if (mask.length != channels) {
+      throw new DelineoException("case '" + s.id() + "': mask of " + mask.length + " modalities, image has " + channels);
+    }
+    float[] averaged = window.apply(s.image(), s.spatialShape(), channels, classes, (windows, count, size) -> {
+      long[] shape = new long[size.length + 2];
+      shape[0] = count;
+      for (int i = 0; i < size.length; i++) {
+        shape[i + 1] = size[i];
+      }
+      shape[shape.length - 1] = channels;
+      boolean[] masks = new boolean[count * channels];
+      for (int i = 0; i < count; i++) {
+        System.arraycopy(mask, 0, masks, i * channels, channels);
+      }
+      try (TFloat32 in = Tensors.floats(Shape.of(shape), windows);
+          TBool m = TBool.tensorOf(Shape.of(count, channels), DataBuffers.of(masks, true, false));
+          Result r = session.runner().feed(graph.image(), in).feed(graph.modalityMask(), m)
+              .fetch(probabilities).run()) {
+        return Tensors.toFloats(r.get(0));
+      }
+    });
+    return SlidingWindow.argMax(averaged, classes);
+  }
+}
