@@ -40,6 +40,11 @@ import org.tensorflow.types.TFloat32;
  *       the global step advances here, once per iteration.
  * </ol>
  *
+ * <p>The SGD meta step is the plain formula: no weight decay, clipping or learning-rate multipliers
+ * (those are the configured optimizer's, used by {@code OPTIMIZER}). With {@code OPTIMIZER} both
+ * updates of an iteration see the same global step (t = step + 1 for Adam's bias corrections),
+ * since the step advances once; PyTorch's reference counts two optimizer steps per iteration.
+ *
  * <p>Batch-norm rule: moving statistics are updated by the inner step only (the update ops the
  * inner objective recorded run in run 1); the meta forward pass normalises with its own batch
  * statistics (TRAIN mode) but its statistic updates are never run, so the meta batch, whose
@@ -53,7 +58,8 @@ import org.tensorflow.types.TFloat32;
  * <p>Checkpoints: the snapshot variables are ordinary {@code VariableV2}s and the checkpoint saver
  * writes every variable of the session, so they are saved (tripling the weight bytes of a
  * checkpoint). They are harmless on restore: run 1 overwrites both before any read. Excluding them
- * needs a variable filter in {@code CheckpointManager}, which it does not have.
+ * needs a variable filter in {@code CheckpointManager}, which it does not have. A consequence: a
+ * checkpoint of plain training does not restore into a Meta-Drop graph (the snapshots are missing).
  *
  * <p>{@code meta_distillation} is not interpreted here: the meta loss is the inner objective's
  * loss as is (it selects terms of the PRISM objective, which owns that decision).

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.delineo.graph.GraphContext;
+import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Tensors;
 import org.delineo.graph.VariableKind;
 import org.delineo.graph.model.ModelInputs;
@@ -26,6 +27,7 @@ import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.data.brats.ModalitySplitCsv;
+import org.delineo.training.optim.Adam;
 import org.delineo.training.optim.ConstantSchedule;
 import org.delineo.training.optim.LearningRateSchedule;
 import org.delineo.training.optim.Optimizer;
@@ -110,6 +112,48 @@ class MetaDropStrategyTest {
   }
 
   @Test
+  void optimizerUpdateWithAdamSharesTheMomentsAndTheStep() {
+    // Both updates of an iteration run at t = global step + 1 = 1 (the step advances once, after
+    // the meta update); the meta step continues the inner step's moments.
+    float lr = 0.05f;
+    float b1 = 0.9f;
+    float b2 = 0.999f;
+    float eps = 1e-8f;
+    Outcome o = train(config(0f, 0f, MetaDropConfig.MetaUpdate.OPTIMIZER),
+        new Adam(new ConstantSchedule(lr), b1, b2, eps, 0f, false, false, null, null), null, 1);
+    Params phi0 = Params.initial();
+    Params g1 = phi0.gradient(TRAIN_X, TRAIN_Y);
+    Params m1 = g1.scaled(1 - b1);
+    Params v1 = g1.squared().scaled(1 - b2);
+    Params tilde = phi0.minus(1f, Params.adamStep(lr, b1, b2, eps, m1, v1));
+    Params g2 = tilde.gradient(META_X, META_Y);
+    Params m2 = m1.scaled(b1).minus(-1f, g2.scaled(1 - b1));
+    Params v2 = v1.scaled(b2).minus(-1f, g2.squared().scaled(1 - b2));
+    phi0.minus(1f, Params.adamStep(lr, b1, b2, eps, m2, v2)).assertEquals(o.params, "phi0 + Adam step (m2, v2)");
+    tilde.assertEquals(o.tilde, "tilde = one Adam step from phi0");
+  }
+
+  @Test
+  void statisticsFollowTheInnerBatchOnly() {
+    try (Graph g = new Graph()) {
+      TrainingGraph tg = TrainingGraph.build(g, 1L, new TinyConv(), strategy(config(0.5f, 0.1f,
+          MetaDropConfig.MetaUpdate.SGD), null), sgd(0f), new ConstantSchedule(LR_IN), noNorm(), 2, C);
+      try (Session s = new Session(g)) {
+        s.initialize();
+        tg.run(s, batch(), List.of());
+        try (Result r = s.runner().fetch("head.running_mean_read").run()) {
+          double trainMean = 0;
+          for (int i = 0; i < TRAIN_X.length; i += C) {
+            trainMean += TRAIN_X[i];
+          }
+          trainMean /= TRAIN_X.length / C;
+          assertEquals(trainMean, Tensors.toFloats(r, 0)[0], TOL, "the statistic of the train batch, not the meta batch");
+        }
+      }
+    }
+  }
+
+  @Test
   void runsAreTwoSessionRunsAndLogMetaLoss() {
     try (Graph g = new Graph()) {
       TrainingGraph tg = TrainingGraph.build(g, 1L, new TinyConv(), strategy(config(0.5f, 0.1f,
@@ -184,9 +228,7 @@ class MetaDropStrategyTest {
     try (Graph g = new Graph()) {
       TrainingGraph tg = TrainingGraph.build(g, 1L, new TinyConv(), strategy(config, metaSchedule), optimizer,
           new ConstantSchedule(LR_IN), noNorm(), 2, C);
-      StepBatch batch = new StepBatch(List.of("t0", "t1"), Map.of(
-          "image", FeedArray.of(TRAIN_X, 2, 4, 4, C), "labels", FeedArray.of(TRAIN_Y, 2, 4, 4),
-          "meta_image", FeedArray.of(META_X, 1, 4, 4, C), "meta_labels", FeedArray.of(META_Y, 1, 4, 4)));
+      StepBatch batch = batch();
       try (Session s = new Session(g)) {
         s.initialize();
         List<Long> steps = new ArrayList<>();
@@ -200,6 +242,12 @@ class MetaDropStrategyTest {
         return new Outcome(read(s, ""), read(s, ".meta_phi0"), read(s, ".meta_tilde"), steps, values[0], values[1]);
       }
     }
+  }
+
+  private static StepBatch batch() {
+    return new StepBatch(List.of("t0", "t1"), Map.of(
+        "image", FeedArray.of(TRAIN_X, 2, 4, 4, C), "labels", FeedArray.of(TRAIN_Y, 2, 4, 4),
+        "meta_image", FeedArray.of(META_X, 1, 4, 4, C), "meta_labels", FeedArray.of(META_Y, 1, 4, 4)));
   }
 
   private static Params read(Session s, String suffix) {
@@ -244,6 +292,12 @@ class MetaDropStrategyTest {
               {W0[0], W0[1], W0[2]}, {W0[3], W0[4], W0[5]}}}}), VariableKind.WEIGHT);
       Operand<TFloat32> b = ctx.variables().variable("head.bias", Shape.of(K),
           (init, shape, seed) -> init.constant(B0), VariableKind.BIAS);
+      // A batch-norm-like statistic: the last TRAIN-mode batch mean of channel 0, written by an update op.
+      ModelVariable<TFloat32> stat = ctx.variables().getOrCreate("head.running_mean", Shape.scalar(), TFloat32.class,
+          VariableKind.STATE, init -> init.constant(0f));
+      Operand<TFloat32> channel0 = tf.slice(inputs.image(), tf.constant(new int[] {0, 0, 0, 0}),
+          tf.constant(new int[] {-1, -1, -1, 1}));
+      ctx.addUpdateOp(tf.assign(stat.ref(), tf.math.mean(channel0, tf.constant(new int[] {0, 1, 2, 3}))));
       Operand<TFloat32> conv = tf.nn.conv2d(inputs.image(), w, List.of(1L, 1L, 1L, 1L), "VALID");
       return ModelOutputs.of(tf.math.add(conv, b));
     }
@@ -300,6 +354,31 @@ class MetaDropStrategyTest {
         b2[i] *= s;
       }
       return new Params(w2, b2);
+    }
+
+    Params squared() {
+      float[] w2 = w.clone();
+      float[] b2 = b.clone();
+      for (int i = 0; i < w2.length; i++) {
+        w2[i] *= w2[i];
+      }
+      for (int i = 0; i < b2.length; i++) {
+        b2[i] *= b2[i];
+      }
+      return new Params(w2, b2);
+    }
+
+    /** The Adam displacement (to subtract) at t = 1: lr/(1−β1)·m / (√v/√(1−β2) + eps). */
+    static Params adamStep(float lr, float b1, float b2, float eps, Params m, Params v) {
+      float[] w2 = new float[m.w.length];
+      float[] b2s = new float[m.b.length];
+      for (int i = 0; i < w2.length; i++) {
+        w2[i] = (float) (lr / (1 - b1) * m.w[i] / (Math.sqrt(v.w[i]) / Math.sqrt(1 - b2) + eps));
+      }
+      for (int i = 0; i < b2s.length; i++) {
+        b2s[i] = (float) (lr / (1 - b1) * m.b[i] / (Math.sqrt(v.b[i]) / Math.sqrt(1 - b2) + eps));
+      }
+      return new Params(w2, b2s);
     }
 
     /** (1 − a)·this + a·other. */
