@@ -20,6 +20,14 @@ public final class Ablations {
             bind(LossesModule.key("dice")).to(ZeroTermFactory.class);
           }
         }));
+    add(new Ablation("no-meta-drop", "meta_drop trains plainly with its inner strategy's loss (one update per"
+        + " iteration, no meta batch)",
+        new AbstractModule() {
+          @Override
+          protected void configure() {
+            bind(StrategiesModule.key("meta_drop")).to(NoMetaDropStrategyFactory.class);
+          }
+        }));
   }
 
   static {

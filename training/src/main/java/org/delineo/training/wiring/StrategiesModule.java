@@ -1,10 +1,15 @@
 package org.delineo.training.wiring;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Key;
 import com.google.inject.multibindings.MapBinder;
 import com.google.inject.name.Names;
 
-/** The strategy registry, keyed by the names of {@code StrategyConfig}'s {@code kind} oneof. */
+/**
+ * The strategy registry, keyed by the names of {@code StrategyConfig}'s {@code kind} oneof. Factories
+ * an ablation replaces are also bound under {@link #key} (e.g. {@code meta_drop} for
+ * {@code no-meta-drop}).
+ */
 public final class StrategiesModule extends AbstractModule {
 
   @Override
@@ -17,5 +22,12 @@ public final class StrategiesModule extends AbstractModule {
       bindConstant().annotatedWith(Names.named(term)).to(true);
     }
     bindConstant().annotatedWith(Names.named(PrismStrategyFactory.UNIFORM_PRM)).to(false);
+    bind(key("meta_drop")).to(MetaDropStrategyFactory.class);
+    strategies.addBinding("meta_drop").to(key("meta_drop"));
+  }
+
+  /** The key an ablation overrides to replace the factory of strategy {@code name}. */
+  public static Key<StrategyFactory> key(String name) {
+    return Key.get(StrategyFactory.class, Names.named("strategy." + name));
   }
 }
