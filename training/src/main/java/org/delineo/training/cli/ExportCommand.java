@@ -22,6 +22,7 @@ import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.proto.ExportConfig;
 import org.delineo.serving.EncodedImages;
+import org.delineo.serving.ModelVersions;
 import org.delineo.serving.PredictGraph;
 import org.delineo.serving.BatchingOptions;
 import org.delineo.serving.SavedModelExporter;
@@ -43,6 +44,8 @@ import org.delineo.training.wiring.Experiment;
  * {@code DIR/NAME/<version>}, written atomically.
  */
 final class ExportCommand implements Command {
+  /** The version label models.config gives the exported model's latest version. */
+  static final String STABLE_LABEL = "stable";
 
   @Override
   public String name() {
@@ -77,7 +80,8 @@ final class ExportCommand implements Command {
 
   /**
    * Exports the checkpoint with warm-up requests built from real validation samples, then writes
-   * {@code models.config} (latest version of every model under {@code base}) and
+   * {@code models.config} (latest version of every model under {@code base}; this model's latest
+   * labelled {@value #STABLE_LABEL}) and
    * {@code batching_parameters.txt} beside the models; returns the version directory written.
    */
   static Path export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version) {
@@ -110,7 +114,12 @@ final class ExportCommand implements Command {
       return new PredictGraph(predict.image(), predict.logits(), bytes,
           InferenceGraph.logits(ctx, model, normalization, 2, channels, decoded), predict.modalityMask());
     });
-    new ServingConfigWriter(ServingVersionPolicy.latest(1)).writeModelsConfig(base);
+    // Every model serves its latest version; this one's is also labelled "stable", so clients can
+    // pin /v1/models/NAME/labels/stable while a later export is rolled out and checked.
+    long latest = ModelVersions.latest(base.resolve(name)).orElseThrow();
+    new ServingConfigWriter(ServingVersionPolicy.latest(1))
+        .withPolicy(name, ServingVersionPolicy.latest(1).withLabel(STABLE_LABEL, latest))
+        .writeModelsConfig(base);
     ServingConfigWriter.writeBatchingParameters(base, new BatchingOptions(8, 2000, 2, 100));
     return dir;
   }

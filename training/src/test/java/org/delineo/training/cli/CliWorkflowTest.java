@@ -78,7 +78,9 @@ class CliWorkflowTest {
         "--base", base.toString(), "--name", "tiny"}), err.toString(StandardCharsets.UTF_8));
     assertTrue(Files.exists(base.resolve("tiny/1/saved_model.pb")));
     assertTrue(Files.exists(base.resolve("tiny/1/assets.extra/tf_serving_warmup_requests")));
-    assertTrue(Files.readString(base.resolve("models.config")).contains("name: \"tiny\""));
+    String modelsConfig = Files.readString(base.resolve("models.config"));
+    assertTrue(modelsConfig.contains("name: \"tiny\"") && modelsConfig.contains("latest")
+        && modelsConfig.contains("key: \"stable\"") && modelsConfig.contains("value: 1"), modelsConfig);
     assertTrue(Files.exists(base.resolve("batching_parameters.txt")));
     try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/1").toString(), "serve")) {
       List<String> keys = bundle.signatures().stream().map(Signature::key).toList();
