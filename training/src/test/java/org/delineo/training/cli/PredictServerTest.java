@@ -11,11 +11,12 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.delineo.training.data.io.DecodedImage;
+import org.delineo.training.data.io.ImageReader;
 import org.delineo.training.data.io.NiftiReader;
 import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
@@ -133,6 +134,26 @@ class PredictServerTest {
         }
       }
     }
-    assertTrue(Files.size(out.resolve("case1_overlay.png")) > 0);
+    // Overlay of the middle slice (d = 1): background pixels show the grey intensity rescaled to
+    // 0..255 over the slice, labelled pixels are tinted (their channels differ). Tolerance 1 (rounding).
+    DecodedImage overlay = ImageReader.read(out.resolve("case1_overlay.png"));
+    assertEquals(H, overlay.height());
+    assertEquals(W, overlay.width());
+    assertEquals(3, overlay.channels());
+    float min = data[H * W];
+    float max = data[2 * H * W - 1];
+    for (int h = 0; h < H; h++) {
+      for (int w = 0; w < W; w++) {
+        float grey = (data[(H + h) * W + w] - min) * 255f / (max - min);
+        if (label(1, h, w) == 0) {
+          for (int c = 0; c < 3; c++) {
+            assertEquals(grey, overlay.get(h, w, c), 1.0, "grey background at " + h + "," + w);
+          }
+        } else {
+          assertTrue(overlay.get(h, w, 0) != overlay.get(h, w, 1) || overlay.get(h, w, 1) != overlay.get(h, w, 2),
+              "tinted class pixel at " + h + "," + w);
+        }
+      }
+    }
   }
 }
