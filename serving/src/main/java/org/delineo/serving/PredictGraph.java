@@ -2,6 +2,7 @@ package org.delineo.serving;
 
 import java.util.Objects;
 import org.tensorflow.Operand;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 
@@ -15,9 +16,12 @@ import org.tensorflow.types.TString;
  *     {@code probabilities} (softmax) and {@code labels} (argmax) outputs from them
  * @param imageBytes optional string placeholder {@code [-1]} of PNG/JPEG files (2D models), or null
  * @param bytesLogits the logits of the images decoded from {@code imageBytes}, or null
+ * @param modalityMask for multi-modal models the optional bool {@code [-1, M]} availability input
+ *     ({@code placeholderWithDefault}: all present when not fed) that {@code logits} depend on, else
+ *     null; it becomes the signature input {@code modality_mask}
  */
 public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
-    Operand<TString> imageBytes, Operand<TFloat32> bytesLogits) {
+    Operand<TString> imageBytes, Operand<TFloat32> bytesLogits, Operand<TBool> modalityMask) {
 
   public PredictGraph {
     Objects.requireNonNull(image, "image");
@@ -27,8 +31,19 @@ public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
     }
   }
 
-  /** A graph without the encoded-image path. */
+  /** A graph without a modality mask. */
+  public PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
+      Operand<TString> imageBytes, Operand<TFloat32> bytesLogits) {
+    this(image, logits, imageBytes, bytesLogits, null);
+  }
+
+  /** A graph without the encoded-image path and without a modality mask. */
   public PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits) {
-    this(image, logits, null, null);
+    this(image, logits, null, null, null);
+  }
+
+  /** This graph with the modality-mask input {@code mask} (or null for none). */
+  public PredictGraph withModalityMask(Operand<TBool> mask) {
+    return new PredictGraph(image, logits, imageBytes, bytesLogits, mask);
   }
 }

@@ -23,7 +23,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * In-JVM inference with a SavedModel written by {@link SavedModelExporter}: loads it (tag
- * {@code serve}), feeds its {@code serving_default} signature and returns per-voxel class
+ * {@code serve}), feeds its {@code serving_default} signature ({@code serving_all_modalities} where
+ * the model has one: all modalities present) and returns per-voxel class
  * probabilities and labels.
  *
  * <p>Inputs whose spatial size differs from the window (the model's fixed input size, or the
@@ -54,7 +55,11 @@ public final class Predictor implements AutoCloseable {
       SlidingWindowOptions options) {
     this.dir = dir;
     this.bundle = bundle;
-    this.function = bundle.function(SavedModelExporter.SIGNATURE_KEY);
+    // A multi-modal export's serving_default also takes modality_mask, which a signature call
+    // cannot leave out; its serving_all_modalities signature is the same model with all present.
+    this.function = bundle.function(
+        bundle.metaGraphDef().getSignatureDefMap().containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
+            ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY);
     this.inputSpatial = inputSpatial;
     this.inputChannels = inputChannels;
     this.options = options;

@@ -1,8 +1,6 @@
 package org.delineo.serving;
 
 import org.tensorflow.types.TString;
-import org.tensorflow.types.TUint8;
-import org.tensorflow.op.core.Squeeze;
 import java.util.ArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +25,7 @@ import org.tensorflow.Signature;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -44,6 +43,18 @@ import org.tensorflow.types.TInt32;
  * {@link #withWarmup} the warm-up file ({@link WarmupWriter}) is written into the staging
  * directory too, so the version appears together with it.
  *
+ * <p>Signatures: {@code serving_default} ({@code image} in, {@code probabilities} and
+ * {@code labels} out), {@code predict_logits} ({@code image} in, {@code logits} out) and, for 2D
+ * models with an encoded-image path, {@code serving_bytes} ({@code image_bytes} string {@code [-1]}
+ * in; {@code probabilities}, {@code labels} and {@code mask_png_bytes} string {@code [-1]} out,
+ * see {@link EncodedImages}). For multi-modal models ({@link PredictGraph#modalityMask()} set)
+ * {@code serving_default} and {@code predict_logits} also take {@code modality_mask} bool
+ * {@code [-1, M]}, and a fourth signature {@code serving_all_modalities} is {@code serving_default}
+ * without it (all modalities present). TF Serving's Predict rejects a request that leaves out any
+ * signature input ("input size does not match signature"), so the graph default of the mask alone
+ * would not make it optional over the wire; clients without a mask call
+ * {@code serving_all_modalities}, and the warm-up requests do too.
+ *
  * <pre>{@code
  * SavedModelExporter exporter = new SavedModelExporter("runs/acdc/checkpoints/step-3000");
  * Path dir = exporter.export(Path.of("exports"), "unet-acdc", null, unetBuilder); // exports/unet-acdc/1
@@ -52,14 +63,18 @@ import org.tensorflow.types.TInt32;
 public final class SavedModelExporter {
   /** Signature of encoded images (see {@link #bytesSignature}). */
   public static final String BYTES_SIGNATURE_KEY = "serving_bytes";
-  /** Input of {@link #BYTES_SIGNATURE_KEY}: PNG/JPEG file contents, string {@code [-1]} (one image). */
+  /** Input of {@link #BYTES_SIGNATURE_KEY}: PNG/JPEG file contents, string {@code [-1]}, all of one size. */
   public static final String INPUT_IMAGE_BYTES = "image_bytes";
-  /** Output of {@link #BYTES_SIGNATURE_KEY}: the labels encoded as an 8-bit grey PNG, string {@code [1]}. */
+  /** Output of {@link #BYTES_SIGNATURE_KEY}: each label map encoded as an 8-bit grey PNG, string {@code [-1]}. */
   public static final String OUTPUT_MASK_PNG = "mask_png_bytes";
   /** The second signature, exposing raw logits (input {@code image}, output {@code logits}). */
   public static final String LOGITS_SIGNATURE_KEY = "predict_logits";
   /** Output of {@link #LOGITS_SIGNATURE_KEY}: raw class logits, float32. */
   public static final String OUTPUT_LOGITS = "logits";
+  /** Multi-modal models: {@code serving_default} without the {@code modality_mask} input. */
+  public static final String ALL_MODALITIES_SIGNATURE_KEY = "serving_all_modalities";
+  /** Optional input of multi-modal models: bool {@code [-1, M]}, false where a modality is missing. */
+  public static final String INPUT_MODALITY_MASK = "modality_mask";
   /** TF Serving's default signature key. */
   public static final String SIGNATURE_KEY = Signature.DEFAULT_KEY;
   /** The Predict API's method name; TF Serving rejects signatures without it. */
@@ -153,9 +168,9 @@ public final class SavedModelExporter {
     Path staging = createStaging(modelDir, modelName);
     boolean moved = false;
     try {
-      writeSavedModel(staging, builder);
+      String warmupSignature = writeSavedModel(staging, builder);
       if (!warmupInputs.isEmpty()) {
-        new WarmupWriter(modelName).write(staging, warmupInputs, warmupCount);
+        new WarmupWriter(modelName, warmupSignature).write(staging, warmupInputs, warmupCount);
       }
       // ATOMIC_MOVE is a rename(2) on the same file system: the version appears complete or not
       // at all. A concurrent exporter taking the same number makes it fail rather than merge.
@@ -175,20 +190,31 @@ public final class SavedModelExporter {
     }
   }
 
-  private void writeSavedModel(Path dir, ModelBuilder builder) throws IOException {
+  /** Writes the SavedModel; returns the signature warm-up requests (image only) must call. */
+  private String writeSavedModel(Path dir, ModelBuilder builder) throws IOException {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0L);
       PredictGraph predict = builder.build(ctx);
       checkImage(predict.image());
+      checkModalityMask(predict.modalityMask(), predict.image().shape());
       checkWarmupInputs(predict.image().shape());
-      Signature signature = signature(ctx.tf(), predict);
-      Signature logitsSignature = Signature.builder()
+      Ops tf = ctx.tf();
+      Operand<TFloat32> logits = predict.logits();
+      checkLogits(logits);
+      Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
+      Operand<TInt32> labels = tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
+      Operand<TBool> mask = predict.modalityMask();
+      List<Signature> signatures = new ArrayList<>();
+      signatures.add(predictSignature(SIGNATURE_KEY, predict.image(), mask, probabilities, labels));
+      Signature.Builder logitsSignature = Signature.builder()
           .key(LOGITS_SIGNATURE_KEY)
           .methodName(METHOD_NAME)
-          .input(INPUT_IMAGE, predict.image())
-          .output(OUTPUT_LOGITS, predict.logits())
-          .build();
-      List<Signature> signatures = new ArrayList<>(List.of(signature, logitsSignature));
+          .input(INPUT_IMAGE, predict.image());
+      if (mask != null) {
+        logitsSignature.input(INPUT_MODALITY_MASK, mask);
+        signatures.add(predictSignature(ALL_MODALITIES_SIGNATURE_KEY, predict.image(), null, probabilities, labels));
+      }
+      signatures.add(logitsSignature.output(OUTPUT_LOGITS, logits).build());
       if (predict.imageBytes() != null) {
         signatures.add(bytesSignature(ctx.tf(), predict));
       }
@@ -200,21 +226,22 @@ public final class SavedModelExporter {
             .withSignatures(signatures.toArray(new Signature[0]))
             .export();
       }
+      return mask == null ? SIGNATURE_KEY : ALL_MODALITIES_SIGNATURE_KEY;
     }
   }
 
   /**
-   * {@code serving_bytes}: encoded images in, probabilities, labels and the labels as a PNG out, for
-   * REST clients sending {@code {"b64": ...}}. One image per request: TF Java has no map_fn to
-   * decode or encode each element of a batch, so a batch other than 1 fails in the reshape.
+   * {@code serving_bytes}: encoded images in, probabilities, labels and each label map as a PNG out,
+   * for REST clients sending {@code {"b64": ...}}; any batch size, all images of one size.
    */
   private static Signature bytesSignature(Ops tf, PredictGraph predict) {
     Operand<TFloat32> logits = predict.bytesLogits();
     Operand<TInt32> labels = tf.withName("bytes_" + OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
-    // [1, H, W] labels -> [H, W, 1] uint8 -> PNG -> [1] string.
-    Operand<TUint8> mask = tf.dtypes.cast(tf.expandDims(tf.squeeze(labels, Squeeze.axis(List.of(0L))),
-        tf.constant(-1)), TUint8.class);
-    Operand<TString> png = tf.withName(OUTPUT_MASK_PNG).reshape(tf.image.encodePng(mask), tf.constant(new int[] {1}));
+    if (labels.shape().numDimensions() != 3) {
+      throw new ShapeMismatchException("export " + BYTES_SIGNATURE_KEY
+          + ": expected 2D logits [N, H, W, K] for PNG masks, found shape " + logits.shape());
+    }
+    Operand<TString> png = tf.withName(OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels));
     return Signature.builder()
         .key(BYTES_SIGNATURE_KEY)
         .methodName(METHOD_NAME)
@@ -225,23 +252,35 @@ public final class SavedModelExporter {
         .build();
   }
 
-  private static Signature signature(Ops tf, PredictGraph predict) {
-    Operand<TFloat32> logits = predict.logits();
+  private static Signature predictSignature(String key, Operand<TFloat32> image, Operand<TBool> mask,
+      Operand<TFloat32> probabilities, Operand<TInt32> labels) {
+    Signature.Builder b = Signature.builder().key(key).methodName(METHOD_NAME).input(INPUT_IMAGE, image);
+    if (mask != null) {
+      b.input(INPUT_MODALITY_MASK, mask);
+    }
+    return b.output(OUTPUT_PROBABILITIES, probabilities).output(OUTPUT_LABELS, labels).build();
+  }
+
+  private static void checkLogits(Operand<TFloat32> logits) {
     Shape s = logits.shape();
     if (s.isUnknown() || s.numDimensions() < 2 || s.get(s.numDimensions() - 1) <= 0) {
       throw new ShapeMismatchException(
           "export logits: expected a static class axis last ([N, ..., K]), found shape " + s);
     }
-    Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
-    Operand<TInt32> labels =
-        tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
-    return Signature.builder()
-        .key(SIGNATURE_KEY)
-        .methodName(METHOD_NAME)
-        .input(INPUT_IMAGE, predict.image())
-        .output(OUTPUT_PROBABILITIES, probabilities)
-        .output(OUTPUT_LABELS, labels)
-        .build();
+  }
+
+  /** The mask, if any, must be bool [-1, M] with M the image's channel (modality) count. */
+  private static void checkModalityMask(Operand<TBool> mask, Shape image) {
+    if (mask == null) {
+      return;
+    }
+    Shape s = mask.shape();
+    long modalities = image.get(image.numDimensions() - 1);
+    if (s.isUnknown() || s.numDimensions() != 2 || s.get(0) != Shape.UNKNOWN_SIZE
+        || s.get(1) != modalities) {
+      throw new ShapeMismatchException("export " + INPUT_MODALITY_MASK + ": expected shape [-1, "
+          + modalities + "] (batch, image channels), found " + s);
+    }
   }
 
   /** The input must be a float placeholder of rank 4 or 5 whose batch dimension is unknown. */

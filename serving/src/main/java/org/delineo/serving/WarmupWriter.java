@@ -18,7 +18,8 @@ import org.tensorflow.proto.TensorShapeProto;
  * Writes TF Serving's warm-up file {@code assets.extra/tf_serving_warmup_requests} into a
  * SavedModel version directory (serving-and-ecosystem.md §1.5): a TFRecord of
  * {@code tensorflow.serving.PredictionLog} records, each a Predict request on signature
- * {@code serving_default} with one input {@code image} of shape {@code [1, ...]}. With
+ * {@code serving_default} (or the one given; {@code serving_all_modalities} for multi-modal
+ * models) with one input {@code image} of shape {@code [1, ...]}. With
  * {@code --enable_model_warmup} the server replays them before marking the version available, so
  * the first real request does not pay for graph initialisation.
  *
@@ -35,13 +36,28 @@ public final class WarmupWriter {
   public static final int MAX_RECORDS = 1000;
 
   private final String modelName;
+  private final String signatureName;
 
   /** @param modelName the servable name put in each request's model spec */
   public WarmupWriter(String modelName) {
+    this(modelName, SavedModelExporter.SIGNATURE_KEY);
+  }
+
+  /**
+   * @param modelName the servable name put in each request's model spec
+   * @param signatureName the signature the requests call; it must take {@code image} as its only
+   *     input, since TF Serving rejects requests that leave out a signature input and a failing
+   *     warm-up request keeps the version from loading
+   */
+  public WarmupWriter(String modelName, String signatureName) {
     if (modelName == null || modelName.isEmpty()) {
       throw new DelineoException("warm-up model name missing");
     }
+    if (signatureName == null || signatureName.isEmpty()) {
+      throw new DelineoException("warm-up signature name missing");
+    }
     this.modelName = modelName;
+    this.signatureName = signatureName;
   }
 
   /**
@@ -81,7 +97,7 @@ public final class WarmupWriter {
     PredictRequest request = PredictRequest.newBuilder()
         .setModelSpec(ModelSpec.newBuilder()
             .setName(modelName)
-            .setSignatureName(SavedModelExporter.SIGNATURE_KEY))
+            .setSignatureName(signatureName))
         .putInputs(SavedModelExporter.INPUT_IMAGE, imageTensor(input).toByteString())
         .build();
     return PredictionLog.newBuilder()

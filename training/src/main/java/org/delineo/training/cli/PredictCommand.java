@@ -12,6 +12,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.serving.PadMode;
+import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.Predictor;
 import org.delineo.serving.SlidingWindowOptions;
 import org.delineo.serving.rest.ServingTensor;
@@ -53,6 +54,7 @@ final class PredictCommand implements Command {
     o.addOption(Option.builder().longOpt("server").hasArg().argName("URL").desc("TF Serving REST base, e.g. http://host:8501").build());
     o.addOption(Option.builder().longOpt("name").hasArg().desc("model name on the server").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("model version on the server").build());
+    o.addOption(Option.builder().longOpt("label").hasArg().desc("model version label on the server (e.g. stable)").build());
     o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images or volumes").build());
     o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required().desc("output folder").build());
     o.addOption(Option.builder().longOpt("window").hasArg().argName("h,w[,d]")
@@ -82,14 +84,21 @@ final class PredictCommand implements Command {
       if (line.hasOption("version")) {
         b.version(Long.parseLong(line.getOptionValue("version")));
       }
+      if (line.hasOption("label")) {
+        b.label(line.getOptionValue("label"));
+      }
       TfServingClient client = b.build();
+      // Multi-modal exports take modality_mask in serving_default, which TF Serving will not let a
+      // request leave out; their serving_all_modalities signature takes the image alone.
+      String signature = client.metadata().signatures().containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
+          ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY;
       labeller = (image, shape) -> {
         long[] batched = new long[shape.length + 1];
         batched[0] = 1;
         for (int i = 0; i < shape.length; i++) {
           batched[i + 1] = shape[i];
         }
-        return client.predict(Map.of("image", ServingTensor.ofFloats(image, batched))).output("labels").ints();
+        return client.predict(Map.of("image", ServingTensor.ofFloats(image, batched)), signature).output("labels").ints();
       };
     }
     try {

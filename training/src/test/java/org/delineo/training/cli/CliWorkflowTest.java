@@ -78,7 +78,9 @@ class CliWorkflowTest {
         "--base", base.toString(), "--name", "tiny"}), err.toString(StandardCharsets.UTF_8));
     assertTrue(Files.exists(base.resolve("tiny/1/saved_model.pb")));
     assertTrue(Files.exists(base.resolve("tiny/1/assets.extra/tf_serving_warmup_requests")));
-    assertTrue(Files.readString(base.resolve("models.config")).contains("name: \"tiny\""));
+    String modelsConfig = Files.readString(base.resolve("models.config"));
+    assertTrue(modelsConfig.contains("name: \"tiny\"") && modelsConfig.contains("latest")
+        && modelsConfig.contains("key: \"stable\"") && modelsConfig.contains("value: 1"), modelsConfig);
     assertTrue(Files.exists(base.resolve("batching_parameters.txt")));
     try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/1").toString(), "serve")) {
       List<String> keys = bundle.signatures().stream().map(Signature::key).toList();
@@ -104,17 +106,39 @@ class CliWorkflowTest {
       assertArrayEquals(p.labels(), ImageReader.readLabels(outDir.resolve(id + "_labels.png")).labels());
       assertTrue(Files.exists(outDir.resolve(id + "_overlay.png")));
 
-      // serving_bytes: the PNG file itself in, the same labels out, also as a PNG.
+      // serving_bytes: a batch of two PNG files in, the labels of the float path out, also as PNGs.
+      String other = dataset.ids(Split.TRAIN).get(0);
+      Prediction q = predictor.predict(dataset.load(other).image(), dataset.load(other).imageShape());
       byte[] png = Files.readAllBytes(data.resolve("images/" + id + ".png"));
+      byte[] png2 = Files.readAllBytes(data.resolve("images/" + other + ".png"));
       try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/1").toString(), "serve");
-          TString in = TString.tensorOfBytes(NdArrays.vectorOfObjects(png));
+          TString in = TString.tensorOfBytes(NdArrays.vectorOfObjects(png, png2));
           Result r = bundle.function("serving_bytes").call(Map.of("image_bytes", in))) {
-        assertArrayEquals(p.labels(), Tensors.toInts(r.get("labels").orElseThrow()));
-        byte[] mask = ((TString) r.get("mask_png_bytes").orElseThrow()).asBytes().getObject(0);
-        Path maskFile = dir.resolve("mask.png");
-        Files.write(maskFile, mask);
-        assertArrayEquals(p.labels(), ImageReader.readLabels(maskFile).labels());
+        int[] both = Tensors.toInts(r.get("labels").orElseThrow());
+        int n = p.labels().length;
+        assertArrayEquals(p.labels(), java.util.Arrays.copyOfRange(both, 0, n));
+        assertArrayEquals(q.labels(), java.util.Arrays.copyOfRange(both, n, 2 * n));
+        TString masks = (TString) r.get("mask_png_bytes").orElseThrow();
+        assertEquals(2, masks.shape().size(0), "one PNG per image");
+        int[][] expected = {p.labels(), q.labels()};
+        for (int k = 0; k < 2; k++) {
+          Path maskFile = dir.resolve("mask" + k + ".png");
+          Files.write(maskFile, masks.asBytes().getObject(k));
+          assertArrayEquals(expected[k], ImageReader.readLabels(maskFile).labels(), "mask " + k);
+        }
       }
+    }
+
+    // export.input_size fixes the signature's spatial size; warm-up samples are cut to it.
+    Path fixedConfig = dir.resolve("fixed.pbtxt");
+    Files.writeString(fixedConfig, Files.readString(config) + "export { input_size: [32, 48] }\n");
+    assertEquals(0, cli.run(new String[] {"export", "--config", fixedConfig.toString(), "--checkpoint", ckpt.toString(),
+        "--base", base.toString(), "--name", "tiny"}), err.toString(StandardCharsets.UTF_8));
+    try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/2").toString(), "serve")) {
+      var dims = bundle.metaGraphDef().getSignatureDefOrThrow("serving_default").getInputsOrThrow("image")
+          .getTensorShape().getDimList().stream().map(d -> d.getSize()).toList();
+      assertEquals(List.of(-1L, 32L, 48L, (long) dataset.channels()), dims);
+      assertTrue(Files.exists(base.resolve("tiny/2/assets.extra/tf_serving_warmup_requests")));
     }
   }
 
