@@ -12,6 +12,7 @@ import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.TrainingState;
 import org.delineo.training.checkpoint.CheckpointManager;
+import org.delineo.training.checkpoint.InitCheckpoint;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.strategy.StepBatchSource;
 import org.delineo.training.strategy.TrainingData;
@@ -105,6 +106,7 @@ public final class Trainer {
           out.println("resumed from " + latest.get() + " at step " + state.getStep());
         } else {
           session.initialize();
+          InitCheckpoint.apply(session, graph, config.getModel(), out);
         }
         return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
             numClasses, stopAtStep);
@@ -133,8 +135,7 @@ public final class Trainer {
       early.restoreFrom(start);
     }
     String monitor = config.getCheckpoint().getMonitor();
-    Evaluator evaluator = new Evaluator(g.eval().image(), g.eval().predictions(), numClasses,
-        config.getData().getIgnoreIndex());
+    Evaluator evaluator = Evaluator.of(g.eval(), config, numClasses);
     MetricsLog metricsLog = new MetricsLog(run.metricsFile());
     List<String> classNames = classNames(numClasses);
     ProgressDisplay progress = ProgressDisplay.forStream(out, total, logInterval);
