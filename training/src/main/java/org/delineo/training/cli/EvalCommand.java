@@ -11,7 +11,11 @@ import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
+import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.metrics.ConfusionMatrix;
+import org.delineo.training.metrics.EmptyMaskRule;
+import org.delineo.training.metrics.ModalityMaskTable;
+import org.delineo.training.train.Trainer;
 import org.delineo.training.metrics.MetricsTable;
 import org.delineo.training.train.CheckpointEvaluation;
 import org.delineo.training.train.DatasetFactory;
@@ -36,6 +40,12 @@ final class EvalCommand implements Command {
     o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("DIR").required()
         .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N)").build());
     o.addOption(Option.builder().longOpt("split").hasArg().desc("val (default) or test").build());
+    o.addOption(Option.builder().longOpt("masks").hasArg().argName("all|full")
+        .desc("multi-modal models: score every case under all 15 modality masks (default) or only with all"
+            + " modalities (full)").build());
+    o.addOption(Option.builder().longOpt("empty-rule").hasArg().argName("brats|passion")
+        .desc("how empty regions score in the mask table: brats (HD95 373.13 when exactly one is empty, default)"
+            + " or passion (1.0)").build());
     return o;
   }
 
@@ -48,7 +58,43 @@ final class EvalCommand implements Command {
         Path.of(line.getOptionValue("checkpoint")), split);
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
     out.println(MetricsTable.format(m));
+    Experiment experiment = Experiment.create(config, List.of());
+    if (experiment.model(Trainer.numClasses(config, dataset), Trainer.inChannels(config, dataset)).takesModalityMask()) {
+      modalityMaskTable(line, experiment, dataset, split, out);
+    }
     return 0;
+  }
+
+  /** The 15-mask table (or the all-modalities row), printed and written beside the run's checkpoints. */
+  private static void modalityMaskTable(CommandLine line, Experiment experiment, SegmentationDataset dataset,
+      Split split, PrintStream out) {
+    String which = line.getOptionValue("masks", "all");
+    int[] masks;
+    if (which.equals("all")) {
+      masks = java.util.stream.IntStream.range(0, ModalityMasks.COUNT).toArray();
+    } else if (which.equals("full")) {
+      masks = new int[] {ModalityMasks.ALL};
+    } else {
+      throw new DelineoException("--masks: expected all or full, found '" + which + "'");
+    }
+    String ruleName = line.getOptionValue("empty-rule", "brats");
+    EmptyMaskRule rule = switch (ruleName) {
+      case "brats" -> EmptyMaskRule.BRATS;
+      case "passion" -> EmptyMaskRule.PASSION;
+      default -> throw new DelineoException("--empty-rule: expected brats or passion, found '" + ruleName + "'");
+    };
+    Path checkpoint = Path.of(line.getOptionValue("checkpoint")).toAbsolutePath();
+    ModalityMaskTable table = CheckpointEvaluation.modalityMasks(experiment, dataset, checkpoint, split, masks, rule);
+    out.println("modality masks (" + split.name().toLowerCase(Locale.ROOT) + ", Dice % and HD95 mm, empty rule "
+        + rule.name() + "):");
+    out.println(table.format());
+    // runs/<run>/checkpoints/ckpt-N -> runs/<run>
+    Path runDir = checkpoint.getParent() != null && checkpoint.getParent().getParent() != null
+        ? checkpoint.getParent().getParent() : checkpoint;
+    String stem = "modality_masks_" + split.name().toLowerCase(Locale.ROOT) + "_" + checkpoint.getFileName();
+    table.writeCsv(runDir.resolve(stem + ".csv"));
+    table.writeJson(runDir.resolve(stem + ".json"));
+    out.println("wrote " + runDir.resolve(stem + ".csv") + " and .json");
   }
 
   static Split split(String name) {

@@ -1,7 +1,14 @@
 package org.delineo.training.train;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.delineo.graph.GraphContext;
+import org.delineo.graph.model.SegmentationModel;
+import org.delineo.training.config.ConfigException;
+import org.delineo.training.eval.ModalityMaskEvaluation;
+import org.delineo.training.eval.SlidingWindow;
+import org.delineo.training.metrics.EmptyMaskRule;
+import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.graph.Mode;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.checkpoint.CheckpointManager;
@@ -28,6 +35,44 @@ public final class CheckpointEvaluation {
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         CheckpointManager.restoreCheckpoint(session, checkpoint);
         return Evaluator.of(g, config, classes).evaluate(session, dataset, dataset.ids(split));
+      }
+    }
+  }
+
+  /**
+   * The incomplete-modality table of a multi-modal model's checkpoint on {@code split}: every case
+   * under each mask of {@code masks} (indexes into the 15 reference masks), sliding windows of the
+   * model's input size (or {@code eval.window}) with {@code eval.stride} (default half the window).
+   */
+  public static ModalityMaskTable modalityMasks(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
+      Split split, int[] masks, EmptyMaskRule rule) {
+    ExperimentConfig config = experiment.config();
+    int classes = Trainer.numClasses(config, dataset);
+    int channels = Trainer.inChannels(config, dataset);
+    try (Graph graph = new Graph()) {
+      GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
+      SegmentationModel model = experiment.model(classes, channels);
+      InferenceGraph g = InferenceGraph.build(ctx, model, InputNormalization.of(config.getData(), channels),
+          dataset.is3d() ? 3 : 2, channels, "image");
+      int rank = dataset.is3d() ? 3 : 2;
+      int[] window = new int[rank];
+      int[] stride = new int[rank];
+      for (int i = 0; i < rank; i++) {
+        int w = config.getEval().getWindowCount() > i ? config.getEval().getWindow(i) : model.requiredInputSize();
+        if (w <= 0) {
+          throw new ConfigException("field 'eval.window': the modality-mask evaluation slides windows; give one size"
+              + " per spatial axis (the model has no fixed input size)");
+        }
+        window[i] = w;
+        stride[i] = config.getEval().getStrideCount() > i ? config.getEval().getStride(i) : Math.max(1, w / 2);
+      }
+      ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(ctx.tf(), g,
+          new SlidingWindow(window, stride, 2), classes, rule);
+      try (Session session = SessionFactory.open(graph, config.getRuntime())) {
+        CheckpointManager.restoreCheckpoint(session, checkpoint);
+        List<String> ids = dataset.ids(split);
+        int max = config.getEval().getMaxCases();
+        return evaluation.evaluate(session, dataset, max > 0 && ids.size() > max ? ids.subList(0, max) : ids, masks);
       }
     }
   }
