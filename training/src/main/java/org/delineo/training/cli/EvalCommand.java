@@ -10,6 +10,7 @@ import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.SliceDataset;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.metrics.ConfusionMatrix;
@@ -43,9 +44,10 @@ final class EvalCommand implements Command {
     o.addOption(Option.builder().longOpt("masks").hasArg().argName("all|full")
         .desc("multi-modal models: score every case under all 15 modality masks (default) or only with all"
             + " modalities (full)").build());
-    o.addOption(Option.builder().longOpt("empty-rule").hasArg().argName("brats|passion")
-        .desc("how empty regions score in the mask table: brats (HD95 373.13 when exactly one is empty, default)"
-            + " or passion (1.0)").build());
+    o.addOption(Option.builder().longOpt("empty-rule").hasArg().argName("brats|passion|ssl4mis")
+        .desc("how empty predictions or references score: brats (Dice 0, HD95 373.13 when exactly one is empty;"
+            + " default for BraTS tables), passion (HD95 1.0), ssl4mis (Dice 0, HD95 50, ASD 10; default for"
+            + " sliced volumes)").build());
     return o;
   }
 
@@ -59,6 +61,13 @@ final class EvalCommand implements Command {
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
     out.println(MetricsTable.format(m));
     Experiment experiment = Experiment.create(config, List.of());
+    if (dataset instanceof SliceDataset sliced) {
+      EmptyMaskRule rule = rule(line, "ssl4mis");
+      out.println("per volume (" + split.name().toLowerCase(Locale.ROOT) + ", Dice as a fraction, HD95 / ASD / ASSD"
+          + " in mm at each volume's header spacing):");
+      out.println(CheckpointEvaluation.volumes(experiment, sliced, Path.of(line.getOptionValue("checkpoint")),
+          split, rule).format());
+    }
     if (experiment.model(Trainer.numClasses(config, dataset), Trainer.inChannels(config, dataset)).takesModalityMask()) {
       modalityMaskTable(line, experiment, dataset, split, out);
     }
@@ -77,12 +86,7 @@ final class EvalCommand implements Command {
     } else {
       throw new DelineoException("--masks: expected all or full, found '" + which + "'");
     }
-    String ruleName = line.getOptionValue("empty-rule", "brats");
-    EmptyMaskRule rule = switch (ruleName) {
-      case "brats" -> EmptyMaskRule.BRATS;
-      case "passion" -> EmptyMaskRule.PASSION;
-      default -> throw new DelineoException("--empty-rule: expected brats or passion, found '" + ruleName + "'");
-    };
+    EmptyMaskRule rule = rule(line, "brats");
     Path checkpoint = Path.of(line.getOptionValue("checkpoint")).toAbsolutePath();
     ModalityMaskTable table = CheckpointEvaluation.modalityMasks(experiment, dataset, checkpoint, split, masks, rule);
     out.println("modality masks (" + split.name().toLowerCase(Locale.ROOT) + ", Dice % and HD95 mm, empty rule "
@@ -95,6 +99,16 @@ final class EvalCommand implements Command {
     table.writeCsv(runDir.resolve(stem + ".csv"));
     table.writeJson(runDir.resolve(stem + ".json"));
     out.println("wrote " + runDir.resolve(stem + ".csv") + " and .json");
+  }
+
+  private static EmptyMaskRule rule(CommandLine line, String fallback) {
+    String name = line.getOptionValue("empty-rule", fallback);
+    return switch (name) {
+      case "brats" -> EmptyMaskRule.BRATS;
+      case "passion" -> EmptyMaskRule.PASSION;
+      case "ssl4mis" -> EmptyMaskRule.SSL4MIS;
+      default -> throw new DelineoException("--empty-rule: expected brats, passion or ssl4mis, found '" + name + "'");
+    };
   }
 
   static Split split(String name) {

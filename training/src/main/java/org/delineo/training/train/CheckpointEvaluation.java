@@ -7,6 +7,9 @@ import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.config.ConfigException;
 import org.delineo.training.eval.ModalityMaskEvaluation;
 import org.delineo.training.eval.SlidingWindow;
+import org.delineo.training.eval.VolumeSliceEvaluation;
+import org.delineo.training.data.SliceDataset;
+import org.delineo.training.metrics.PerClassVolumeMetrics;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.graph.Mode;
@@ -73,6 +76,24 @@ public final class CheckpointEvaluation {
         List<String> ids = dataset.ids(split);
         int max = config.getEval().getMaxCases();
         return evaluation.evaluate(session, dataset, max > 0 && ids.size() > max ? ids.subList(0, max) : ids, masks);
+      }
+    }
+  }
+
+  /** Per-volume Dice / HD95 / ASD / ASSD of a 2D model's checkpoint on the volumes of a sliced split. */
+  public static PerClassVolumeMetrics volumes(Experiment experiment, SliceDataset dataset, Path checkpoint,
+      Split split, EmptyMaskRule rule) {
+    ExperimentConfig config = experiment.config();
+    int classes = Trainer.numClasses(config, dataset);
+    int channels = Trainer.inChannels(config, dataset);
+    try (Graph graph = new Graph()) {
+      GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
+      InferenceGraph g = InferenceGraph.build(ctx, experiment.model(classes, channels),
+          InputNormalization.of(config.getData(), channels), 2, channels, "image");
+      VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(Evaluator.of(g, config, classes), classes, rule);
+      try (Session session = SessionFactory.open(graph, config.getRuntime())) {
+        CheckpointManager.restoreCheckpoint(session, checkpoint);
+        return evaluation.evaluate(session, dataset, dataset.ids(split));
       }
     }
   }
