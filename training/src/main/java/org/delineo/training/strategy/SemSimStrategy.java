@@ -29,8 +29,9 @@ import org.tensorflow.types.TInt32;
  *
  * <p><b>Forward passes and batch norm.</b> One TRAIN pass of the encoder, the fusion module and
  * the decoder runs on the concatenation [labeled x, weak u_w, strong s1, strong s2] (s2 only when
- * L_cross is on; with feature perturbation the decoder also gets the channel-dropped encoder maps of
- * u_w appended, UniMatch's {@code need_fp}), so batch-norm statistics are those of the whole step
+ * L_cross is on, the fusion module only when L_intra or L_cross is on; with feature perturbation the
+ * decoder also gets the channel-dropped encoder maps of u_w appended, UniMatch's {@code need_fp}),
+ * so batch-norm statistics are those of the whole step
  * and every batch-norm moving average is updated once per step. UniMatch runs two TRAIN passes,
  * (x, u_w) and (s1, s2), so its batch statistics are per pair; pooling them is the one deviation,
  * taken so that the moving averages get one consistent update per step. The weak view is in the
@@ -147,7 +148,8 @@ public final class SemSimStrategy implements TrainingStrategy {
       parts.add(s2);
     }
     List<Operand<TFloat32>> encoded = net.encode(ctx, tf.concat(parts, tf.constant(0)));
-    Operand<TFloat32> features = net.fusedFeature(ctx, encoded);
+    // Without intra and cross terms the fusion module is not built: its variables would get no gradient.
+    Operand<TFloat32> features = intra || cross ? net.fusedFeature(ctx, encoded) : null;
     List<Operand<TFloat32>> decoderInput = encoded;
     if (fp) {
       decoderInput = new ArrayList<>();

@@ -86,6 +86,14 @@ class SemSimStrategyTest {
     assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra"), scalarNames(config, List.of("no-cross")));
     assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("fixmatch-only")));
     assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("no-intra", "no-cross")));
+    // fixmatch-only builds a whole training step: every variable it creates gets a gradient.
+    Experiment fixMatch = Experiment.create(config, List.of("fixmatch-only"));
+    try (Graph graph = new Graph()) {
+      TrainingGraph g = TrainingGraph.build(graph, 7, fixMatch.model(4, 1), fixMatch.strategy(), fixMatch.optimizer(),
+          OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
+          InputNormalization.of(config.getData(), 1), 2, 1);
+      assertEquals(Set.of("loss", "loss_s", "loss_u"), g.scalars().keySet());
+    }
 
     Experiment noSfm = Experiment.create(config, List.of("no-sfm"));
     assertFalse(((SemSimUNet) noSfm.model(4, 1)).fusionEnabled(), "no-sfm builds no fusion module");
