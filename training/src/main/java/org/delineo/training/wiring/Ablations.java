@@ -28,9 +28,35 @@ public final class Ablations {
             bind(StrategiesModule.key("meta_drop")).to(NoMetaDropStrategyFactory.class);
           }
         }));
-  }
-
-  static {
+    add(new Ablation("no-sfm", "semsim_unet without the Spatial-aware Fusion Module: the similarity"
+        + " losses use the first fused encoder stage projected to D channels", new AbstractModule() {
+          @Override
+          protected void configure() {
+            bind(SemSimUNetFactory.FUSION).toInstance(false);
+          }
+        }));
+    add(new Ablation("no-intra", "semsim without the intra-image affinity consistency L_intra",
+        new AbstractModule() {
+          @Override
+          protected void configure() {
+            bind(SemSimStrategyFactory.INTRA).toInstance(false);
+          }
+        }));
+    add(new Ablation("no-cross", "semsim without the cross-image prototype consistency L_cross",
+        new AbstractModule() {
+          @Override
+          protected void configure() {
+            bind(SemSimStrategyFactory.CROSS).toInstance(false);
+          }
+        }));
+    add(new Ablation("fixmatch-only", "semsim without L_intra and L_cross: supervised + FixMatch"
+        + " (dual-view CutMix) only", new AbstractModule() {
+          @Override
+          protected void configure() {
+            bind(SemSimStrategyFactory.INTRA).toInstance(false);
+            bind(SemSimStrategyFactory.CROSS).toInstance(false);
+          }
+        }));
     add(switchOff("no-kl", "PRISM without the KL distillation term", PrismStrategyFactory.KL, false));
     add(switchOff("no-proto", "PRISM without the prototype distillation term", PrismStrategyFactory.PROTO, false));
     add(switchOff("uniform-prm-weights", "PRISM with weight 1 on every PRM level (original RFNet) instead of halving",

@@ -4,8 +4,9 @@ import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 
 /**
- * The model registry, keyed by the names {@code delineo models} lists and {@code model.name} takes;
- * {@link ModelNames} maps them to the {@code ModelConfig} family blocks they read.
+ * The model registry, keyed by the names {@code delineo models} lists and {@code model.name} takes
+ * ({@link ModelNames} maps them to the {@code ModelConfig} family blocks they read), and whether
+ * SemSim's fusion module may be built ({@code @Named("semsim.sfm")}, true; {@code no-sfm} overrides it).
  */
 public final class ModelsModule extends AbstractModule {
 
@@ -18,5 +19,7 @@ public final class ModelsModule extends AbstractModule {
     models.addBinding("pspnet_r50").to(PspNetFactory.class);
     models.addBinding("hrnet_w48").to(HrNetFactory.class);
     models.addBinding("prism_rfnet").to(PrismRfNetFactory.class);
+    models.addBinding("semsim_unet").to(SemSimUNetFactory.class);
+    bind(SemSimUNetFactory.FUSION).toInstance(true);
   }
 }

@@ -6,9 +6,10 @@ import com.google.inject.multibindings.MapBinder;
 import com.google.inject.name.Names;
 
 /**
- * The strategy registry, keyed by the names of {@code StrategyConfig}'s {@code kind} oneof. Factories
- * an ablation replaces are also bound under {@link #key} (e.g. {@code meta_drop} for
- * {@code no-meta-drop}).
+ * The strategy registry, keyed by the names of {@code StrategyConfig}'s {@code kind} oneof, with the
+ * switches ablations override: factories bound under {@link #key} (e.g. {@code meta_drop} for
+ * {@code no-meta-drop}), PRISM's term switches ({@code prism.*}) and SemSim's ({@code semsim.intra},
+ * {@code semsim.cross}).
  */
 public final class StrategiesModule extends AbstractModule {
 
@@ -24,6 +25,9 @@ public final class StrategiesModule extends AbstractModule {
     bindConstant().annotatedWith(Names.named(PrismStrategyFactory.UNIFORM_PRM)).to(false);
     bind(key("meta_drop")).to(MetaDropStrategyFactory.class);
     strategies.addBinding("meta_drop").to(key("meta_drop"));
+    strategies.addBinding("semsim").to(SemSimStrategyFactory.class);
+    bind(SemSimStrategyFactory.INTRA).toInstance(true);
+    bind(SemSimStrategyFactory.CROSS).toInstance(true);
   }
 
   /** The key an ablation overrides to replace the factory of strategy {@code name}. */

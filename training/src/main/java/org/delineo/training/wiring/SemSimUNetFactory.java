@@ -1,0 +1,65 @@
+package org.delineo.training.wiring;
+
+import com.google.inject.Inject;
+import com.google.inject.Key;
+import com.google.inject.name.Named;
+import com.google.inject.name.Names;
+import org.delineo.graph.model.SegmentationModel;
+import org.delineo.graph.models.semsim.SemSimUNet;
+import org.delineo.proto.ModelConfig;
+import org.delineo.proto.SemSimUNetConfig;
+import org.delineo.proto.SpatialFusionConfig;
+
+/**
+ * SemSim's UNet with the Spatial-aware Fusion Module ({@code model { semsim_unet { ... } }}). The
+ * module is built when {@code sfm.enabled} and the binding {@link #FUSION} are both true; the
+ * {@code no-sfm} ablation binds the latter to false.
+ */
+final class SemSimUNetFactory implements ModelFactory {
+  /** Whether the fusion module may be built (false under the {@code no-sfm} ablation). */
+  static final Key<Boolean> FUSION = Key.get(Boolean.class, Names.named("semsim.sfm"));
+
+  private final boolean fusionAllowed;
+
+  @Inject
+  SemSimUNetFactory(@Named("semsim.sfm") Boolean fusionAllowed) {
+    this.fusionAllowed = fusionAllowed;
+  }
+
+  @Override
+  public String summary() {
+    return "SemSim: UniMatch medical 2D UNet 16-256 + Spatial-aware Fusion Module (D 128, 4x4 windows,"
+        + " 4 heads; 669,952 SFM params, training only), reference 1 channel, 4 classes";
+  }
+
+  @Override
+  public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
+    SemSimUNetConfig c = config.getSemsimUnet();
+    SpatialFusionConfig f = c.getSfm();
+    SemSimUNet.Builder b = SemSimUNet.builder(numClasses)
+        .leakySlope(c.getLeakySlope())
+        .fusionEnabled(f.getEnabled() && fusionAllowed)
+        .dim(f.getDim())
+        .windows(f.getWindows())
+        .heads(f.getHeads())
+        .mlpRatio(f.getMlpRatio())
+        .stages(f.getStagesList().stream().mapToInt(Integer::intValue).toArray());
+    if (c.getChannelsCount() > 0) {
+      b.channels(c.getChannelsList().stream().mapToInt(Integer::intValue).toArray());
+    }
+    if (c.getEncoderDropoutCount() > 0) {
+      float[] d = new float[c.getEncoderDropoutCount()];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = c.getEncoderDropout(i);
+      }
+      b.encoderDropout(d);
+    }
+    return b.build();
+  }
+
+  @Override
+  public ReferenceSetup reference() {
+    ModelConfig config = ModelConfig.newBuilder().setSemsimUnet(SemSimUNetConfig.getDefaultInstance()).build();
+    return new ReferenceSetup(config, 4, new long[] {224, 224, 1});
+  }
+}
