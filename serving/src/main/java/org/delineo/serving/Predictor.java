@@ -263,83 +263,19 @@ public final class Predictor implements AutoCloseable {
     return predictions;
   }
 
+  /** Sliding windows padded at the end where the input is smaller than the window, as documented above. */
   private Prediction slide(float[] image, int[] spatial, int channels, int[] window) {
-    int n = spatial.length;
-    int[] padded = new int[n];
-    for (int i = 0; i < n; i++) {
-      padded[i] = Math.max(spatial[i], window[i]);
+    int[] stride = new int[window.length];
+    for (int i = 0; i < window.length; i++) {
+      stride[i] = options.stride(window[i]);
     }
-    float[] source = Arrays.equals(padded, spatial)
-        ? image : VoxelBoxes.pad(image, spatial, channels, padded, options.padMode());
-    List<int[]> origins = origins(padded, window);
-    int windowValues = (int) VoxelBoxes.voxels(window) * channels;
-    int[] count = new int[(int) VoxelBoxes.voxels(padded)];
-    float[] sum = null;
-    int classes = 0;
-    for (int from = 0; from < origins.size(); from += options.batchSize()) {
-      int to = Math.min(origins.size(), from + options.batchSize());
-      float[] batch = new float[(to - from) * windowValues];
-      for (int j = from; j < to; j++) {
-        VoxelBoxes.extract(source, padded, channels, origins.get(j), window, batch,
-            (j - from) * windowValues);
-      }
-      ModelOutput out = run(batch, to - from, window, channels);
-      if (sum == null) {
-        classes = out.classes;
-        sum = new float[count.length * classes];
-      }
-      int windowProbs = (int) VoxelBoxes.voxels(window) * classes;
-      for (int j = from; j < to; j++) {
-        VoxelBoxes.accumulate(out.probabilities, (j - from) * windowProbs, window, classes, sum,
-            count, padded, origins.get(j));
-      }
-    }
-    // Every voxel is covered: the last window on each axis ends at the border.
-    for (int v = 0; v < count.length; v++) {
-      for (int c = 0; c < classes; c++) {
-        sum[v * classes + c] /= count[v];
-      }
-    }
-    float[] probabilities = Arrays.equals(padded, spatial)
-        ? sum : VoxelBoxes.crop(sum, padded, classes, spatial);
-    int[] labels = new int[probabilities.length / classes];
-    for (int v = 0; v < labels.length; v++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (probabilities[v * classes + c] > probabilities[v * classes + best]) {
-          best = c;
-        }
-      }
-      labels[v] = best;
-    }
-    return new Prediction(spatial.clone(), classes, probabilities, labels);
-  }
-
-  /** All window origins: the Cartesian product of the per-axis starts, row-major. */
-  private List<int[]> origins(int[] size, int[] window) {
-    int n = size.length;
-    int[][] starts = new int[n][];
-    int total = 1;
-    for (int i = 0; i < n; i++) {
-      starts[i] = options.starts(size[i], window[i]);
-      total *= starts[i].length;
-    }
-    List<int[]> origins = new ArrayList<>(total);
-    int[] index = new int[n];
-    for (int k = 0; k < total; k++) {
-      int[] origin = new int[n];
-      for (int i = 0; i < n; i++) {
-        origin[i] = starts[i][index[i]];
-      }
-      origins.add(origin);
-      for (int i = n - 1; i >= 0; i--) {
-        if (++index[i] < starts[i].length) {
-          break;
-        }
-        index[i] = 0;
-      }
-    }
-    return origins;
+    SlidingWindow sliding = new SlidingWindow(window, stride, options.batchSize(), SlidingWindow.Fit.PAD,
+        options.padMode());
+    float[] probabilities = sliding.apply(image, spatial, channels,
+        (windows, count, size) -> run(windows, count, size, channels).probabilities);
+    int classes = (int) (probabilities.length / VoxelBoxes.voxels(spatial));
+    return new Prediction(spatial.clone(), classes, probabilities,
+        SlidingWindow.argMax(probabilities, classes));
   }
 
   /** The model's outputs for one batch, copied out of the tensors. */

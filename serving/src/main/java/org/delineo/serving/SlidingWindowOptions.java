@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.delineo.graph.DelineoException;
 
 /**
- * How {@link Predictor} tiles inputs: window size for dynamic spatial axes, overlap between
+ * How {@link Predictor} tiles inputs (through {@link SlidingWindow}): window size for dynamic spatial axes, overlap between
  * neighbouring windows, how many windows go to the model per call and how small inputs are padded.
  *
  * @param window spatial window size per axis ({@code H, W} or {@code D, H, W}), or null to use the
@@ -70,18 +70,13 @@ public record SlidingWindowOptions(int[] window, double overlap, int batchSize, 
 
   /** The window starts along one axis of length {@code size >= window}, the last aligned to the end. */
   int[] starts(int size, int windowSize) {
-    if (windowSize >= size) {
-      return new int[] {0};
-    }
+    return SlidingWindow.starts(size, windowSize, stride(windowSize));
+  }
+
+  /** The step between neighbouring windows of size {@code windowSize}. */
+  int stride(int windowSize) {
     // The epsilon keeps e.g. 10 * (1 - 0.3) from flooring to 6 through rounding.
-    int stride = Math.max(1, (int) Math.floor(windowSize * (1 - overlap) + 1e-9));
-    int count = (size - windowSize + stride - 1) / stride; // starts strictly before size - window
-    int[] starts = new int[count + 1];
-    for (int i = 0; i < count; i++) {
-      starts[i] = i * stride;
-    }
-    starts[count] = size - windowSize;
-    return starts;
+    return Math.max(1, (int) Math.floor(windowSize * (1 - overlap) + 1e-9));
   }
 
   @Override

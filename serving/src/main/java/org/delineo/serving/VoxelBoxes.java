@@ -2,7 +2,7 @@ package org.delineo.serving;
 
 /**
  * Row-major copies between an N-d voxel array (spatial dims, then a channel axis) and boxes of it:
- * window extraction, padding, averaging accumulation and cropping for {@link Predictor}.
+ * window extraction, padding, averaging accumulation and cropping for {@link SlidingWindow}.
  * Every box is walked row by row (all axes but the last), each row one contiguous run.
  */
 final class VoxelBoxes {

@@ -3,6 +3,7 @@ package org.delineo.training.eval;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.Tensors;
+import org.delineo.serving.SlidingWindow;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.brats.ModalityMasks;
@@ -37,7 +38,9 @@ public final class ModalityMaskEvaluation {
 
   /**
    * @param graph an inference graph of a model that takes modality masks (adds a softmax to it)
-   * @param window the sliding window (80³ with stride 40 in the reference)
+   * @param window the sliding window (80³ with stride 40 in the reference); {@link SlidingWindow.Fit#PAD}
+   *     for a model with a fixed input size such as PRISM, so volumes smaller than the window still
+   *     get windows of that size
    * @param rule how empty regions are scored
    */
   public ModalityMaskEvaluation(Ops tf, InferenceGraph graph, SlidingWindow window, int classes,

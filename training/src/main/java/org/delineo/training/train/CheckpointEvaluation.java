@@ -6,7 +6,6 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.config.ConfigException;
 import org.delineo.training.eval.ModalityMaskEvaluation;
-import org.delineo.training.eval.SlidingWindow;
 import org.delineo.training.eval.VolumeSliceEvaluation;
 import org.delineo.training.data.SliceDataset;
 import org.delineo.training.metrics.PerClassVolumeMetrics;
@@ -14,6 +13,8 @@ import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.graph.Mode;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.serving.PadMode;
+import org.delineo.serving.SlidingWindow;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
@@ -33,11 +34,12 @@ public final class CheckpointEvaluation {
     int channels = Trainer.inChannels(config, dataset);
     try (Graph graph = new Graph()) {
       GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
-      InferenceGraph g = InferenceGraph.build(ctx, experiment.model(classes, channels),
+      SegmentationModel model = experiment.model(classes, channels);
+      InferenceGraph g = InferenceGraph.build(ctx, model,
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels, "image");
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         CheckpointManager.restoreCheckpoint(session, checkpoint);
-        return Evaluator.of(g, config, classes).evaluate(session, dataset, dataset.ids(split));
+        return Evaluator.of(g, config, classes, model.requiredInputSize()).evaluate(session, dataset, dataset.ids(split));
       }
     }
   }
@@ -70,7 +72,9 @@ public final class CheckpointEvaluation {
         stride[i] = config.getEval().getStrideCount() > i ? config.getEval().getStride(i) : Math.max(1, w / 2);
       }
       ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(ctx.tf(), g,
-          new SlidingWindow(window, stride, 2), classes, rule);
+          new SlidingWindow(window, stride, 2,
+              model.requiredInputSize() > 0 ? SlidingWindow.Fit.PAD : SlidingWindow.Fit.CLIP, PadMode.ZERO),
+          classes, rule);
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         CheckpointManager.restoreCheckpoint(session, checkpoint);
         List<String> ids = dataset.ids(split);
@@ -88,9 +92,11 @@ public final class CheckpointEvaluation {
     int channels = Trainer.inChannels(config, dataset);
     try (Graph graph = new Graph()) {
       GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
-      InferenceGraph g = InferenceGraph.build(ctx, experiment.model(classes, channels),
+      SegmentationModel model = experiment.model(classes, channels);
+      InferenceGraph g = InferenceGraph.build(ctx, model,
           InputNormalization.of(config.getData(), channels), 2, channels, "image");
-      VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(Evaluator.of(g, config, classes), classes, rule);
+      VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(
+          Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         CheckpointManager.restoreCheckpoint(session, checkpoint);
         return evaluation.evaluate(session, dataset, dataset.ids(split));

@@ -1,11 +1,13 @@
 package org.delineo.training.train;
 
+import java.util.Collections;
 import java.util.List;
 import org.delineo.graph.Tensors;
 import org.delineo.proto.EvalConfig;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.serving.PadMode;
+import org.delineo.serving.SlidingWindow;
 import org.delineo.training.config.ConfigException;
-import org.delineo.training.eval.SlidingWindow;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.metrics.ConfusionMatrix;
@@ -48,19 +50,34 @@ public final class Evaluator {
   }
 
   /**
-   * The evaluator {@code config.eval} asks for on {@code graph}: WHOLE, or SLIDE with
-   * {@code eval.window} (default {@code data.crop_size}) and {@code eval.stride} (default half the
-   * window). Adds a softmax to the graph for SLIDE.
-   *
-   * @throws ConfigException when SLIDE has no window, or window and stride disagree in length
+   * As {@link #of(InferenceGraph, ExperimentConfig, int, int)} for a model that takes any input
+   * size (windows are clipped to small inputs).
    */
   public static Evaluator of(InferenceGraph graph, ExperimentConfig config, int numClasses) {
+    return of(graph, config, numClasses, 0);
+  }
+
+  /**
+   * The evaluator {@code config.eval} asks for on {@code graph}: WHOLE, or SLIDE with
+   * {@code eval.window} (default {@code data.crop_size}, else the model's fixed input size) and
+   * {@code eval.stride} (default half the window). Adds a softmax to the graph for SLIDE.
+   *
+   * @param requiredInputSize the model's fixed spatial input size ({@code SegmentationModel.requiredInputSize()}),
+   *     or 0 when it takes any size: a fixed-size model gets inputs smaller than the window
+   *     zero-padded and cropped back ({@link SlidingWindow.Fit#PAD}), any other one a clipped
+   *     window ({@link SlidingWindow.Fit#CLIP})
+   * @throws ConfigException when SLIDE has no window, or window and stride disagree in length
+   */
+  public static Evaluator of(InferenceGraph graph, ExperimentConfig config, int numClasses, int requiredInputSize) {
     int ignore = config.getData().getIgnoreIndex();
     EvalConfig eval = config.getEval();
     if (eval.getMode() != EvalConfig.Mode.SLIDE) {
       return new Evaluator(graph.image(), graph.predictions(), numClasses, ignore);
     }
     List<Integer> w = eval.getWindowCount() > 0 ? eval.getWindowList() : config.getData().getCropSizeList();
+    if (w.isEmpty() && requiredInputSize > 0) {
+      w = Collections.nCopies(graph.image().shape().numDimensions() - 2, requiredInputSize);
+    }
     if (w.isEmpty()) {
       throw new ConfigException("field 'eval.window': expected the window size per spatial axis in SLIDE mode (or"
           + " data.crop_size), found none");
@@ -77,7 +94,8 @@ public final class Evaluator {
     }
     Ops tf = Ops.create(graph.logits().env());
     return new Evaluator(graph.image(), graph.predictions(), tf.nn.softmax(graph.logits()),
-        new SlidingWindow(size, stride, 1), numClasses, ignore);
+        new SlidingWindow(size, stride, 1, requiredInputSize > 0 ? SlidingWindow.Fit.PAD : SlidingWindow.Fit.CLIP,
+            PadMode.ZERO), numClasses, ignore);
   }
 
   /** The confusion matrix over {@code ids} (labelled samples). */

@@ -109,7 +109,7 @@ public final class Trainer {
           InitCheckpoint.apply(session, graph, config.getModel(), out);
         }
         return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
-            numClasses, stopAtStep);
+            numClasses, model.requiredInputSize(), stopAtStep);
       }
     }
   }
@@ -122,7 +122,7 @@ public final class Trainer {
   }
 
   private Outcome loop(Session session, TrainingGraph g, TrainingData data, CheckpointManager checkpoints,
-      EventFileWriter events, TrainingState start, int numClasses, long stopAtStep) {
+      EventFileWriter events, TrainingState start, int numClasses, int requiredInputSize, long stopAtStep) {
     ExperimentConfig config = experiment.config();
     long total = config.getSchedule().getTotalSteps();
     long end = stopAtStep > 0 ? Math.min(stopAtStep, total) : total;
@@ -135,7 +135,7 @@ public final class Trainer {
       early.restoreFrom(start);
     }
     String monitor = config.getCheckpoint().getMonitor();
-    Evaluator evaluator = Evaluator.of(g.eval(), config, numClasses);
+    Evaluator evaluator = Evaluator.of(g.eval(), config, numClasses, requiredInputSize);
     MetricsLog metricsLog = new MetricsLog(run.metricsFile());
     List<String> classNames = classNames(numClasses);
     ProgressDisplay progress = ProgressDisplay.forStream(out, total, logInterval);

@@ -1,4 +1,4 @@
-package org.delineo.training.eval;
+package org.delineo.serving;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Window geometry, coverage and averaging against hand-computed values and whole-image application. */
+/**
+ * Window geometry, coverage and averaging against hand-computed values and whole-image application,
+ * for clipped windows and for windows padded past small inputs.
+ */
 class SlidingWindowTest {
 
   @Test
@@ -96,5 +99,89 @@ class SlidingWindowTest {
     // Voxel 2 is position 2 in the first window and 0 in the second: mean 1.
     assertArrayEquals(new float[] {0, 1, 1, 1, 2}, out, 0f);
     assertArrayEquals(new int[] {1, 0}, SlidingWindow.argMax(new float[] {0, 5, 1, 2, 1, 2}, 3), "first maximum wins");
+  }
+
+  @Test
+  void padFitKeepsTheWindowSizeAndPadsTheInputAtItsEnd() {
+    // 1 × 2 image under a 1 × 3 window: one window over [a, b, pad]; the model echoes its input.
+    for (PadMode mode : PadMode.values()) {
+      List<float[]> seen = new ArrayList<>();
+      List<int[]> sizes = new ArrayList<>();
+      SlidingWindow sw = new SlidingWindow(new int[] {1, 3}, new int[] {1, 2}, 4, SlidingWindow.Fit.PAD, mode);
+      float[] out = sw.apply(new float[] {5, 7}, new int[] {1, 2}, 1, 1, (windows, count, w) -> {
+        seen.add(windows.clone());
+        sizes.add(w);
+        return windows;
+      });
+      assertArrayEquals(new int[] {1, 3}, sizes.get(0), "PAD keeps the window size");
+      assertArrayEquals(mode == PadMode.ZERO ? new float[] {5, 7, 0} : new float[] {5, 7, 7}, seen.get(0), 0f,
+          "padded at the end, " + mode);
+      assertArrayEquals(new float[] {5, 7}, out, 0f, "cropped back");
+    }
+    List<int[]> clipped = new ArrayList<>();
+    new SlidingWindow(new int[] {1, 3}, new int[] {1, 2}, 4).apply(new float[] {5, 7}, new int[] {1, 2}, 1, 1,
+        (windows, count, w) -> {
+          clipped.add(w);
+          return windows;
+        });
+    assertArrayEquals(new int[] {1, 2}, clipped.get(0), "CLIP shrinks the window to the input");
+  }
+
+  @Test
+  void padFitCoverageCountsWindowsOnThePaddedGrid() {
+    SlidingWindow sw = new SlidingWindow(new int[] {4, 3}, new int[] {2, 2}, 1, SlidingWindow.Fit.PAD, PadMode.ZERO);
+    int[] spatial = {2, 7};
+    // Axis 0 padded to 4: one window; axis 1: windows [0,3) [2,5) [4,7).
+    int[] cols = {1, 1, 2, 1, 2, 1, 1};
+    int[] expected = new int[14];
+    for (int y = 0; y < 2; y++) {
+      System.arraycopy(cols, 0, expected, y * 7, 7);
+    }
+    assertArrayEquals(new int[] {4, 3}, sw.windowFor(spatial));
+    assertArrayEquals(new int[] {4, 7}, sw.gridFor(spatial));
+    assertEquals(3, sw.origins(spatial).size());
+    assertArrayEquals(expected, sw.coverage(spatial));
+  }
+
+  @Test
+  void padFitAveragesOverlapsBeforeCropping() {
+    // 1 × 4 image, window 2 × 3 (axis 0 padded to 2), windows [0,3) and [1,4) on axis 1; the model
+    // outputs each voxel's x position in its window: x=1 -> (1+0)/2, x=2 -> (2+1)/2.
+    SlidingWindow sw = new SlidingWindow(new int[] {2, 3}, new int[] {1, 2}, 1, SlidingWindow.Fit.PAD, PadMode.EDGE);
+    float[] out = sw.apply(new float[4], new int[] {1, 4}, 1, (windows, count, w) -> {
+      float[] r = new float[count * 6];
+      for (int j = 0; j < count; j++) {
+        for (int y = 0; y < 2; y++) {
+          for (int x = 0; x < 3; x++) {
+            r[j * 6 + y * 3 + x] = x;
+          }
+        }
+      }
+      return r;
+    });
+    assertArrayEquals(new float[] {0, 0.5f, 1.5f, 2}, out, 0f, "classes taken from the model's answer (1)");
+  }
+
+  @Test
+  void padFitWithAPointwiseModelGivesTheWholeImageResult() {
+    // Zero padding and a per-voxel model: the padded voxels are cropped away (1e-6 relative).
+    int[] spatial = {2, 5, 3};
+    int channels = 2;
+    int classes = 3;
+    int voxels = 30;
+    float[] image = new float[voxels * channels];
+    for (int i = 0; i < image.length; i++) {
+      image[i] = (float) Math.cos(0.3 * i) - 0.05f * i;
+    }
+    SlidingWindow sw = new SlidingWindow(new int[] {4, 3, 3}, new int[] {2, 2, 2}, 2, SlidingWindow.Fit.PAD,
+        PadMode.ZERO);
+    float[] slid = sw.apply(image, spatial, channels, classes, (windows, count, w) -> {
+      assertArrayEquals(new int[] {4, 3, 3}, w);
+      return pointwise(windows, windows.length / channels, channels, classes);
+    });
+    float[] whole = pointwise(image, voxels, channels, classes);
+    for (int i = 0; i < whole.length; i++) {
+      assertEquals(whole[i], slid[i], 1e-6 * Math.max(1, Math.abs(whole[i])), "value " + i);
+    }
   }
 }
