@@ -67,8 +67,7 @@ public final class SemSimBatches implements StepBatchSource {
   public static SemSimBatches training(TrainingData data, LoaderPosition start) {
     ExperimentConfig config = data.config();
     DataConfig d = config.getData();
-    LabeledSplit split = LabeledSplit.of(data.dataset(), Split.TRAIN, d.getLabeledCases(),
-        d.getLabeledFraction(), config.getRuntime().getSeed());
+    LabeledSplit split = data.labeledSplit();
     if (split.unlabeled().isEmpty()) {
       throw new ConfigException("fields 'data.labeled_cases' / 'data.labeled_fraction': semi-supervised"
           + " training needs unlabeled cases; expected fewer labeled cases than the "

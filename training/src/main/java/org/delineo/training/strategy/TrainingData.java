@@ -4,6 +4,7 @@ import java.util.List;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.augment.Augmentation;
 import org.delineo.training.data.BatchLoader;
+import org.delineo.training.data.LabeledSplit;
 import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
@@ -24,10 +25,23 @@ public record TrainingData(ExperimentConfig config, SegmentationDataset dataset,
     return modalityMasks != null;
   }
 
-  /** The config's training loader over the TRAIN split with the training augmentation. */
+  /**
+   * The config's training loader over the labelled TRAIN samples ({@link #labeledSplit()}) with the
+   * training augmentation.
+   */
   public BatchLoader trainLoader(LoaderPosition position) {
-    return loader(dataset.ids(Split.TRAIN), AugmentationFactory.training(config.getData(), dataset.is3d()),
+    return loader(labeledSplit().labeled(), AugmentationFactory.training(config.getData(), dataset.is3d()),
         config.getData().getBatchSize(), 0, position);
+  }
+
+  /**
+   * The TRAIN split cut into labelled and unlabelled cases by {@code data.labeled_cases}, else
+   * {@code data.labeled_fraction} (1 = every case labelled), seeded by the run seed: supervised
+   * training on a label budget uses the same labelled cases as semi-supervised training.
+   */
+  public LabeledSplit labeledSplit() {
+    return LabeledSplit.of(dataset, Split.TRAIN, config.getData().getLabeledCases(),
+        config.getData().getLabeledFraction(), config.getRuntime().getSeed());
   }
 
   /**
