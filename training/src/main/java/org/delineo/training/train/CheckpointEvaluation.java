@@ -2,6 +2,7 @@ package org.delineo.training.train;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.config.ConfigException;
@@ -27,21 +28,19 @@ import org.tensorflow.Session;
 public final class CheckpointEvaluation {
   private CheckpointEvaluation() {}
 
+  /** Builds, in the fresh graph, what scores the restored checkpoint. */
+  @FunctionalInterface
+  private interface Scoring<T> {
+    Function<Session, T> build(GraphContext ctx, InferenceGraph graph, SegmentationModel model, int classes);
+  }
+
   /** The confusion matrix of the checkpoint's predictions on {@code split}. */
   public static ConfusionMatrix run(Experiment experiment, SegmentationDataset dataset, Path checkpoint, Split split) {
     ExperimentConfig config = experiment.config();
-    int classes = Trainer.numClasses(config, dataset);
-    int channels = Trainer.inChannels(config, dataset);
-    try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
-      SegmentationModel model = experiment.model(classes, channels);
-      InferenceGraph g = InferenceGraph.build(ctx, model,
-          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels, "image");
-      try (Session session = SessionFactory.open(graph, config.getRuntime())) {
-        CheckpointManager.restoreCheckpoint(session, checkpoint);
-        return Evaluator.of(g, config, classes, model.requiredInputSize()).evaluate(session, dataset, dataset.ids(split));
-      }
-    }
+    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+      Evaluator evaluator = Evaluator.of(g, config, classes, model.requiredInputSize());
+      return session -> evaluator.evaluate(session, dataset, dataset.ids(split));
+    });
   }
 
   /**
@@ -52,14 +51,8 @@ public final class CheckpointEvaluation {
   public static ModalityMaskTable modalityMasks(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
       Split split, int[] masks, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
-    int classes = Trainer.numClasses(config, dataset);
-    int channels = Trainer.inChannels(config, dataset);
-    try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
-      SegmentationModel model = experiment.model(classes, channels);
-      InferenceGraph g = InferenceGraph.build(ctx, model, InputNormalization.of(config.getData(), channels),
-          dataset.is3d() ? 3 : 2, channels, "image");
-      int rank = dataset.is3d() ? 3 : 2;
+    int rank = dataset.is3d() ? 3 : 2;
+    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
       int[] window = new int[rank];
       int[] stride = new int[rank];
       for (int i = 0; i < rank; i++) {
@@ -75,31 +68,38 @@ public final class CheckpointEvaluation {
           new SlidingWindow(window, stride, 2,
               model.requiredInputSize() > 0 ? SlidingWindow.Fit.PAD : SlidingWindow.Fit.CLIP, PadMode.ZERO),
           classes, rule);
-      try (Session session = SessionFactory.open(graph, config.getRuntime())) {
-        CheckpointManager.restoreCheckpoint(session, checkpoint);
-        List<String> ids = dataset.ids(split);
-        int max = config.getEval().getMaxCases();
-        return evaluation.evaluate(session, dataset, max > 0 && ids.size() > max ? ids.subList(0, max) : ids, masks);
-      }
-    }
+      List<String> ids = dataset.ids(split);
+      int max = config.getEval().getMaxCases();
+      List<String> evaluated = max > 0 && ids.size() > max ? ids.subList(0, max) : ids;
+      return session -> evaluation.evaluate(session, dataset, evaluated, masks);
+    });
   }
 
   /** Per-volume Dice / HD95 / ASD / ASSD of a 2D model's checkpoint on the volumes of a sliced split. */
   public static PerClassVolumeMetrics volumes(Experiment experiment, SliceDataset dataset, Path checkpoint,
       Split split, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
+    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+      VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(
+          Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
+      return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
+    });
+  }
+
+  /** Builds the EVAL graph of {@code experiment}, lets {@code scoring} add to it, restores and scores. */
+  private static <T> T score(Experiment experiment, SegmentationDataset dataset, Path checkpoint, Scoring<T> scoring) {
+    ExperimentConfig config = experiment.config();
     int classes = Trainer.numClasses(config, dataset);
     int channels = Trainer.inChannels(config, dataset);
     try (Graph graph = new Graph()) {
       GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
       SegmentationModel model = experiment.model(classes, channels);
-      InferenceGraph g = InferenceGraph.build(ctx, model,
-          InputNormalization.of(config.getData(), channels), 2, channels, "image");
-      VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(
-          Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
+      InferenceGraph g = InferenceGraph.build(ctx, model, InputNormalization.of(config.getData(), channels),
+          dataset.is3d() ? 3 : 2, channels, "image");
+      Function<Session, T> run = scoring.build(ctx, g, model, classes);
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         CheckpointManager.restoreCheckpoint(session, checkpoint);
-        return evaluation.evaluate(session, dataset, dataset.ids(split));
+        return run.apply(session);
       }
     }
   }

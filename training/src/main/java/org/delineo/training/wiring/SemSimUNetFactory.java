@@ -43,16 +43,12 @@ final class SemSimUNetFactory implements ModelFactory {
         .windows(f.getWindows())
         .heads(f.getHeads())
         .mlpRatio(f.getMlpRatio())
-        .stages(f.getStagesList().stream().mapToInt(Integer::intValue).toArray());
+        .stages(ConfigLists.ints(f.getStagesList()));
     if (c.getChannelsCount() > 0) {
-      b.channels(c.getChannelsList().stream().mapToInt(Integer::intValue).toArray());
+      b.channels(ConfigLists.ints(c.getChannelsList()));
     }
     if (c.getEncoderDropoutCount() > 0) {
-      float[] d = new float[c.getEncoderDropoutCount()];
-      for (int i = 0; i < d.length; i++) {
-        d[i] = c.getEncoderDropout(i);
-      }
-      b.encoderDropout(d);
+      b.encoderDropout(ConfigLists.floats(c.getEncoderDropoutList()));
     }
     return b.build();
   }

@@ -18,14 +18,10 @@ final class UNetFactory implements ModelFactory {
     UNetConfig c = config.getUnet();
     UNet2d.Builder b = UNet2d.builder(numClasses).leakySlope(c.getLeakySlope());
     if (c.getChannelsCount() > 0) {
-      b.channels(c.getChannelsList().stream().mapToInt(Integer::intValue).toArray());
+      b.channels(ConfigLists.ints(c.getChannelsList()));
     }
     if (c.getEncoderDropoutCount() > 0) {
-      float[] d = new float[c.getEncoderDropoutCount()];
-      for (int i = 0; i < d.length; i++) {
-        d[i] = c.getEncoderDropout(i);
-      }
-      b.encoderDropout(d);
+      b.encoderDropout(ConfigLists.floats(c.getEncoderDropoutList()));
     }
     return b.build();
   }
