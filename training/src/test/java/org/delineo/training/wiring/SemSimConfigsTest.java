@@ -36,10 +36,16 @@ class SemSimConfigsTest {
   void everyConfigBuildsItsTrainingGraph() throws IOException {
     List<Path> files;
     try (Stream<Path> s = Files.list(DIR)) {
-      files = s.filter(p -> p.toString().endsWith(".pbtxt")).sorted().toList();
+      // synthetic_supervised.pbtxt is the supervised-only baseline (ConfigFilesTest-style check below).
+      files = s.filter(p -> p.toString().endsWith(".pbtxt") && !p.endsWith("synthetic_supervised.pbtxt"))
+          .sorted().toList();
     }
     assertEquals(List.of("acdc.pbtxt", "isic.pbtxt", "promise12.pbtxt", "synthetic_quick.pbtxt"),
         files.stream().map(p -> p.getFileName().toString()).toList());
+    Experiment baseline = Experiment.create(ExperimentConfigLoader.load(DIR.resolve("synthetic_supervised.pbtxt"),
+        List.of()), List.of());
+    assertEquals("unet", baseline.modelName());
+    assertEquals("supervised", baseline.strategy().name());
     for (Path file : files) {
       ExperimentConfig config = ExperimentConfigLoader.load(file, List.of());
       Experiment e = Experiment.create(config, List.of());
