@@ -27,7 +27,7 @@ final class AblationsCommand implements Command {
   @Override
   public int run(CommandLine line, PrintStream out) {
     for (Ablation a : Ablations.all()) {
-      out.printf("%-14s %s%n", a.name(), a.description());
+      out.printf("%-20s %s%n", a.name(), a.description());
     }
     return 0;
   }

@@ -45,7 +45,7 @@ final class ModelsCommand implements Command {
         rows.add("{\"name\":" + Json.quote(e.getKey()) + ",\"summary\":" + Json.quote(e.getValue().summary())
             + (count == null ? "" : ",\"parameters\":" + count) + "}");
       } else {
-        rows.add(String.format("%-12s %s%s", e.getKey(),
+        rows.add(String.format("%-18s %s%s", e.getKey(),
             count == null ? "" : String.format("%,14d params  ", count), e.getValue().summary()));
       }
     }
