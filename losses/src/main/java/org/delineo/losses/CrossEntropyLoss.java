@@ -64,23 +64,14 @@ public final class CrossEntropyLoss implements LossTerm {
   }
 
   /**
-   * The scalar loss.
-   *
-   * @param logits [N, H, W, K] or [N, D, H, W, K], K static
-   * @param labels [N, H, W] or [N, D, H, W] class ids, {@code ignoreIndex} for ignored pixels
-   * @throws org.delineo.graph.ShapeMismatchException on mismatched shapes
-   * @throws org.delineo.graph.DelineoException if class weights do not match K
-   */
-  @Override
-  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
-    return apply(tf, logits, labels, null);
-  }
-
-  /**
    * The scalar loss with per-pixel weights that multiply each pixel's term (the divisor is
    * unchanged, as in mmseg).
    *
+   * @param logits [N, H, W, K] or [N, D, H, W, K], K static
+   * @param labels [N, H, W] or [N, D, H, W] class ids, {@code ignoreIndex} for ignored pixels
    * @param pixelWeights the labels' shape, or null for none
+   * @throws org.delineo.graph.ShapeMismatchException on mismatched shapes
+   * @throws org.delineo.graph.DelineoException if class weights do not match K
    */
   @Override
   public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels,

@@ -90,22 +90,13 @@ public final class LovaszSoftmaxLoss implements LossTerm {
   }
 
   /**
-   * The scalar loss.
+   * The scalar loss; pixels with a weight ≤ 0 are dropped like ignored ones (see class comment).
    *
    * @param logits [N, H, W, K] or [N, D, H, W, K], K static
    * @param labels [N, H, W] or [N, D, H, W] class ids, {@code ignoreIndex} for ignored pixels
+   * @param pixelWeights the labels' shape, or null for none
    * @throws org.delineo.graph.ShapeMismatchException on mismatched shapes
    * @throws org.delineo.graph.DelineoException if class weights do not match K
-   */
-  @Override
-  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
-    return apply(tf, logits, labels, null);
-  }
-
-  /**
-   * The scalar loss; pixels with a weight ≤ 0 are dropped like ignored ones (see class comment).
-   *
-   * @param pixelWeights the labels' shape, or null for none
    */
   @Override
   public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels,

@@ -13,7 +13,6 @@ import org.delineo.training.data.BatchLoader;
 import org.delineo.training.data.LabeledSplit;
 import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.SemiSupervisedViews;
-import org.delineo.training.data.Split;
 import org.delineo.training.strategy.PackedViews.Part;
 import org.delineo.training.train.SemiSupervisedViewsFactory;
 

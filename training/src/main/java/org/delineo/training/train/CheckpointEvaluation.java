@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.function.Function;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
-import org.delineo.training.config.ConfigException;
 import org.delineo.training.eval.ModalityMaskEvaluation;
 import org.delineo.training.eval.VolumeSliceEvaluation;
 import org.delineo.training.data.SliceDataset;
@@ -14,8 +13,6 @@ import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.graph.Mode;
 import org.delineo.proto.ExperimentConfig;
-import org.delineo.serving.PadMode;
-import org.delineo.serving.SlidingWindow;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
@@ -45,29 +42,16 @@ public final class CheckpointEvaluation {
 
   /**
    * The incomplete-modality table of a multi-modal model's checkpoint on {@code split}: every case
-   * under each mask of {@code masks} (indexes into the 15 reference masks), sliding windows of the
-   * model's input size (or {@code eval.window}) with {@code eval.stride} (default half the window).
+   * under each mask of {@code masks} (indexes into the 15 reference masks), sliding the window of
+   * {@link Evaluator#slidingWindow}.
    */
   public static ModalityMaskTable modalityMasks(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
       Split split, int[] masks, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
     int rank = dataset.is3d() ? 3 : 2;
     return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
-      int[] window = new int[rank];
-      int[] stride = new int[rank];
-      for (int i = 0; i < rank; i++) {
-        int w = config.getEval().getWindowCount() > i ? config.getEval().getWindow(i) : model.requiredInputSize();
-        if (w <= 0) {
-          throw new ConfigException("field 'eval.window': the modality-mask evaluation slides windows; give one size"
-              + " per spatial axis (the model has no fixed input size)");
-        }
-        window[i] = w;
-        stride[i] = config.getEval().getStrideCount() > i ? config.getEval().getStride(i) : Math.max(1, w / 2);
-      }
       ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(ctx.tf(), g,
-          new SlidingWindow(window, stride, 2,
-              model.requiredInputSize() > 0 ? SlidingWindow.Fit.PAD : SlidingWindow.Fit.CLIP, PadMode.ZERO),
-          classes, rule);
+          Evaluator.slidingWindow(config, rank, model.requiredInputSize(), 2), classes, rule);
       List<String> ids = dataset.ids(split);
       int max = config.getEval().getMaxCases();
       List<String> evaluated = max > 0 && ids.size() > max ? ids.subList(0, max) : ids;

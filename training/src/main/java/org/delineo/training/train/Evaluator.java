@@ -50,14 +50,6 @@ public final class Evaluator {
   }
 
   /**
-   * As {@link #of(InferenceGraph, ExperimentConfig, int, int)} for a model that takes any input
-   * size (windows are clipped to small inputs).
-   */
-  public static Evaluator of(InferenceGraph graph, ExperimentConfig config, int numClasses) {
-    return of(graph, config, numClasses, 0);
-  }
-
-  /**
    * The evaluator {@code config.eval} asks for on {@code graph}: WHOLE, or SLIDE with
    * {@code eval.window} (default {@code data.crop_size}, else the model's fixed input size) and
    * {@code eval.stride} (default half the window). Adds a softmax to the graph for SLIDE.
@@ -70,32 +62,46 @@ public final class Evaluator {
    */
   public static Evaluator of(InferenceGraph graph, ExperimentConfig config, int numClasses, int requiredInputSize) {
     int ignore = config.getData().getIgnoreIndex();
-    EvalConfig eval = config.getEval();
-    if (eval.getMode() != EvalConfig.Mode.SLIDE) {
+    if (config.getEval().getMode() != EvalConfig.Mode.SLIDE) {
       return new Evaluator(graph.image(), graph.predictions(), numClasses, ignore);
     }
+    Ops tf = Ops.create(graph.logits().env());
+    return new Evaluator(graph.image(), graph.predictions(), tf.nn.softmax(graph.logits()),
+        slidingWindow(config, graph.image().shape().numDimensions() - 2, requiredInputSize, 1), numClasses, ignore);
+  }
+
+  /**
+   * The sliding window of {@code config}: {@code eval.window}, else {@code data.crop_size}, else the
+   * model's fixed input size; {@code eval.stride} (one value for all axes or one per axis), else half
+   * the window. A fixed-size model gets inputs smaller than the window zero-padded and cropped back
+   * ({@link SlidingWindow.Fit#PAD}), any other one a clipped window ({@link SlidingWindow.Fit#CLIP}).
+   *
+   * @param batchSize windows per {@code Session.run}
+   * @throws ConfigException when no window is known, or window and stride disagree in length
+   */
+  public static SlidingWindow slidingWindow(ExperimentConfig config, int spatialRank, int requiredInputSize,
+      int batchSize) {
+    EvalConfig eval = config.getEval();
     List<Integer> w = eval.getWindowCount() > 0 ? eval.getWindowList() : config.getData().getCropSizeList();
     if (w.isEmpty() && requiredInputSize > 0) {
-      w = Collections.nCopies(graph.image().shape().numDimensions() - 2, requiredInputSize);
+      w = Collections.nCopies(spatialRank, requiredInputSize);
     }
     if (w.isEmpty()) {
       throw new ConfigException("field 'eval.window': expected the window size per spatial axis in SLIDE mode (or"
           + " data.crop_size), found none");
     }
     int[] size = w.stream().mapToInt(Integer::intValue).toArray();
+    if (eval.getStrideCount() > 1 && eval.getStrideCount() != size.length) {
+      throw new ConfigException("field 'eval.stride': expected " + size.length + " values (one per window axis),"
+          + " found " + eval.getStrideCount());
+    }
     int[] stride = new int[size.length];
     for (int i = 0; i < size.length; i++) {
       stride[i] = eval.getStrideCount() > 0 ? eval.getStride(Math.min(i, eval.getStrideCount() - 1))
           : Math.max(1, size[i] / 2);
     }
-    if (eval.getStrideCount() > 0 && eval.getStrideCount() != size.length) {
-      throw new ConfigException("field 'eval.stride': expected " + size.length + " values (one per window axis),"
-          + " found " + eval.getStrideCount());
-    }
-    Ops tf = Ops.create(graph.logits().env());
-    return new Evaluator(graph.image(), graph.predictions(), tf.nn.softmax(graph.logits()),
-        new SlidingWindow(size, stride, 1, requiredInputSize > 0 ? SlidingWindow.Fit.PAD : SlidingWindow.Fit.CLIP,
-            PadMode.ZERO), numClasses, ignore);
+    return new SlidingWindow(size, stride, batchSize,
+        requiredInputSize > 0 ? SlidingWindow.Fit.PAD : SlidingWindow.Fit.CLIP, PadMode.ZERO);
   }
 
   /** The confusion matrix over {@code ids} (labelled samples). */

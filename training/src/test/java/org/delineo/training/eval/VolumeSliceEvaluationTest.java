@@ -111,7 +111,7 @@ class VolumeSliceEvaluationTest {
       GraphContext ctx = GraphContext.create(g, Mode.EVAL, 0);
       InferenceGraph inference = InferenceGraph.build(ctx, new Threshold(),
           new InputNormalization(new float[0], new float[0]), 2, 1, "image");
-      Evaluator evaluator = Evaluator.of(inference, ExperimentConfig.getDefaultInstance(), 2);
+      Evaluator evaluator = Evaluator.of(inference, ExperimentConfig.getDefaultInstance(), 2, 0);
       try (Session s = new Session(g)) {
         PerClassVolumeMetrics m = new VolumeSliceEvaluation(evaluator, 2, EmptyMaskRule.SSL4MIS)
             .evaluate(s, slices, slices.ids(Split.VAL));

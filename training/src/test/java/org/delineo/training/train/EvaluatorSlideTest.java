@@ -41,7 +41,7 @@ class EvaluatorSlideTest {
       GraphContext ctx = GraphContext.create(graph, Mode.EVAL, 1);
       InferenceGraph g = InferenceGraph.build(ctx, Experiment.create(config, List.of()).model(2, 3),
           InputNormalization.of(config.getData(), 3), 2, 3, "image");
-      ConfigException e = assertThrows(ConfigException.class, () -> Evaluator.of(g, config, 2));
+      ConfigException e = assertThrows(ConfigException.class, () -> Evaluator.of(g, config, 2, 0));
       assertTrue(e.getMessage().contains("eval.window"), e.getMessage());
     }
   }
@@ -54,7 +54,7 @@ class EvaluatorSlideTest {
           InputNormalization.of(config.getData(), 3), 2, 3, "image");
       try (Session session = new Session(graph)) {
         session.initialize();
-        return Evaluator.of(g, config, 2).predict(session, s);
+        return Evaluator.of(g, config, 2, 0).predict(session, s);
       }
     }
   }
