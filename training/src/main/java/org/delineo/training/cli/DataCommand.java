@@ -49,6 +49,9 @@ final class DataCommand implements Command {
         .desc("synth: output folder; mask-split: output CSV file").build());
     o.addOption(Option.builder().longOpt("cases").hasArg().argName("N")
         .desc("synth: number of cases (default 20)").build());
+    o.addOption(Option.builder().longOpt("size").hasArg().argName("DIMS")
+        .desc("synth: case size, H,W for scenes2d (default 64,64), D,H,W for brats3d (default"
+            + " 48,48,48), slices,H,W for medical2d").build());
     o.addOption(Option.builder().longOpt("seed").hasArg().argName("S").desc("seed (default 0)").build());
     o.addOption(Option.builder().longOpt("root").hasArg().argName("DIR")
         .desc("mask-split: BraTS dataset folder").build());
@@ -76,7 +79,8 @@ final class DataCommand implements Command {
     int cases = integer(line, "cases", 20);
     long seed = integer(line, "seed", 0);
     Path dir = Path.of(line.getOptionValue("out"));
-    SegmentationDataset ds = SyntheticData.write(required(line, "kind", SYNTH), dir, cases, seed);
+    SegmentationDataset ds = SyntheticData.write(
+        SyntheticData.generator(required(line, "kind", SYNTH), sizes(line)), dir, cases, seed);
     out.printf("wrote %s: %d train / %d val / %d test, %d classes, %d channels, %s, in %s%n",
         ds.name(), ds.ids(Split.TRAIN).size(), ds.ids(Split.VAL).size(), ds.ids(Split.TEST).size(),
         ds.numClasses(), ds.channels(), ds.is3d() ? "3D" : "2D", dir);
@@ -121,6 +125,23 @@ final class DataCommand implements Command {
       throw new DelineoException("`delineo data " + sub + "` needs --" + option);
     }
     return v;
+  }
+
+  private static int[] sizes(CommandLine line) {
+    String v = line.getOptionValue("size");
+    if (v == null) {
+      return new int[0];
+    }
+    String[] parts = v.split(",");
+    int[] size = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        size[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new DelineoException("--size: expected comma-separated integers, found '" + v + "'");
+      }
+    }
+    return size;
   }
 
   private static int integer(CommandLine line, String option, int fallback) {

@@ -49,6 +49,34 @@ public final class SyntheticData {
     }
   }
 
+  /**
+   * The generator of a kind with an explicit size: {@code [H, W]} for scenes2d, {@code [D, H, W]}
+   * for brats3d, {@code [slices, H, W]} for medical2d; an empty size means the kind's default.
+   *
+   * @throws DelineoException for an unknown kind or a size of the wrong length
+   */
+  public static SyntheticGenerator generator(String kind, int[] size) {
+    if (size.length == 0) {
+      return generator(kind);
+    }
+    int expected = kind.equals("scenes2d") ? 2 : 3;
+    if (KINDS.contains(kind) && size.length != expected) {
+      throw new DelineoException("synthetic " + kind + ": --size takes " + expected + " numbers ("
+          + (expected == 2 ? "H,W" : kind.equals("brats3d") ? "D,H,W" : "slices,H,W") + "), found "
+          + size.length);
+    }
+    switch (kind) {
+      case "scenes2d":
+        return new SyntheticScenes2d(size[0], size[1]);
+      case "brats3d":
+        return new SyntheticBrats3d(size[0], size[1], size[2]);
+      case "medical2d":
+        return new SyntheticMedical2d(size[0], size[1], size[2]);
+      default:
+        return generator(kind);
+    }
+  }
+
   /** Writes {@code cases} cases of {@code kind} (default size) under {@code out}. */
   public static SegmentationDataset write(String kind, Path out, int cases, long seed) {
     return write(generator(kind), out, cases, seed);

@@ -63,4 +63,14 @@ class SyntheticDataTest {
         () -> SyntheticData.write("medical2d", tmp.resolve("d"), 1, 0));
     assertTrue(otherKind.getMessage().contains("'scenes2d' dataset"), otherKind.getMessage());
   }
+
+  @Test
+  void explicitSizesAreHonouredAndCheckedForLength() {
+    SegmentationDataset d = SyntheticData.write(
+        SyntheticData.generator("scenes2d", new int[] {32, 48}), tmp.resolve("big"), 2, 0);
+    assertEquals(32 * 48 * 3, d.load(d.ids(Split.TRAIN).get(0)).image().length, "32x48 RGB");
+    DelineoException e = assertThrows(DelineoException.class,
+        () -> SyntheticData.generator("brats3d", new int[] {32, 32}));
+    assertTrue(e.getMessage().contains("3 numbers (D,H,W), found 2"), e.getMessage());
+  }
 }
