@@ -23,6 +23,7 @@ final class DeepLabV3PlusFactory implements ModelFactory {
     ResNetV1c backbone = SceneModels.resnet(c.getBackbone(), "model.deeplabv3plus");
     DepthwiseSeparableAsppHead.Builder head = DepthwiseSeparableAsppHead.builder("decode_head", numClasses)
         .channels(c.getChannels())
+        .c1Channels(c.getC1Channels())
         .dropout(c.getDropout());
     if (c.getAsppDilationsCount() > 0) {
       head.dilations(c.getAsppDilationsList().stream().mapToInt(Integer::intValue).toArray());
