@@ -15,8 +15,19 @@ final class SceneModels {
 
   /** ResNetV1c with output stride 8 (dilations 2, 4) or 16 (dilation 2 in the last stage). */
   static ResNetV1c resnet(ResNetV1cConfig c, String field) {
+    // stem_channels 0 follows base_channels, so shrinking base_channels shrinks the whole net.
+    int stem = c.getStemChannels() > 0 ? c.getStemChannels() : c.getBaseChannels();
+    if (c.getStemChannels() < 0 || stem < 2 || stem % 2 != 0) {
+      throw new ConfigException("field '" + field + ".backbone.stem_channels': expected an even width >= 2 (0 ="
+          + " base_channels), found stem_channels " + c.getStemChannels() + ", base_channels " + c.getBaseChannels());
+    }
+    if (c.getBaseChannels() < 1) {
+      throw new ConfigException("field '" + field + ".backbone.base_channels': expected a positive width, found "
+          + c.getBaseChannels());
+    }
     ResNetV1c.Builder b = ResNetV1c.builder("backbone")
         .depth(c.getDepth())
+        .stemChannels(stem)
         .baseChannels(c.getBaseChannels())
         .contractDilation(c.getContractDilation());
     if (c.getStageBlocksCount() > 0) {
