@@ -1,14 +1,16 @@
 package org.delineo.training.wiring;
 
 import java.util.Map;
-import org.delineo.graph.backbones.ResNetV1c;
 import org.delineo.graph.heads.DepthwiseSeparableAsppHead;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.EncoderDecoder;
 import org.delineo.proto.DeepLabV3PlusConfig;
 import org.delineo.proto.ModelConfig;
 
-/** DeepLabV3+ R50-V1c D8 ({@code model { deeplabv3plus {} }}), as PROVE's deeplabv3plus_r50. */
+/**
+ * DeepLabV3+ R50-V1c D8 ({@code model { deeplabv3plus {} }}), as PROVE's deeplabv3plus_r50;
+ * {@code hrnet_backbone} puts the same head on HRNetV2.
+ */
 final class DeepLabV3PlusFactory implements ModelFactory {
 
   @Override
@@ -20,7 +22,10 @@ final class DeepLabV3PlusFactory implements ModelFactory {
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
     SceneModels.requireBatchNorm(config);
     DeepLabV3PlusConfig c = config.getDeeplabv3Plus();
-    ResNetV1c backbone = SceneModels.resnet(c.getBackbone(), "model.deeplabv3plus");
+    SceneModels.SceneBackbone backbone =
+        c.getEncoderCase() == DeepLabV3PlusConfig.EncoderCase.HRNET_BACKBONE
+            ? SceneModels.hrnetBackbone(c.getHrnetBackbone(), "model.deeplabv3plus.hrnet_backbone")
+            : SceneModels.resnetBackbone(c.getBackbone(), "model.deeplabv3plus.backbone");
     DepthwiseSeparableAsppHead.Builder head = DepthwiseSeparableAsppHead.builder("decode_head", numClasses)
         .channels(c.getChannels())
         .c1Channels(c.getC1Channels())
@@ -28,8 +33,10 @@ final class DeepLabV3PlusFactory implements ModelFactory {
     if (c.getAsppDilationsCount() > 0) {
       head.dilations(c.getAsppDilationsList().stream().mapToInt(Integer::intValue).toArray());
     }
-    return new EncoderDecoder("deeplabv3plus", numClasses, 8, backbone::apply, head.build(),
-        c.getAuxHead().getEnabled() ? Map.of("aux", SceneModels.auxHead(c.getAuxHead(), numClasses)) : Map.of());
+    return new EncoderDecoder("deeplabv3plus", numClasses, backbone.outputStride(), backbone.net(), head.build(),
+        c.getAuxHead().getEnabled()
+            ? Map.of("aux", SceneModels.auxHead(c.getAuxHead(), numClasses, backbone, "model.deeplabv3plus.aux_head"))
+            : Map.of());
   }
 
   @Override

@@ -1,7 +1,6 @@
 package org.delineo.training.wiring;
 
 import java.util.Map;
-import org.delineo.graph.backbones.HrNet;
 import org.delineo.graph.heads.FcnHead;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.EncoderDecoder;
@@ -9,7 +8,10 @@ import org.delineo.proto.HrNetConfig;
 import org.delineo.proto.ModelConfig;
 import org.delineo.training.config.ConfigException;
 
-/** HRNetV2 + FCN head over all branches ({@code model { hrnet {} }}), as PROVE's hrnet_hr48; no aux head. */
+/**
+ * HRNetV2 + FCN head over all branches ({@code model { hrnet {} }}), as PROVE's hrnet_hr48; no aux
+ * head. {@code resnet_backbone} puts the same head on ResNetV1c's four stages.
+ */
 final class HrNetFactory implements ModelFactory {
 
   @Override
@@ -21,15 +23,18 @@ final class HrNetFactory implements ModelFactory {
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
     SceneModels.requireBatchNorm(config);
     HrNetConfig c = config.getHrnet();
-    HrNet.Builder b = HrNet.builder("backbone").width(c.getWidth()).blocks(c.getNumBlocks());
-    if (c.getNumModulesCount() > 0) {
-      if (c.getNumModulesCount() != 3) {
-        throw new ConfigException("field 'model.hrnet.num_modules': expected 3 values (stages 2-4), found "
-            + c.getNumModulesList());
+    SceneModels.SceneBackbone backbone;
+    if (c.hasResnetBackbone()) {
+      // The HRNet fields would be silently ignored next to another backbone.
+      if (c.hasWidth() || c.getNumModulesCount() > 0 || c.hasNumBlocks()) {
+        throw new ConfigException("field 'model.hrnet.resnet_backbone': width, num_modules and num_blocks configure"
+            + " the HRNet backbone and must be unset with a ResNetV1c one, found width " + c.getWidth()
+            + ", num_modules " + c.getNumModulesList() + ", num_blocks " + c.getNumBlocks());
       }
-      b.modules(c.getNumModules(0), c.getNumModules(1), c.getNumModules(2));
+      backbone = SceneModels.resnetBackbone(c.getResnetBackbone(), "model.hrnet.resnet_backbone");
+    } else {
+      backbone = SceneModels.hrnet(c.getWidth(), c.getNumModulesList(), c.getNumBlocks(), "model.hrnet");
     }
-    HrNet backbone = b.build();
     int channels = c.getHeadChannels() > 0 ? c.getHeadChannels() : backbone.totalChannels();
     FcnHead head = FcnHead.builder("decode_head", numClasses)
         .inIndices(0, 1, 2, 3)
@@ -39,7 +44,7 @@ final class HrNetFactory implements ModelFactory {
         .concatInput(false)
         .dropout(c.getDropout() > 0 ? c.getDropout() : -1f)
         .build();
-    return new EncoderDecoder("hrnet", numClasses, 32, backbone::apply, head, Map.of());
+    return new EncoderDecoder("hrnet", numClasses, backbone.outputStride(), backbone.net(), head, Map.of());
   }
 
   @Override

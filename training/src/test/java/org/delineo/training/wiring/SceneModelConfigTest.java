@@ -68,6 +68,93 @@ class SceneModelConfigTest {
     assertTrue(e.getMessage().contains("model.pspnet.backbone.stem_channels"), e.getMessage());
   }
 
+  @Test
+  void pspHeadAndAuxHeadOnHrNetW18() {
+    assertEquals(65_325_120L, hrnetBackbone(48), "hand formula vs reference table (HrNetTest)");
+    // HRNet-W18 branches: 18, 36, 72, 144 channels; PSPHead reads the deepest (144), the aux head
+    // feature 2 (72).
+    long psp = 4 * convModule(1, 144, 512) + convModule(3, 144 + 4 * 512, 512) + convSeg(512);
+    long aux = convModule(3, 72, 256) + convSeg(256);
+    assertEquals(hrnetBackbone(18) + psp + aux, count("pspnet { hrnet_backbone { width: 18 } }"));
+  }
+
+  @Test
+  void asppHeadOnHrNetW18ReadsTheDeepestAndTheFinestBranch() {
+    long imagePool = convModule(1, 144, 512);
+    long aspp = convModule(1, 144, 512) + 3 * separable(3, 144, 512);
+    long bottleneck = convModule(3, 5 * 512, 512);
+    long c1 = convModule(1, 18, 48);
+    long sep = separable(3, 512 + 48, 512) + separable(3, 512, 512);
+    long head = imagePool + aspp + bottleneck + c1 + sep + convSeg(512);
+    assertEquals(hrnetBackbone(18) + head,
+        count("deeplabv3plus { hrnet_backbone { width: 18 } aux_head { enabled: false } }"));
+  }
+
+  @Test
+  void fcnHeadOnResNetV1c50ConcatenatesItsFourStages() {
+    long backbone = stem(64) + stage(64, 64, 3) + stage(256, 128, 4) + stage(512, 256, 6) + stage(1024, 512, 3);
+    assertEquals(23_527_264L, backbone, "hand formula vs reference table (ResNetV1cTest)");
+    // head_channels 0 = 256 + 512 + 1024 + 2048 = 3840; one 1×1 ConvModule, then conv_seg.
+    long head = convModule(1, 3840, 3840) + convSeg(3840);
+    assertEquals(backbone + head, count("hrnet { resnet_backbone {} }"));
+  }
+
+  @Test
+  void misplacedBackboneSettingsAreConfigErrors() {
+    ConfigException both = assertThrows(ConfigException.class,
+        () -> count("hrnet { width: 18 resnet_backbone {} }"));
+    assertTrue(both.getMessage().contains("model.hrnet.resnet_backbone"), both.getMessage());
+    ConfigException index = assertThrows(ConfigException.class,
+        () -> count("pspnet { hrnet_backbone { width: 18 } aux_head { in_index: 4 } }"));
+    assertTrue(index.getMessage().contains("model.pspnet.aux_head.in_index"), index.getMessage());
+  }
+
+  /** conv_seg for 19 classes: 1×1 with bias. */
+  static long convSeg(long in) {
+    return in * 19 + 19;
+  }
+
+  /** ResNet bottleneck in → 4p: 1×1 in→p, 3×3 p→p, 1×1 p→4p, three BNs; projection 1×1 in→4p + BN. */
+  static long bottleneck(long in, long p, boolean projection) {
+    long main = in * p + 2 * p + 9 * p * p + 2 * p + p * 4 * p + 2 * 4 * p;
+    return main + (projection ? in * 4 * p + 2 * 4 * p : 0);
+  }
+
+  /** A ResNet stage whose first block projects. */
+  static long stage(long in, long p, int blocks) {
+    return bottleneck(in, p, true) + (blocks - 1) * bottleneck(4 * p, p, false);
+  }
+
+  /** HRNetV2 (modules 1, 4, 3; 4 basic blocks) of width w, HrNetTest's hand count. */
+  static long hrnetBackbone(long w) {
+    long stem = 9 * 3 * 64 + 2 * 64 + 9 * 64 * 64 + 2 * 64;
+    long layer1 = 286_208; // four bottlenecks 64 → 256, see HrNetTest
+    long t1 = 9 * 256 * w + 2 * w + 9 * 256 * 2 * w + 2 * 2 * w;
+    long t2 = 9 * 2 * w * 4 * w + 2 * 4 * w;
+    long t3 = 9 * 4 * w * 8 * w + 2 * 8 * w;
+    return stem + layer1 + t1 + t2 + t3 + hrModule(w, 2 * w) + 4 * hrModule(w, 2 * w, 4 * w)
+        + 3 * hrModule(w, 2 * w, 4 * w, 8 * w);
+  }
+
+  /** One HRModule: 4 basic blocks (two 3×3 convs + BNs) per branch, every output fused. */
+  private static long hrModule(long... ch) {
+    long n = 0;
+    for (long c : ch) {
+      n += 4 * 2 * (9 * c * c + 2 * c);
+    }
+    for (int i = 0; i < ch.length; i++) {
+      for (int j = 0; j < ch.length; j++) {
+        if (j > i) {
+          n += ch[j] * ch[i] + 2 * ch[i]; // 1×1 + BN, then upsampling
+        } else if (j < i) {
+          // i − j stride-2 3×3 convs, all but the last keeping ch[j] channels.
+          n += (i - j - 1) * (9 * ch[j] * ch[j] + 2 * ch[j]) + 9 * ch[j] * ch[i] + 2 * ch[i];
+        }
+      }
+    }
+    return n;
+  }
+
   /** ResNetV1c deep stem of width s on 3 input channels: three 3×3 convs without bias, three BNs. */
   static long stem(long s) {
     long h = s / 2;
