@@ -9,8 +9,9 @@ import org.delineo.graph.DelineoException;
  * Sliding-window inference over a row-major array {@code [spatial..., channels]} (2D or 3D, any
  * channel count), as mmseg's {@code slide_inference}: along each axis windows start every
  * {@code stride} and the last one is aligned to the border, so every voxel is covered. The
- * per-window outputs ({@code [spatial..., classes]}, e.g. softmax probabilities) are summed into the
- * full array and divided by the number of windows covering each voxel (uniform averaging). An axis
+ * per-window outputs ({@code [spatial..., classes]}: softmax probabilities or logits, whichever the
+ * caller's {@link WindowBatch} returns) are summed into the full array and divided by the number of
+ * windows covering each voxel (uniform averaging). An axis
  * shorter than the window is handled by the {@link Fit}: padded at its end and cropped back (for
  * models with a fixed input size), or given one window of the axis' size.
  *

@@ -25,18 +25,21 @@ import org.tensorflow.types.TFloat32;
 /**
  * The incomplete-modality BraTS protocol (reference-methods.md §4.12): every case of a split is
  * predicted under each of the 15 modality masks with uniform sliding-window averaging of softmax
- * probabilities over the whole preprocessed volume, and scored with Dice and HD95 of WT, TC, ET and
+ * probabilities (or logits, {@code eval.slide_average}) over the whole preprocessed volume, and scored with Dice and HD95 of WT, TC, ET and
  * ETPro (1 mm spacing, as the reference) under an empty-mask rule; the table has one row per mask
  * and their average.
  */
 public final class ModalityMaskEvaluation {
   private final InferenceGraph graph;
-  private final Operand<TFloat32> probabilities;
+  private final Operand<TFloat32> windowOutput;
   private final SlidingWindow window;
   private final int classes;
   private final EmptyMaskRule rule;
 
   /**
+   * As {@link #ModalityMaskEvaluation(InferenceGraph, Operand, SlidingWindow, int, EmptyMaskRule)}
+   * averaging softmax probabilities, the reference protocol.
+   *
    * @param graph an inference graph of a model that takes modality masks (adds a softmax to it)
    * @param window the sliding window (80³ with stride 40 in the reference); {@link SlidingWindow.Fit#PAD}
    *     for a model with a fixed input size such as PRISM, so volumes smaller than the window still
@@ -45,11 +48,23 @@ public final class ModalityMaskEvaluation {
    */
   public ModalityMaskEvaluation(Ops tf, InferenceGraph graph, SlidingWindow window, int classes,
       EmptyMaskRule rule) {
+    this(graph, tf.nn.softmax(graph.logits()), window, classes, rule);
+  }
+
+  /**
+   * @param graph an inference graph of a model that takes modality masks
+   * @param windowOutput what the windows average, computed from {@code graph}'s logits
+   *     ({@link org.delineo.training.train.Evaluator#slideOutput})
+   * @param window the sliding window
+   * @param rule how empty regions are scored
+   */
+  public ModalityMaskEvaluation(InferenceGraph graph, Operand<TFloat32> windowOutput, SlidingWindow window,
+      int classes, EmptyMaskRule rule) {
     if (graph.modalityMask() == null) {
       throw new DelineoException("modality-mask evaluation needs a model that takes modality masks");
     }
     this.graph = graph;
-    this.probabilities = tf.nn.softmax(graph.logits());
+    this.windowOutput = windowOutput;
     this.window = window;
     this.classes = classes;
     this.rule = rule;
@@ -96,7 +111,7 @@ public final class ModalityMaskEvaluation {
       try (TFloat32 in = Tensors.floats(Shape.of(shape), windows);
           TBool m = TBool.tensorOf(Shape.of(count, channels), DataBuffers.of(masks, true, false));
           Result r = session.runner().feed(graph.image(), in).feed(graph.modalityMask(), m)
-              .fetch(probabilities).run()) {
+              .fetch(windowOutput).run()) {
         return Tensors.toFloats(r.get(0));
       }
     });

@@ -50,7 +50,8 @@ public final class CheckpointEvaluation {
     ExperimentConfig config = experiment.config();
     int rank = dataset.is3d() ? 3 : 2;
     return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
-      ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(ctx.tf(), g,
+      ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(g,
+          Evaluator.slideOutput(g.logits(), config.getEval()),
           Evaluator.slidingWindow(config, rank, model.requiredInputSize(), 2), classes, rule);
       List<String> ids = dataset.ids(split);
       int max = config.getEval().getMaxCases();

@@ -23,15 +23,16 @@ import org.tensorflow.types.TInt32;
 /**
  * Evaluation of a split: each sample goes through the EVAL path on its own (no augmentation),
  * whole (batch 1) or, in {@code eval.mode: SLIDE}, as overlapping windows whose softmax
- * probabilities are averaged ({@link SlidingWindow}); predictions are accumulated in a confusion
- * matrix.
+ * probabilities or logits ({@code eval.slide_average}) are averaged ({@link SlidingWindow});
+ * predictions are accumulated in a confusion matrix.
  */
 public final class Evaluator {
   private final Placeholder<TFloat32> image;
   private final Operand<TInt32> predictions;
   private final int numClasses;
   private final int ignoreIndex;
-  private final Operand<TFloat32> probabilities;
+  /** Per-window output SLIDE averages: softmax probabilities or the logits themselves. */
+  private final Operand<TFloat32> windowOutput;
   private final SlidingWindow window;
 
   /** Whole-image evaluation of {@code predictions}. */
@@ -39,11 +40,11 @@ public final class Evaluator {
     this(image, predictions, null, null, numClasses, ignoreIndex);
   }
 
-  private Evaluator(Placeholder<TFloat32> image, Operand<TInt32> predictions, Operand<TFloat32> probabilities,
+  private Evaluator(Placeholder<TFloat32> image, Operand<TInt32> predictions, Operand<TFloat32> windowOutput,
       SlidingWindow window, int numClasses, int ignoreIndex) {
     this.image = image;
     this.predictions = predictions;
-    this.probabilities = probabilities;
+    this.windowOutput = windowOutput;
     this.window = window;
     this.numClasses = numClasses;
     this.ignoreIndex = ignoreIndex;
@@ -52,7 +53,8 @@ public final class Evaluator {
   /**
    * The evaluator {@code config.eval} asks for on {@code graph}: WHOLE, or SLIDE with
    * {@code eval.window} (default {@code data.crop_size}, else the model's fixed input size) and
-   * {@code eval.stride} (default half the window). Adds a softmax to the graph for SLIDE.
+   * {@code eval.stride} (default half the window), averaging what {@code eval.slide_average} names
+   * (adds a softmax to the graph for PROBABILITIES).
    *
    * @param requiredInputSize the model's fixed spatial input size ({@code SegmentationModel.requiredInputSize()}),
    *     or 0 when it takes any size: a fixed-size model gets inputs smaller than the window
@@ -65,9 +67,20 @@ public final class Evaluator {
     if (config.getEval().getMode() != EvalConfig.Mode.SLIDE) {
       return new Evaluator(graph.image(), graph.predictions(), numClasses, ignore);
     }
-    Ops tf = Ops.create(graph.logits().env());
-    return new Evaluator(graph.image(), graph.predictions(), tf.nn.softmax(graph.logits()),
+    return new Evaluator(graph.image(), graph.predictions(), slideOutput(graph.logits(), config.getEval()),
         slidingWindow(config, graph.image().shape().numDimensions() - 2, requiredInputSize, 1), numClasses, ignore);
+  }
+
+  /**
+   * What SLIDE mode averages for {@code eval.slide_average}: the logits themselves, or their softmax
+   * (added to the logits' graph). {@link SlidingWindow} averages whatever it is given, so the
+   * choice lives here.
+   */
+  public static Operand<TFloat32> slideOutput(Operand<TFloat32> logits, EvalConfig eval) {
+    if (eval.getSlideAverage() == EvalConfig.SlideAverage.LOGITS) {
+      return logits;
+    }
+    return Ops.create(logits.env()).nn.softmax(logits);
   }
 
   /**
@@ -141,7 +154,7 @@ public final class Evaluator {
       }
       batch[batch.length - 1] = channels;
       try (TFloat32 in = Tensors.floats(Shape.of(batch), windows);
-          Result r = session.runner().feed(image, in).fetch(probabilities).run()) {
+          Result r = session.runner().feed(image, in).fetch(windowOutput).run()) {
         return Tensors.toFloats(r.get(0));
       }
     });
