@@ -61,8 +61,10 @@ import org.tensorflow.types.TFloat32;
  * needs a variable filter in {@code CheckpointManager}, which it does not have. A consequence: a
  * checkpoint of plain training does not restore into a Meta-Drop graph (the snapshots are missing).
  *
- * <p>{@code meta_distillation} is not interpreted here: the meta loss is the inner objective's
- * loss as is (it selects terms of the PRISM objective, which owns that decision).
+ * <p>L_meta is the inner strategy's {@link TrainingStrategy#metaObjective} with
+ * {@code meta_distillation}: for PRISM, fuse + uni-modal + PRM (false, the reference) or the full
+ * objective (true), without PRISM's epoch-end β update in either case. Its scalars are logged as
+ * {@code meta/<name>}.
  */
 public final class MetaDropStrategy implements TrainingStrategy {
   /** Prefix of the meta batch's inputs. */
@@ -132,7 +134,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
     Objective train = inner.objective(ctx, model, inputs);
     // Batch-norm rule: only the statistic updates of the inner (main-batch) pass are run.
     List<Op> statisticUpdates = ctx.updateOps();
-    Objective meta = inner.objective(ctx, model, inputs.prefixed(META_PREFIX));
+    Objective meta = inner.metaObjective(ctx, model, inputs.prefixed(META_PREFIX), config.getMetaDistillation());
     List<ModelVariable<TFloat32>> params = ctx.variables().trainable();
     if (params.isEmpty()) {
       throw new DelineoException("meta_drop: the model has no trainable variables, expected at least one");
@@ -189,6 +191,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
 
     Map<String, Operand<TFloat32>> scalars = new LinkedHashMap<>();
     logged.forEach((name, v) -> scalars.put(name, v.value()));
+    meta.scalars().forEach((name, v) -> scalars.put("meta/" + name, v));
     scalars.put(META_LOSS, meta.loss());
     return new TrainStep(List.of(first, second), logged.get("loss").value(), scalars);
   }
