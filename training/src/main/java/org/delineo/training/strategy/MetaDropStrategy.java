@@ -34,8 +34,8 @@ import org.tensorflow.types.TFloat32;
  *       objective of the main batch, without advancing the global step) → {@code snapshot_tilde}
  *       (φ̃ ← φ), ordered by control dependencies;
  *   <li>{@code meta_step}: g = ∇φ L_meta at φ = φ̃ on the {@code meta_} inputs (first order),
- *       then φ ← (1−α)φ₀ + αφ̃ − η_meta·g ({@code SGD}; η_meta = {@code meta_lr}, or the scheduled
- *       rate when 0), or φ ← (1−α)φ₀ + αφ̃ + Δ with Δ the step the configured optimizer takes on g
+ *       then φ ← (1−α)φ₀ + αφ̃ − η_meta·g ({@code SGD}; η_meta = {@code meta_lr} when set, 0
+ *       included, else the scheduled rate), or φ ← (1−α)φ₀ + αφ̃ + Δ with Δ the step the configured optimizer takes on g
  *       from φ̃, sharing its state (momentum, Adam moments) with the inner step ({@code OPTIMIZER});
  *       the global step advances here, once per iteration.
  * </ol>
@@ -80,7 +80,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
    * @param inner the strategy whose objective both levels minimise
    * @param config alpha, meta_lr, meta_update and the meta batch settings
    * @param schedule the optimizer's learning-rate schedule, read by an SGD meta step when
-   *     {@code meta_lr} is 0; may be null otherwise
+   *     {@code meta_lr} is unset; may be null otherwise
    */
   public MetaDropStrategy(TrainingStrategy inner, MetaDropConfig config, LearningRateSchedule schedule) {
     if (inner == null) {
@@ -98,8 +98,8 @@ public final class MetaDropStrategy implements TrainingStrategy {
       throw new DelineoException("field 'strategy.meta_drop.meta_batch_size': expected >= 1, found "
           + config.getMetaBatchSize());
     }
-    if (config.getMetaUpdate() == MetaDropConfig.MetaUpdate.SGD && config.getMetaLr() == 0 && schedule == null) {
-      throw new DelineoException("meta_drop: an SGD meta step with meta_lr 0 uses the scheduled learning rate,"
+    if (config.getMetaUpdate() == MetaDropConfig.MetaUpdate.SGD && !config.hasMetaLr() && schedule == null) {
+      throw new DelineoException("meta_drop: an SGD meta step without meta_lr uses the scheduled learning rate,"
           + " but no schedule was given");
     }
     this.inner = inner;
@@ -199,7 +199,8 @@ public final class MetaDropStrategy implements TrainingStrategy {
   /** φ ← (1−α)φ₀ + αφ̃ − η·g, written after every meta gradient exists; then the step advances. */
   private Op sgdMetaStep(GraphContext ctx, Ops tf, List<Gradient> grads, List<ModelVariable<TFloat32>> phi0,
       List<ModelVariable<TFloat32>> tilde) {
-    Operand<TFloat32> lr = config.getMetaLr() > 0
+    // Presence, not value, picks the rate: meta_lr 0 is a valid η_meta (no meta gradient step).
+    Operand<TFloat32> lr = config.hasMetaLr()
         ? tf.constant(config.getMetaLr())
         : schedule.build(tf, GlobalStep.of(ctx).value());
     List<Op> gradOps = new ArrayList<>();
