@@ -99,11 +99,6 @@ public final class PrismStrategy implements TrainingStrategy {
     return terms;
   }
 
-  /** Whether imb_beta and the relative-preference gate are used. */
-  public boolean adaptive() {
-    return adaptive;
-  }
-
   /**
    * The objective (for the inner level of Meta-Drop too); with adaptive weights, the β state update
    * is recorded with {@link GraphContext#addUpdateOp} so it runs in the step.
@@ -225,6 +220,7 @@ public final class PrismStrategy implements TrainingStrategy {
     Operand<TFloat32> beta = null;
     Operand<TFloat32> gate = null;
     Function<Ops, Op> stateUpdate = null;
+    List<Op> stepFlags = new ArrayList<>();
     if (adaptive) {
       ImbalanceWeights weights = ImbalanceWeights.create(ctx, config, modalities.size());
       Operand<TFloat32> distances = tf.stack(dist, org.tensorflow.op.core.Stack.axis(1L)); // [N, M]
@@ -242,6 +238,10 @@ public final class PrismStrategy implements TrainingStrategy {
             : null;
         Operand<TFloat32> d = distances;
         stateUpdate = ops -> weights.update(ops, d, available, epochEnd, afterWarmup);
+        stepFlags.add(epochEnd);
+        if (afterWarmup != null) {
+          stepFlags.add(afterWarmup);
+        }
       }
     }
     Operand<TFloat32> sepTotal = weightedSum(tf, sep, beta, gate);
@@ -271,6 +271,11 @@ public final class PrismStrategy implements TrainingStrategy {
         scalars.put("imb_beta_" + modalities.get(m), tf.reshape(column(tf, tf.expandDims(beta, tf.constant(0)), m),
             tf.constant(new long[0])));
       }
+    }
+    if (!stepFlags.isEmpty()) {
+      // The flags read the global step, which the optimizer update increments in place: tying
+      // them to the loss computes them before any gradient, hence before the increment.
+      total = tf.withControlDependencies(stepFlags).identity(total);
     }
     scalars.put("loss", total);
     return new Assembled(new Objective(total, scalars), stateUpdate);

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.delineo.graph.Tensors;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.LoaderPosition;
@@ -25,6 +27,7 @@ import org.delineo.training.wiring.Experiment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 
 /**
@@ -90,6 +93,15 @@ class MetaDropPrismTest {
         for (int i = 0; i < iterations; i++) {
           float loss = tg.run(s, batches.next(), List.of())[0];
           assertTrue(Float.isFinite(loss), "finite loss at iteration " + i + ": " + loss);
+        }
+        try (Result r = s.runner().fetch("prism.imb_beta_read").run()) {
+          float[] beta = Tensors.toFloats(r.get(0));
+          boolean moved = false;
+          for (float b : beta) {
+            moved |= Math.abs(b - 1f) > 1e-6f;
+          }
+          // Two batches of two cases make an epoch: β is adapted from its first epoch on.
+          assertEquals(iterations >= 2, moved, "β after " + iterations + " iterations: " + Arrays.toString(beta));
         }
       }
       return tg.scalars().keySet();
