@@ -3,6 +3,8 @@ package org.delineo.losses.prism;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.ShapeMismatchException;
+import org.delineo.graph.layers.Resize;
+import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -111,6 +113,31 @@ final class PrismTensors {
    */
   static Operand<TFloat32> clampProbabilities(Ops tf, Operand<TFloat32> p, float lower) {
     return tf.math.minimum(tf.math.maximum(p, tf.constant(lower)), tf.constant(1f));
+  }
+
+  /**
+   * PASSION's {@code up_op}: {@code x [N, spatial..., C]} resized to the spatial {@code size}
+   * (trilinear for 3 spatial axes, bilinear for 2, align_corners = True); returned as is when it
+   * already has that size. The losses upsample <em>probabilities</em> with it, as the reference.
+   *
+   * @param what names x in the error when its spatial sizes are not static
+   * @throws ShapeMismatchException when a spatial size of x is unknown
+   */
+  static Operand<TFloat32> upsample(Ops tf, Operand<TFloat32> x, long[] size, String what) {
+    Shape s = x.shape();
+    boolean same = true;
+    for (int i = 0; i < size.length; i++) {
+      if (s.get(i + 1) <= 0) {
+        throw new ShapeMismatchException(what + ": spatial sizes must be static, found shape " + s);
+      }
+      same &= s.get(i + 1) == size[i];
+    }
+    if (same) {
+      return x;
+    }
+    return size.length == 3
+        ? Resize.trilinear3d(tf, x, size[0], size[1], size[2], ResizeMode.ALIGN_CORNERS)
+        : Resize.bilinear2d(tf, x, size[0], size[1], ResizeMode.ALIGN_CORNERS);
   }
 
   /** Throws a {@link DelineoException} with {@code message} unless {@code ok}. */

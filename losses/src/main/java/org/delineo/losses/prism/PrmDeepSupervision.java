@@ -2,8 +2,6 @@ package org.delineo.losses.prism;
 
 import java.util.List;
 import org.delineo.graph.ShapeMismatchException;
-import org.delineo.graph.layers.Resize;
-import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -85,7 +83,7 @@ public final class PrmDeepSupervision {
       if (s.numDimensions() != r || s.get(r - 1) != full.get(r - 1)) {
         throw new ShapeMismatchException(what + " (rank and class count of the targets)", full, s);
       }
-      Operand<TFloat32> probs = upsample(tf, tf.nn.softmax(logits), size);
+      Operand<TFloat32> probs = PrismTensors.upsample(tf, tf.nn.softmax(logits), size, what);
       Operand<TFloat32> level = tf.math.add(
           crossEntropy.apply(tf, probs, targets), dice.apply(tf, probs, targets));
       Operand<TFloat32> weighted = tf.math.mul(tf.constant(weights.get(l)), level);
@@ -105,24 +103,6 @@ public final class PrmDeepSupervision {
         "PRM deep supervision: expected a positive class count, found " + classes);
     return apply(tf, prmLogits,
         tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f)));
-  }
-
-  private static Operand<TFloat32> upsample(Ops tf, Operand<TFloat32> probs, long[] size) {
-    Shape s = probs.shape();
-    boolean same = true;
-    for (int i = 0; i < size.length; i++) {
-      if (s.get(i + 1) <= 0) {
-        throw new ShapeMismatchException(
-            "PRM logits: spatial sizes must be static, found shape " + s);
-      }
-      same &= s.get(i + 1) == size[i];
-    }
-    if (same) {
-      return probs;
-    }
-    return size.length == 3
-        ? Resize.trilinear3d(tf, probs, size[0], size[1], size[2], ResizeMode.ALIGN_CORNERS)
-        : Resize.bilinear2d(tf, probs, size[0], size[1], ResizeMode.ALIGN_CORNERS);
   }
 
   /** The level weights. */

@@ -1,5 +1,7 @@
 package org.delineo.losses.prism;
 
+import java.util.Arrays;
+import org.delineo.graph.ShapeMismatchException;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -67,14 +69,48 @@ public final class TemperatureKlLoss {
    */
   public Operand<TFloat32> apply(
       Ops tf, Operand<TFloat32> studentLogits, Operand<TFloat32> teacherLogits) {
+    return apply(tf, studentLogits, teacherLogits, null);
+  }
+
+  /**
+   * The per-sample loss [N] with PASSION's {@code up_op}: both softmaxes are upsampled to
+   * {@code outputSpatialSize} (trilinear 3-D / bilinear 2-D, align_corners = True) before the clamp,
+   * so the mean runs over the full-resolution voxels, as {@code temp_kl_loss_bs(prm_l, …, up_op_l)}
+   * does for the PRM levels (reference-methods.md §4.7.3). Inputs already at that size are used as
+   * they are.
+   *
+   * <p>Worked example, T = 1, one sample, 1×2 pixels upsampled to 1×3, K = 2: student logits (0, 0)
+   * at both pixels; teacher (0, ln 3) then (ln 3, 0), i.e. p_t = (0.25, 0.75), (0.75, 0.25), whose
+   * middle upsampled pixel is (0.5, 0.5). Per-pixel KL 0.130812, 0, 0.130812; the mean over 3 pixels
+   * × 2 classes is 0.043604 (0.065406 without upsampling).
+   *
+   * @param studentLogits [N, spatial..., K] with static spatial sizes, 2 or 3 spatial axes
+   * @param teacherLogits the same shape; detached inside
+   * @param outputSpatialSize the full-resolution spatial size, one entry per spatial axis; null
+   *     for no upsampling
+   * @throws ShapeMismatchException on mismatched shapes or a size of the wrong
+   *     length
+   */
+  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> studentLogits, Operand<TFloat32> teacherLogits,
+      long[] outputSpatialSize) {
     int r = PrismTensors.rank("KL student logits", studentLogits);
     PrismTensors.requireCompatible("KL teacher logits (the student logits' shape)",
         studentLogits.shape(), teacherLogits.shape());
+    if (outputSpatialSize != null && (outputSpatialSize.length != r - 2 || r < 4 || r > 5)) {
+      throw new ShapeMismatchException("KL output spatial size: expected " + (r - 2)
+          + " sizes for 2 or 3 spatial axes (logits shape " + studentLogits.shape() + "), found "
+          + Arrays.toString(outputSpatialSize));
+    }
     Operand<TFloat32> invT = tf.constant(1f / temperature);
-    Operand<TFloat32> pS = PrismTensors.clampProbabilities(
-        tf, tf.nn.softmax(tf.math.mul(studentLogits, invT)), clamp);
-    Operand<TFloat32> pT = PrismTensors.clampProbabilities(
-        tf, tf.nn.softmax(tf.math.mul(tf.stopGradient(teacherLogits), invT)), clamp);
+    Operand<TFloat32> softS = tf.nn.softmax(tf.math.mul(studentLogits, invT));
+    Operand<TFloat32> softT = tf.nn.softmax(tf.math.mul(tf.stopGradient(teacherLogits), invT));
+    if (outputSpatialSize != null) {
+      // The reference upsamples the probabilities, not the logits, and clamps afterwards.
+      softS = PrismTensors.upsample(tf, softS, outputSpatialSize, "KL student logits");
+      softT = PrismTensors.upsample(tf, softT, outputSpatialSize, "KL teacher logits");
+    }
+    Operand<TFloat32> pS = PrismTensors.clampProbabilities(tf, softS, clamp);
+    Operand<TFloat32> pT = PrismTensors.clampProbabilities(tf, softT, clamp);
     Operand<TFloat32> element = tf.math.mul(
         tf.constant(temperature * temperature),
         tf.math.mul(pT, tf.math.sub(tf.math.log(pT), tf.math.log(pS))));

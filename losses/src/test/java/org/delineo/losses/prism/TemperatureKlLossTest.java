@@ -48,6 +48,36 @@ class TemperatureKlLossTest {
   }
 
   @Test
+  void upsamplesBothProbabilitiesBeforeTheClampAndTheMean() {
+    // T = 1, 1×2 pixels → 1×3 (align corners: the ends are copied, the middle is the average).
+    // Student logits (0, 0) at both pixels → p_s = (0.5, 0.5) everywhere after upsampling.
+    // Teacher (0, ln 3) → (0.25, 0.75) and (ln 3, 0) → (0.75, 0.25); upsampled middle (0.5, 0.5).
+    // Per-pixel KL: 0.25·ln 0.5 + 0.75·ln 1.5 = 0.130812, then 0, then 0.130812 again.
+    // Mean over 3 pixels × 2 classes = 0.261624 / 6 = 0.043604 (0.261624 / 4 = 0.065406 at 1×2).
+    float ln3 = (float) Math.log(3);
+    float[] student = {0f, 0f, 0f, 0f};
+    float[] teacher = {0f, ln3, ln3, 0f};
+    float[] up = PrismTesting.run(tf -> new TemperatureKlLoss(1f, 0.005f).apply(tf,
+        floats(tf, Shape.of(1, 1, 2, 2), student), floats(tf, Shape.of(1, 1, 2, 2), teacher),
+        new long[] {1, 3}));
+    assertClose(new double[] {0.0436040}, up, 1e-6, "KL on upsampled probabilities");
+    float[] atInput = PrismTesting.run(tf -> new TemperatureKlLoss(1f, 0.005f).apply(tf,
+        floats(tf, Shape.of(1, 1, 2, 2), student), floats(tf, Shape.of(1, 1, 2, 2), teacher)));
+    assertClose(new double[] {0.0654060}, atInput, 1e-6, "KL at the native resolution");
+    float[] same = PrismTesting.run(tf -> new TemperatureKlLoss(1f, 0.005f).apply(tf,
+        floats(tf, Shape.of(1, 1, 2, 2), student), floats(tf, Shape.of(1, 1, 2, 2), teacher),
+        new long[] {1, 2}));
+    assertClose(new double[] {0.0654060}, same, 1e-6, "already at the output size: no resize");
+  }
+
+  @Test
+  void rejectsAnOutputSizeOfTheWrongLength() {
+    assertThrows(ShapeMismatchException.class, () -> PrismTesting.run(tf -> new TemperatureKlLoss().apply(tf,
+        floats(tf, Shape.of(1, 1, 2, 2), new float[4]), floats(tf, Shape.of(1, 1, 2, 2), new float[4]),
+        new long[] {1, 2, 3})));
+  }
+
+  @Test
   void clampsBothDistributionsWithoutRenormalising() {
     // Teacher logits (10, −10), T = 1: p_t = (1, 2.1e-9) → clamped to (1, 0.005), sum 1.005.
     // Student p_s = (0.5, 0.5): 1·ln 2 + 0.005·ln(0.005/0.5) = 0.693147 − 0.023026 = 0.670121

@@ -68,8 +68,17 @@ final class ImbalanceWeights {
     return tf.stopGradient(tf.dtypes.cast(tf.math.greater(r, tf.constant(0f)), TFloat32.class));
   }
 
-  /** Accumulates this batch's distances and, when {@code epochEnd}, updates β, η and resets the sums. */
-  Op update(Ops tf, Operand<TFloat32> dist, Operand<TFloat32> available, Operand<TBool> epochEnd) {
+  /**
+   * Accumulates this batch's distances; when {@code epochEnd}, resets the sums and, if also
+   * {@code afterWarmup}, updates β and η (PASSION adapts β only after the warm-up epochs, so the
+   * warm-up epochs' distances are discarded rather than carried into the first update).
+   *
+   * @param tf builds the ops, e.g. under a control dependency on the optimizer update
+   * @param afterWarmup whether the warm-up is over, or null when there is none
+   */
+  Op update(Ops tf, Operand<TFloat32> dist, Operand<TFloat32> available, Operand<TBool> epochEnd,
+      Operand<TBool> afterWarmup) {
+    Operand<TBool> adapt = afterWarmup == null ? epochEnd : tf.math.logicalAnd(epochEnd, afterWarmup);
     Operand<TFloat32> sum = tf.identity(tf.assignAdd(distSum.ref(),
         tf.reduceSum(tf.math.mul(dist, available), tf.constant(0))));
     Operand<TFloat32> count = tf.identity(tf.assignAdd(distCount.ref(), tf.reduceSum(available, tf.constant(0))));
@@ -82,10 +91,10 @@ final class ImbalanceWeights {
         tf.constant(config.getBetaMin()), tf.constant(config.getBetaMax()));
     Operand<TFloat32> normalised = tf.math.div(tf.math.mul(tf.constant(2f), clamped),
         tf.math.sqrt(tf.reduceSum(tf.math.square(clamped), tf.constant(0))));
-    Operand<TFloat32> newUpdates = tf.select(epochEnd, tf.math.add(updates.value(), tf.constant(1f)), updates.value());
-    Operand<TBool> grow = tf.math.logicalAnd(epochEnd, tf.math.equal(
+    Operand<TFloat32> newUpdates = tf.select(adapt, tf.math.add(updates.value(), tf.constant(1f)), updates.value());
+    Operand<TBool> grow = tf.math.logicalAnd(adapt, tf.math.equal(
         tf.math.floorMod(newUpdates, tf.constant((float) config.getBetaEtaGrowthUpdates())), tf.constant(0f)));
-    Op setBeta = tf.assign(beta.ref(), tf.select(epochEnd, normalised, beta.value()));
+    Op setBeta = tf.assign(beta.ref(), tf.select(adapt, normalised, beta.value()));
     Ops after = tf.withControlDependencies(List.of(setBeta));
     return tf.withControlDependencies(List.of(
         after.assign(distSum.ref(), after.select(epochEnd, after.zerosLike(sum), sum)),

@@ -34,8 +34,8 @@ import org.tensorflow.types.TFloat32;
  *       objective of the main batch, without advancing the global step) → {@code snapshot_tilde}
  *       (φ̃ ← φ), ordered by control dependencies;
  *   <li>{@code meta_step}: g = ∇φ L_meta at φ = φ̃ on the {@code meta_} inputs (first order),
- *       then φ ← (1−α)φ₀ + αφ̃ − η_meta·g ({@code SGD}; η_meta = {@code meta_lr}, or the scheduled
- *       rate when 0), or φ ← (1−α)φ₀ + αφ̃ + Δ with Δ the step the configured optimizer takes on g
+ *       then φ ← (1−α)φ₀ + αφ̃ − η_meta·g ({@code SGD}; η_meta = {@code meta_lr} when set, 0
+ *       included, else the scheduled rate), or φ ← (1−α)φ₀ + αφ̃ + Δ with Δ the step the configured optimizer takes on g
  *       from φ̃, sharing its state (momentum, Adam moments) with the inner step ({@code OPTIMIZER});
  *       the global step advances here, once per iteration.
  * </ol>
@@ -61,8 +61,10 @@ import org.tensorflow.types.TFloat32;
  * needs a variable filter in {@code CheckpointManager}, which it does not have. A consequence: a
  * checkpoint of plain training does not restore into a Meta-Drop graph (the snapshots are missing).
  *
- * <p>{@code meta_distillation} is not interpreted here: the meta loss is the inner objective's
- * loss as is (it selects terms of the PRISM objective, which owns that decision).
+ * <p>L_meta is the inner strategy's {@link TrainingStrategy#metaObjective} with
+ * {@code meta_distillation}: for PRISM, fuse + uni-modal + PRM (false, the reference) or the full
+ * objective (true), without PRISM's epoch-end β update in either case. Its scalars are logged as
+ * {@code meta/<name>}.
  */
 public final class MetaDropStrategy implements TrainingStrategy {
   /** Prefix of the meta batch's inputs. */
@@ -78,7 +80,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
    * @param inner the strategy whose objective both levels minimise
    * @param config alpha, meta_lr, meta_update and the meta batch settings
    * @param schedule the optimizer's learning-rate schedule, read by an SGD meta step when
-   *     {@code meta_lr} is 0; may be null otherwise
+   *     {@code meta_lr} is unset; may be null otherwise
    */
   public MetaDropStrategy(TrainingStrategy inner, MetaDropConfig config, LearningRateSchedule schedule) {
     if (inner == null) {
@@ -96,8 +98,8 @@ public final class MetaDropStrategy implements TrainingStrategy {
       throw new DelineoException("field 'strategy.meta_drop.meta_batch_size': expected >= 1, found "
           + config.getMetaBatchSize());
     }
-    if (config.getMetaUpdate() == MetaDropConfig.MetaUpdate.SGD && config.getMetaLr() == 0 && schedule == null) {
-      throw new DelineoException("meta_drop: an SGD meta step with meta_lr 0 uses the scheduled learning rate,"
+    if (config.getMetaUpdate() == MetaDropConfig.MetaUpdate.SGD && !config.hasMetaLr() && schedule == null) {
+      throw new DelineoException("meta_drop: an SGD meta step without meta_lr uses the scheduled learning rate,"
           + " but no schedule was given");
     }
     this.inner = inner;
@@ -132,7 +134,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
     Objective train = inner.objective(ctx, model, inputs);
     // Batch-norm rule: only the statistic updates of the inner (main-batch) pass are run.
     List<Op> statisticUpdates = ctx.updateOps();
-    Objective meta = inner.objective(ctx, model, inputs.prefixed(META_PREFIX));
+    Objective meta = inner.metaObjective(ctx, model, inputs.prefixed(META_PREFIX), config.getMetaDistillation());
     List<ModelVariable<TFloat32>> params = ctx.variables().trainable();
     if (params.isEmpty()) {
       throw new DelineoException("meta_drop: the model has no trainable variables, expected at least one");
@@ -189,6 +191,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
 
     Map<String, Operand<TFloat32>> scalars = new LinkedHashMap<>();
     logged.forEach((name, v) -> scalars.put(name, v.value()));
+    meta.scalars().forEach((name, v) -> scalars.put("meta/" + name, v));
     scalars.put(META_LOSS, meta.loss());
     return new TrainStep(List.of(first, second), logged.get("loss").value(), scalars);
   }
@@ -196,7 +199,8 @@ public final class MetaDropStrategy implements TrainingStrategy {
   /** φ ← (1−α)φ₀ + αφ̃ − η·g, written after every meta gradient exists; then the step advances. */
   private Op sgdMetaStep(GraphContext ctx, Ops tf, List<Gradient> grads, List<ModelVariable<TFloat32>> phi0,
       List<ModelVariable<TFloat32>> tilde) {
-    Operand<TFloat32> lr = config.getMetaLr() > 0
+    // Presence, not value, picks the rate: meta_lr 0 is a valid η_meta (no meta gradient step).
+    Operand<TFloat32> lr = config.hasMetaLr()
         ? tf.constant(config.getMetaLr())
         : schedule.build(tf, GlobalStep.of(ctx).value());
     List<Op> gradOps = new ArrayList<>();

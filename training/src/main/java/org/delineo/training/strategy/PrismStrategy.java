@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.ModelInputs;
@@ -19,7 +20,9 @@ import org.delineo.losses.prism.PrototypeTerms;
 import org.delineo.losses.prism.SoftmaxWeightedLoss;
 import org.delineo.losses.prism.TemperatureKlLoss;
 import org.delineo.proto.PrismConfig;
+import org.delineo.training.optim.Optimizer;
 import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
@@ -35,7 +38,7 @@ import org.tensorflow.types.TInt32;
  *   fuse_b  = wCE(softmax(z_fuse)) + Dice(softmax(z_fuse))
  *   prm_b   = Σ_l w_l · [wCE + Dice](softmax(prm_l)↑)              (w = 0.5, 0.25, …)
  *   sep_bm  = [wCE + Dice](softmax(z_sep,m)) · a_bm                  (a = availability)
- *   kl_bm   = [KL_T(z_m ‖ z_fuse) + Σ_l w_l · KL_T(prm_l,m ‖ prm_l)] · a_bm
+ *   kl_bm   = [KL_T(z_m ‖ z_fuse) + Σ_l w_l · KL_T(prm_l,m↑ ‖ prm_l↑)] · a_bm  (↑: softmaxes upsampled)
  *   proto_bm = proto(de_x1,m, de_x1) · a_bm
  *   L = fuse + sep_w·Σ_m g_m β_m sep_m + prm + kd_w·Σ_m β_m kl_m + proto_w·Σ_m g_m proto_m
  * </pre>
@@ -45,7 +48,13 @@ import org.tensorflow.types.TInt32;
  * distance per modality, and g its relative-preference gate (modalities whose distance this batch
  * is above the mean over available ones); otherwise β = g = 1. The modal_weight factor of PASSION
  * (iterations per epoch over the modality's case count) is not applied: the weights are
- * configurable instead. During {@code warmup_steps} only the uni-modal term is optimised.
+ * configurable instead. During {@code warmup_steps} only the uni-modal term is optimised, and β
+ * is adapted at epoch ends after the warm-up only (the distance sums still restart at every epoch
+ * end). The β update runs after the optimizer update of the step.
+ *
+ * <p>As the meta objective of Meta-Drop ({@link #metaObjective}) the β state is read, never
+ * updated; {@code strategy.meta_drop.meta_distillation} false (the reference) drops the students,
+ * KL and prototype terms there.
  */
 public final class PrismStrategy implements TrainingStrategy {
   /** Feed telling the graph that this batch ends an epoch (scalar bool). */
@@ -85,8 +94,64 @@ public final class PrismStrategy implements TrainingStrategy {
     return "prism";
   }
 
+  /** Which parts of the objective are on. */
+  public Terms terms() {
+    return terms;
+  }
+
+  /**
+   * The objective (for the inner level of Meta-Drop too); with adaptive weights, the β state update
+   * is recorded with {@link GraphContext#addUpdateOp} so it runs in the step.
+   */
   @Override
   public Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs) {
+    Assembled a = assemble(ctx, model, inputs, terms, true);
+    if (a.stateUpdate() != null) {
+      ctx.addUpdateOp(a.stateUpdate().apply(ctx.tf()));
+    }
+    return a.objective();
+  }
+
+  /**
+   * The meta-level loss of Meta-Drop: never feeds on the epoch end and never updates β (it may
+   * read β and the gate, whose distances come from the meta batch itself). Without
+   * {@code distillation} it is the reference's meta loss, fuse + uni-modal × availability + PRM,
+   * built without the 5N student pass; with it, the full objective.
+   */
+  @Override
+  public Objective metaObjective(GraphContext ctx, SegmentationModel model, StepInputs inputs,
+      boolean distillation) {
+    Terms t = distillation ? terms : new Terms(false, terms.kl(), terms.proto(), terms.uniformPrm());
+    return assemble(ctx, model, inputs, t, false).objective();
+  }
+
+  /**
+   * One optimizer update on the objective; the β state update is ordered after it, since the loss
+   * and its gradients read β and a concurrent write at an epoch end would race with those reads.
+   */
+  @Override
+  public TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
+    Assembled a = assemble(ctx, model, inputs, terms, true);
+    Op update = optimizer.minimize(ctx, a.objective().loss(), ctx.variables().trainable());
+    List<Op> step = new ArrayList<>(ctx.updateOps());
+    step.add(update);
+    if (a.stateUpdate() != null) {
+      step.add(a.stateUpdate().apply(ctx.tf().withControlDependencies(List.of(update))));
+    }
+    Op all = ctx.tf().withControlDependencies(step).noOp();
+    return new TrainStep(List.of(all), a.objective().loss(), a.objective().scalars());
+  }
+
+  /** The objective and, with adaptive weights and state, the builder of the β update op. */
+  private record Assembled(Objective objective, Function<Ops, Op> stateUpdate) {}
+
+  /**
+   * @param withState whether the β state is updated (epoch-end feed, warm-up gate): false for the
+   *     meta level
+   */
+  private Assembled assemble(GraphContext ctx, SegmentationModel model, StepInputs inputs, Terms terms,
+      boolean withState) {
+    boolean adaptive = this.adaptive && terms.distill();
     if (!(model instanceof PrismRfNet net)) {
       throw new DelineoException("strategy 'prism' needs model 'prism_rfnet', found '" + model.name() + "'");
     }
@@ -123,6 +188,7 @@ public final class PrismStrategy implements TrainingStrategy {
     List<Operand<TFloat32>> proto = new ArrayList<>();
     List<Operand<TFloat32>> dist = new ArrayList<>();
     TemperatureKlLoss klLoss = new TemperatureKlLoss(config.getTemperature(), config.getProbClamp());
+    long[] fullSize = spatialSize(teacher.logits());
     PrototypeLoss protoLoss = PrototypeLoss.builder()
         .form(PrototypeLoss.Form.valueOf(config.getProtoForm().name()))
         .clamp(config.getProbClamp())
@@ -139,7 +205,7 @@ public final class PrismStrategy implements TrainingStrategy {
         Operand<TFloat32> term = klLoss.apply(tf, student.logits(), teacher.logits());
         for (int l = 0; l < levels; l++) {
           term = tf.math.add(term, tf.math.mul(tf.constant(prmWeights.get(l)),
-              klLoss.apply(tf, student.deepSupervision().get(l), teacher.deepSupervision().get(l))));
+              klLoss.apply(tf, student.deepSupervision().get(l), teacher.deepSupervision().get(l), fullSize)));
         }
         kl.add(tf.math.mul(term, a));
       }
@@ -153,17 +219,30 @@ public final class PrismStrategy implements TrainingStrategy {
 
     Operand<TFloat32> beta = null;
     Operand<TFloat32> gate = null;
+    Function<Ops, Op> stateUpdate = null;
+    List<Op> stepFlags = new ArrayList<>();
     if (adaptive) {
-      int every = config.getBetaUpdateSteps();
-      Operand<TBool> epochEnd = every > 0
-          ? tf.math.equal(tf.math.floorMod(tf.math.add(inputs.step(), tf.constant(1L)), tf.constant((long) every)),
-              tf.constant(0L))
-          : inputs.bool(EPOCH_END);
       ImbalanceWeights weights = ImbalanceWeights.create(ctx, config, modalities.size());
       Operand<TFloat32> distances = tf.stack(dist, org.tensorflow.op.core.Stack.axis(1L)); // [N, M]
       gate = weights.relativePreferenceGate(tf, distances, available);
       beta = weights.beta();
-      ctx.addUpdateOp(weights.update(tf, distances, available, epochEnd));
+      if (withState) {
+        int every = config.getBetaUpdateSteps();
+        Operand<TBool> epochEnd = every > 0
+            ? tf.math.equal(tf.math.floorMod(tf.math.add(inputs.step(), tf.constant(1L)), tf.constant((long) every)),
+                tf.constant(0L))
+            : inputs.bool(EPOCH_END);
+        // PASSION adapts β at epoch ends after the warm-up only.
+        Operand<TBool> afterWarmup = config.getWarmupSteps() > 0
+            ? tf.math.greaterEqual(inputs.step(), tf.constant((long) config.getWarmupSteps()))
+            : null;
+        Operand<TFloat32> d = distances;
+        stateUpdate = ops -> weights.update(ops, d, available, epochEnd, afterWarmup);
+        stepFlags.add(epochEnd);
+        if (afterWarmup != null) {
+          stepFlags.add(afterWarmup);
+        }
+      }
     }
     Operand<TFloat32> sepTotal = weightedSum(tf, sep, beta, gate);
     Operand<TFloat32> sepWarmup = weightedSum(tf, sep, null, null);
@@ -193,13 +272,19 @@ public final class PrismStrategy implements TrainingStrategy {
             tf.constant(new long[0])));
       }
     }
+    if (!stepFlags.isEmpty()) {
+      // The flags read the global step, which the optimizer update increments in place: tying
+      // them to the loss computes them before any gradient, hence before the increment.
+      total = tf.withControlDependencies(stepFlags).identity(total);
+    }
     scalars.put("loss", total);
-    return new Objective(total, scalars);
+    return new Assembled(new Objective(total, scalars), stateUpdate);
   }
 
   @Override
   public StepBatchSource batches(TrainingData data, org.delineo.training.data.LoaderPosition start) {
     SupervisedBatches inner = SupervisedBatches.training(data, start);
+    // Only the main batches: the meta objective never reads the epoch-end feed.
     return adaptive && config.getBetaUpdateSteps() == 0 ? new EpochEndBatches(inner, EPOCH_END) : inner;
   }
 
@@ -232,6 +317,15 @@ public final class PrismStrategy implements TrainingStrategy {
     return config.getBatchReduction() == PrismConfig.BatchReduction.SUM
         ? tf.reduceSum(perSample, tf.constant(0))
         : tf.math.mean(perSample, tf.constant(0));
+  }
+
+  /** The static spatial sizes of {@code [N, spatial..., K]} (the PRM KL's up_op target). */
+  private static long[] spatialSize(Operand<TFloat32> logits) {
+    long[] size = new long[logits.shape().numDimensions() - 2];
+    for (int i = 0; i < size.length; i++) {
+      size[i] = logits.shape().get(i + 1);
+    }
+    return size;
   }
 
   /** Column m of [N, M] as [N]. */

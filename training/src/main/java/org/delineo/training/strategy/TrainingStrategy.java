@@ -25,6 +25,21 @@ public interface TrainingStrategy {
   Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs);
 
   /**
+   * The loss a bi-level wrapper (Meta-Drop) minimises at the meta level, on the batch of
+   * {@code inputs} (e.g. {@code meta_} inputs): like {@link #objective} but it must create no
+   * inputs that only the main batches feed (such as epoch-end flags) and record no state updates
+   * of its own beyond batch-norm statistics (the wrapper does not run them). By default the
+   * objective itself, for strategies with neither.
+   *
+   * @param distillation whether distillation terms enter the meta loss
+   *     ({@code strategy.meta_drop.meta_distillation}); strategies without them ignore it
+   */
+  default Objective metaObjective(GraphContext ctx, SegmentationModel model, StepInputs inputs,
+      boolean distillation) {
+    return objective(ctx, model, inputs);
+  }
+
+  /**
    * The training ops: by default one optimizer update of every trainable variable on the
    * objective, together with the batch-norm statistic updates, in one {@code Session.run}.
    */

@@ -36,12 +36,16 @@ class ImbalanceWeightsTest {
       Placeholder<TFloat32> dist = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
       Placeholder<TFloat32> avail = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
       Placeholder<TBool> end = tf.placeholder(TBool.class, Placeholder.shape(Shape.scalar()));
+      Placeholder<TBool> afterWarmup = tf.placeholder(TBool.class, Placeholder.shape(Shape.scalar()));
       ImbalanceWeights w = ImbalanceWeights.create(ctx, config, 3);
       Operand<TFloat32> gate = w.relativePreferenceGate(tf, dist, avail);
-      Op update = w.update(tf, dist, avail, end);
-      inputs = new Placeholder<?>[] {dist, avail, end};
+      Op update = w.update(tf, dist, avail, end, afterWarmup);
+      inputs = new Placeholder<?>[] {dist, avail, end, afterWarmup};
       try (Session s = new Session(g)) {
         s.initialize();
+        // A warm-up epoch ends with very unequal distances: β and η stay, the sums restart.
+        run(s, update, new float[] {1, 50, 9}, new float[] {1, 1, 1}, true, false);
+        assertArrayEquals(new float[] {1, 1, 1}, beta(s, w), 0f, "no β update during the warm-up");
         // Batch 1 (no epoch end): sample 0 has modalities 0, 1 (d 1, 3); sample 1 has all (d 2, 2, 5).
         float[] d1 = {1, 3, 9, 2, 2, 5};
         float[] a1 = {1, 1, 0, 1, 1, 1};
@@ -82,7 +86,8 @@ class ImbalanceWeightsTest {
         }
         assertArrayEquals(again, beta(s, w), 1e-5f, "beta after a balanced epoch");
         try (Result r = s.runner().fetch(ctx.variables().find("prism.beta_eta").orElseThrow().value()).run()) {
-          assertArrayEquals(new float[] {2f}, Tensors.toFloats(r.get(0)), 1e-6f, "eta doubled twice");
+          assertArrayEquals(new float[] {2f}, Tensors.toFloats(r.get(0)), 1e-6f,
+              "eta doubled twice (not at the warm-up epoch end)");
         }
       }
     }
@@ -95,12 +100,17 @@ class ImbalanceWeightsTest {
   }
 
   private float[] run(Session s, Object target, float[] d, float[] a, boolean end) {
+    return run(s, target, d, a, end, true);
+  }
+
+  private float[] run(Session s, Object target, float[] d, float[] a, boolean end, boolean afterWarmup) {
     int n = d.length / 3;
     try (TFloat32 dt = Tensors.floats(Shape.of(n, 3), d);
         TFloat32 at = Tensors.floats(Shape.of(n, 3), a);
-        TBool et = TBool.tensorOf(Shape.scalar(), DataBuffers.of(new boolean[] {end}, true, false))) {
+        TBool et = TBool.tensorOf(Shape.scalar(), DataBuffers.of(new boolean[] {end}, true, false));
+        TBool wt = TBool.tensorOf(Shape.scalar(), DataBuffers.of(new boolean[] {afterWarmup}, true, false))) {
       var g = s.runner();
-      g.feed(inputs[0], dt).feed(inputs[1], at).feed(inputs[2], et);
+      g.feed(inputs[0], dt).feed(inputs[1], at).feed(inputs[2], et).feed(inputs[3], wt);
       if (target instanceof Operand<?> operand) {
         try (Result r = g.fetch(operand).run()) {
           return Tensors.toFloats(r.get(0));

@@ -3,12 +3,14 @@ package org.delineo.training.strategy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Tensors;
@@ -67,6 +69,32 @@ class MetaDropStrategyTest {
     Outcome o = train(config(1f, 0f, MetaDropConfig.MetaUpdate.SGD), sgd(0f), new ConstantSchedule(0f), 1);
     Params expected = Params.initial().minus(LR_IN, Params.initial().gradient(TRAIN_X, TRAIN_Y));
     expected.assertEquals(o.params, "alpha 1, eta_meta 0 = one inner SGD step");
+  }
+
+  @Test
+  void explicitZeroMetaRateNeedsNoScheduleAndKeepsTilde() {
+    // meta_lr: 0 set in the config is η_meta = 0, not "use the schedule": with α = 1 the meta step
+    // leaves φ̃, and no schedule is needed (null here; unset meta_lr without one is rejected).
+    MetaDropConfig config = ExperimentConfigLoader.parse(
+        "model { unet {} } strategy { meta_drop { alpha: 1 meta_lr: 0 meta_update: SGD supervised {} } }", "test")
+        .getStrategy().getMetaDrop();
+    assertTrue(config.hasMetaLr());
+    Outcome o = train(config, sgd(0f), null, 1);
+    Params expected = Params.initial().minus(LR_IN, Params.initial().gradient(TRAIN_X, TRAIN_Y));
+    expected.assertEquals(o.params, "alpha 1, meta_lr 0 = one inner SGD step");
+  }
+
+  @Test
+  void unsetMetaRateUsesTheScheduledRate() {
+    float eta = 0.3f;
+    MetaDropConfig config = MetaDropConfig.newBuilder().setAlpha(0f).setMetaUpdate(MetaDropConfig.MetaUpdate.SGD)
+        .build();
+    Outcome o = train(config, sgd(0f), new ConstantSchedule(eta), 1);
+    Params phi0 = Params.initial();
+    Params tilde = phi0.minus(LR_IN, phi0.gradient(TRAIN_X, TRAIN_Y));
+    phi0.minus(eta, tilde.gradient(META_X, META_Y)).assertEquals(o.params, "phi0 - scheduled rate * grad");
+    DelineoException e = assertThrows(DelineoException.class, () -> strategy(config, null));
+    assertTrue(e.getMessage().contains("meta_lr"), e.getMessage());
   }
 
   @Test

@@ -2,6 +2,7 @@ package org.delineo.training.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -9,12 +10,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.delineo.graph.models.rfnet.PrismRfNet;
+import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.OptimizerConfig;
 import org.delineo.proto.PrismConfig;
 import org.delineo.proto.ScheduleConfig;
+import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.train.InputNormalization;
 import org.delineo.training.train.TrainingGraph;
+import org.delineo.training.wiring.Experiment;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -43,6 +47,43 @@ class PrismStrategyTest {
       assertTrue(names.containsAll(List.of("fuse", "prm", "sep", "loss")), names.toString());
     });
     assertEquals(3, losses.size());
+  }
+
+  @Test
+  void ablationNamesSwitchTheirTerms() {
+    ExperimentConfig config = ExperimentConfigLoader.parse(
+        "model { prism_rfnet {} } strategy { prism {} }", "test");
+    assertEquals(PrismStrategy.Terms.all(), terms(config, List.of()));
+    assertEquals(new PrismStrategy.Terms(true, false, true, false), terms(config, List.of("no-kl")));
+    assertEquals(new PrismStrategy.Terms(true, true, false, false), terms(config, List.of("no-proto")));
+    assertEquals(new PrismStrategy.Terms(true, true, true, true), terms(config, List.of("uniform-prm-weights")));
+    assertEquals(new PrismStrategy.Terms(false, true, true, false), terms(config, List.of("no-distill")));
+    // Inside Meta-Drop the ablation reaches the inner PRISM strategy too.
+    ExperimentConfig meta = ExperimentConfigLoader.parse(
+        "model { prism_rfnet {} } strategy { meta_drop { prism {} } }", "test");
+    MetaDropStrategy md = assertInstanceOf(MetaDropStrategy.class,
+        Experiment.create(meta, List.of("no-proto")).strategy());
+    assertEquals(new PrismStrategy.Terms(true, true, false, false),
+        assertInstanceOf(PrismStrategy.class, md.inner()).terms());
+  }
+
+  @Test
+  void noKlAndNoProtoDropTheirLoggedTerms() {
+    // Graph-level check of the ablated names' effect (built, not run).
+    ExperimentConfig config = ExperimentConfigLoader.parse(
+        "model { prism_rfnet {} } strategy { prism {} }", "test");
+    train(terms(config, List.of("no-kl")), 0, names -> {
+      assertFalse(names.contains("kl"), names.toString());
+      assertTrue(names.containsAll(List.of("proto", "fuse", "prm", "sep")), names.toString());
+    });
+    train(terms(config, List.of("no-proto")), 0, names -> {
+      assertFalse(names.contains("proto"), names.toString());
+      assertTrue(names.containsAll(List.of("kl", "fuse", "prm", "sep")), names.toString());
+    });
+  }
+
+  private static PrismStrategy.Terms terms(ExperimentConfig config, List<String> ablations) {
+    return assertInstanceOf(PrismStrategy.class, Experiment.create(config, ablations).strategy()).terms();
   }
 
   private interface NameCheck {
