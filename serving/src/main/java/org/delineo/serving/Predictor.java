@@ -161,9 +161,13 @@ public final class Predictor implements AutoCloseable {
    * Predicts one image or volume.
    *
    * @param image row-major values of shape {@code shape}
-   * @param shape {@code H, W, C} or {@code D, H, W, C} (no batch axis)
+   * @param shape {@code H, W, C} or {@code D, H, W, C} (no batch axis); a volume given to a 2D
+   *     model is predicted as its D slices, all in one call when they fit the window
    */
   public Prediction predict(float[] image, int[] shape) {
+    if (inputSpatial.length == 2 && shape != null && shape.length == 4) {
+      return predictSlices(image, shape);
+    }
     int[] spatial = checkInput(image, shape);
     int channels = shape[shape.length - 1];
     int[] window = window(spatial);
@@ -171,6 +175,50 @@ public final class Predictor implements AutoCloseable {
       return runDirect(List.of(image), spatial, channels).get(0);
     }
     return slide(image, spatial, channels, window);
+  }
+
+  /**
+   * A volume {@code [D, H, W, C]} with a 2D model: its D slices. When a slice fits the model's
+   * window they all go in ONE call, whatever the batch size, because exports of slice datasets
+   * min-max scale over the whole request (NormalizationKind.MIN_MAX_PER_REQUEST in training),
+   * which then equals training's per-volume scaling. Slices that need sliding windows are
+   * predicted one by one, each call scaled on its own windows.
+   */
+  private Prediction predictSlices(float[] volume, int[] shape) {
+    int depth = shape[0];
+    int[] sliceShape = Arrays.copyOfRange(shape, 1, 4);
+    if (depth <= 0) {
+      throw new ShapeMismatchException("predict input shape: sizes must be positive, found " + Arrays.toString(shape));
+    }
+    long size = (long) depth * sliceShape[0] * sliceShape[1] * sliceShape[2];
+    if (volume.length != size) {
+      throw new ShapeMismatchException("predict input of shape " + Arrays.toString(shape) + " needs "
+          + size + " values, found " + volume.length);
+    }
+    int per = volume.length / depth;
+    List<float[]> slices = new ArrayList<>(depth);
+    for (int z = 0; z < depth; z++) {
+      slices.add(Arrays.copyOfRange(volume, z * per, (z + 1) * per));
+    }
+    int[] spatial = checkInput(slices.get(0), sliceShape);
+    List<Prediction> predictions;
+    if (Arrays.equals(window(spatial), spatial)) {
+      predictions = runDirect(slices, spatial, sliceShape[2]);
+    } else {
+      predictions = new ArrayList<>(depth);
+      for (float[] slice : slices) {
+        predictions.add(predict(slice, sliceShape));
+      }
+    }
+    int classes = predictions.get(0).numClasses();
+    int voxels = spatial[0] * spatial[1];
+    float[] probabilities = new float[depth * voxels * classes];
+    int[] labels = new int[depth * voxels];
+    for (int z = 0; z < depth; z++) {
+      System.arraycopy(predictions.get(z).probabilities(), 0, probabilities, z * voxels * classes, voxels * classes);
+      System.arraycopy(predictions.get(z).labels(), 0, labels, z * voxels, voxels);
+    }
+    return new Prediction(new int[] {depth, spatial[0], spatial[1]}, classes, probabilities, labels);
   }
 
   /**

@@ -44,7 +44,8 @@ import org.tensorflow.types.TInt32;
  * directory too, so the version appears together with it.
  *
  * <p>Signatures: {@code serving_default} ({@code image} in, {@code probabilities} and
- * {@code labels} out), {@code predict_logits} ({@code image} in, {@code logits} out) and, for 2D
+ * {@code labels} out, plus {@code mask_png_bytes} string {@code [-1]} for 2D models: each label map
+ * as an 8-bit grey PNG), {@code predict_logits} ({@code image} in, {@code logits} out) and, for 2D
  * models with an encoded-image path, {@code serving_bytes} ({@code image_bytes} string {@code [-1]}
  * in; {@code probabilities}, {@code labels} and {@code mask_png_bytes} string {@code [-1]} out,
  * see {@link EncodedImages}). For multi-modal models ({@link PredictGraph#modalityMask()} set)
@@ -65,7 +66,7 @@ public final class SavedModelExporter {
   public static final String BYTES_SIGNATURE_KEY = "serving_bytes";
   /** Input of {@link #BYTES_SIGNATURE_KEY}: PNG/JPEG file contents, string {@code [-1]}, all of one size. */
   public static final String INPUT_IMAGE_BYTES = "image_bytes";
-  /** Output of {@link #BYTES_SIGNATURE_KEY}: each label map encoded as an 8-bit grey PNG, string {@code [-1]}. */
+  /** Output of 2D models' {@code serving_default} and {@link #BYTES_SIGNATURE_KEY}: each label map as an 8-bit grey PNG, string {@code [-1]}. */
   public static final String OUTPUT_MASK_PNG = "mask_png_bytes";
   /** The second signature, exposing raw logits (input {@code image}, output {@code logits}). */
   public static final String LOGITS_SIGNATURE_KEY = "predict_logits";
@@ -204,15 +205,19 @@ public final class SavedModelExporter {
       Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
       Operand<TInt32> labels = tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
       Operand<TBool> mask = predict.modalityMask();
+      // 2D models also answer with each label map as a PNG, so REST clients need no decoder of
+      // their own; volumes have no single-image encoding.
+      Operand<TString> png = labels.shape().numDimensions() == 3
+          ? tf.withName(OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels)) : null;
       List<Signature> signatures = new ArrayList<>();
-      signatures.add(predictSignature(SIGNATURE_KEY, predict.image(), mask, probabilities, labels));
+      signatures.add(predictSignature(SIGNATURE_KEY, predict.image(), mask, probabilities, labels, png));
       Signature.Builder logitsSignature = Signature.builder()
           .key(LOGITS_SIGNATURE_KEY)
           .methodName(METHOD_NAME)
           .input(INPUT_IMAGE, predict.image());
       if (mask != null) {
         logitsSignature.input(INPUT_MODALITY_MASK, mask);
-        signatures.add(predictSignature(ALL_MODALITIES_SIGNATURE_KEY, predict.image(), null, probabilities, labels));
+        signatures.add(predictSignature(ALL_MODALITIES_SIGNATURE_KEY, predict.image(), null, probabilities, labels, png));
       }
       signatures.add(logitsSignature.output(OUTPUT_LOGITS, logits).build());
       if (predict.imageBytes() != null) {
@@ -241,7 +246,7 @@ public final class SavedModelExporter {
       throw new ShapeMismatchException("export " + BYTES_SIGNATURE_KEY
           + ": expected 2D logits [N, H, W, K] for PNG masks, found shape " + logits.shape());
     }
-    Operand<TString> png = tf.withName(OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels));
+    Operand<TString> png = tf.withName("bytes_" + OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels));
     return Signature.builder()
         .key(BYTES_SIGNATURE_KEY)
         .methodName(METHOD_NAME)
@@ -253,12 +258,16 @@ public final class SavedModelExporter {
   }
 
   private static Signature predictSignature(String key, Operand<TFloat32> image, Operand<TBool> mask,
-      Operand<TFloat32> probabilities, Operand<TInt32> labels) {
+      Operand<TFloat32> probabilities, Operand<TInt32> labels, Operand<TString> png) {
     Signature.Builder b = Signature.builder().key(key).methodName(METHOD_NAME).input(INPUT_IMAGE, image);
     if (mask != null) {
       b.input(INPUT_MODALITY_MASK, mask);
     }
-    return b.output(OUTPUT_PROBABILITIES, probabilities).output(OUTPUT_LABELS, labels).build();
+    b.output(OUTPUT_PROBABILITIES, probabilities).output(OUTPUT_LABELS, labels);
+    if (png != null) {
+      b.output(OUTPUT_MASK_PNG, png);
+    }
+    return b.build();
   }
 
   private static void checkLogits(Operand<TFloat32> logits) {

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
 import org.delineo.proto.serving.BatchingParameters;
+import org.delineo.proto.serving.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
 import org.delineo.proto.serving.ModelConfig;
 import org.delineo.proto.serving.ModelConfigList;
 import org.delineo.proto.serving.ModelServerConfig;
@@ -99,6 +100,114 @@ public final class ServingConfigWriter {
     Path file = baseDir.resolve(MODELS_CONFIG);
     writeText(file, TextFormat.printer().printToString(modelServerConfig(baseDir)));
     return file;
+  }
+
+  /**
+   * Adds or updates one model in {@code <baseDir>/models.config}, keeping every other entry (its
+   * policy, labels and options) as the file has it, so exporting one model does not reset the
+   * others. Without the file, it starts from every model directory under {@code baseDir} with the
+   * latest version served and no labels.
+   *
+   * <p>The model's existing labels are kept; {@code label}, when given, is pointed at
+   * {@code version}; a model new to the file gets {@code firstLabel} on {@code version} when no
+   * {@code label} is given. Its version policy is kept when it serves {@code version} and every
+   * labelled version (TF Serving rejects labels on versions it does not load); otherwise it becomes
+   * "latest 1" when all labels name {@code version}, else "specific" over the labelled versions and
+   * {@code version}, e.g. {@code stable} on 1 beside the new version 2.
+   *
+   * @return the file written
+   * @throws DelineoException if the existing file cannot be read or parsed, the version is not on
+   *     disk, or a label of the model names a version that is not on disk
+   */
+  public static Path mergeModelsConfig(Path baseDir, String modelName, long version, String label,
+      String firstLabel) {
+    Path base = baseDir.toAbsolutePath().normalize();
+    Path file = base.resolve(MODELS_CONFIG);
+    Path modelDir = base.resolve(modelName);
+    List<Long> onDisk = ModelVersions.all(modelDir);
+    if (!onDisk.contains(version)) {
+      throw new DelineoException("serving config: version " + version + " of model '" + modelName
+          + "' expected under " + modelDir + ", found versions " + onDisk);
+    }
+    ModelServerConfig existing = Files.isRegularFile(file) ? read(file)
+        : new ServingConfigWriter(ServingVersionPolicy.latest(1)).modelServerConfig(base);
+    boolean known = Files.isRegularFile(file) && existing.getModelConfigList().getConfigList().stream()
+        .anyMatch(c -> c.getName().equals(modelName));
+    ModelConfigList.Builder list = ModelConfigList.newBuilder();
+    boolean added = false;
+    for (ModelConfig c : existing.getModelConfigList().getConfigList()) {
+      if (c.getName().equals(modelName)) {
+        list.addConfig(updated(known ? c : null, modelName, modelDir, version, label, firstLabel, onDisk));
+        added = true;
+      } else {
+        list.addConfig(c);
+      }
+    }
+    if (!added) {
+      list.addConfig(updated(null, modelName, modelDir, version, label, firstLabel, onDisk));
+    }
+    writeText(file, TextFormat.printer().printToString(
+        existing.toBuilder().setModelConfigList(list).build()));
+    return file;
+  }
+
+  private static ModelConfig updated(ModelConfig old, String name, Path modelDir, long version,
+      String label, String firstLabel, List<Long> onDisk) {
+    Map<String, Long> labels = new java.util.TreeMap<>(old == null ? Map.of() : old.getVersionLabelsMap());
+    if (label != null && !label.isEmpty()) {
+      labels.put(label, version);
+    } else if (old == null && firstLabel != null) {
+      labels.put(firstLabel, version);
+    }
+    java.util.TreeSet<Long> needed = new java.util.TreeSet<>(labels.values());
+    needed.add(version);
+    for (Map.Entry<String, Long> e : labels.entrySet()) {
+      if (!onDisk.contains(e.getValue())) {
+        throw new DelineoException("serving config: label '" + e.getKey() + "' of model '" + name
+            + "' names version " + e.getValue() + ", expected one of the versions on disk " + onDisk);
+      }
+    }
+    ModelConfig.Builder b = old == null
+        ? ModelConfig.newBuilder().setName(name).setModelPlatform(PLATFORM)
+        : old.toBuilder();
+    b.setBasePath(modelDir.toString()).clearVersionLabels().putAllVersionLabels(labels);
+    boolean keep = old != null && old.hasModelVersionPolicy()
+        && needed.stream().allMatch(v -> serves(old.getModelVersionPolicy(), v, onDisk));
+    if (!keep) {
+      ServingVersionPolicy policy = needed.size() == 1 ? ServingVersionPolicy.latest(1)
+          : ServingVersionPolicy.specific(needed.stream().mapToLong(Long::longValue).toArray());
+      b.setModelVersionPolicy(policy.toProto());
+    }
+    return b.build();
+  }
+
+  /** Whether TF Serving loads {@code version} under {@code policy} given the versions on disk (ascending). */
+  private static boolean serves(ServableVersionPolicy policy, long version,
+      List<Long> onDisk) {
+    if (!onDisk.contains(version)) {
+      return false;
+    }
+    if (policy.hasSpecific()) {
+      return policy.getSpecific().getVersionsList().contains(version);
+    }
+    if (policy.hasAll()) {
+      return true;
+    }
+    int n = policy.hasLatest() ? Math.max(1, policy.getLatest().getNumVersions()) : 1;
+    return onDisk.indexOf(version) >= onDisk.size() - n;
+  }
+
+  private static ModelServerConfig read(Path file) {
+    try {
+      ModelServerConfig.Builder b = ModelServerConfig.newBuilder();
+      TextFormat.merge(Files.readString(file), b);
+      return b.build();
+    } catch (TextFormat.ParseException e) {
+      throw new DelineoException("file " + file + ": expected a text ModelServerConfig, found a parse error: "
+          + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new DelineoException("reading " + file + " failed: " + e.getMessage(), e);
+    }
   }
 
   /** The text-format message for {@code options}, every value in its Int64Value wrapper. */

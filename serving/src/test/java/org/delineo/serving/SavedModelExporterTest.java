@@ -37,6 +37,11 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.Set;
+import javax.imageio.ImageIO;
 
 class SavedModelExporterTest {
   /** Element-wise tolerance between the served outputs and the EVAL graph. */
@@ -145,8 +150,16 @@ class SavedModelExporterTest {
       assertEquals(List.of(8L, 8L, 2L),
           in.getTensorShape().getDimList().subList(1, 4).stream().map(d -> d.getSize())
               .collect(Collectors.toList()), "H, W, C");
-      assertEquals(DataType.DT_FLOAT, sig.getOutputsOrThrow("probabilities").getDtype());
-      assertEquals(DataType.DT_INT32, sig.getOutputsOrThrow("labels").getDtype());
+      // Every signature's keys, dtypes and shapes, as TF Serving's metadata reports them.
+      assertEquals(Set.of("serving_default", "predict_logits"), bundle.metaGraphDef().getSignatureDefMap().keySet(),
+          "no serving_bytes without an encoded-image path, no serving_all_modalities without a mask");
+      assertEquals(Map.of("image", "DT_FLOAT [-1, 8, 8, 2]"), describe(sig.getInputsMap()));
+      assertEquals(Map.of("probabilities", "DT_FLOAT [-1, 8, 8, 3]", "labels", "DT_INT32 [-1, 8, 8]",
+          "mask_png_bytes", "DT_STRING [-1]"), describe(sig.getOutputsMap()));
+      SignatureDef logitsSig = bundle.metaGraphDef().getSignatureDefOrThrow("predict_logits");
+      assertEquals("tensorflow/serving/predict", logitsSig.getMethodName());
+      assertEquals(Map.of("image", "DT_FLOAT [-1, 8, 8, 2]"), describe(logitsSig.getInputsMap()));
+      assertEquals(Map.of("logits", "DT_FLOAT [-1, 8, 8, 3]"), describe(logitsSig.getOutputsMap()));
 
       try (TFloat32 input = Tensors.floats(INPUT, image);
           Result r = bundle.function("serving_default").call(Map.of("image", input))) {
@@ -158,8 +171,29 @@ class SavedModelExporterTest {
           assertEquals(expectedProbs[i], served[i], TOL, "probability " + i + " (tolerance " + TOL + ")");
         }
         assertArrayEquals(expectedLabels, Tensors.toInts(labels), "argmax labels");
+        // mask_png_bytes: one 8-bit grey PNG per image whose pixels are that image's labels.
+        TString pngs = (TString) r.get("mask_png_bytes").orElseThrow();
+        assertArrayEquals(new long[] {3}, pngs.shape().asArray());
+        int perImage = pixels / 3;
+        for (int n = 0; n < 3; n++) {
+          BufferedImage png = ImageIO.read(new ByteArrayInputStream(pngs.asBytes().getObject(n)));
+          assertEquals(8, png.getWidth());
+          assertEquals(8, png.getHeight());
+          for (int p = 0; p < perImage; p++) {
+            assertEquals(expectedLabels[n * perImage + p], png.getRaster().getSample(p % 8, p / 8, 0),
+                "image " + n + " pixel " + p);
+          }
+        }
       }
     }
+  }
+
+  /** Each entry as "DTYPE [dims]", -1 for unknown sizes. */
+  private static Map<String, String> describe(Map<String, TensorInfo> entries) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    entries.forEach((k, v) -> out.put(k, v.getDtype() + " " + v.getTensorShape().getDimList().stream()
+        .map(d -> d.getSize()).collect(Collectors.toList())));
+    return out;
   }
 
   @Test

@@ -110,4 +110,75 @@ class ServingConfigWriterTest {
           .noneMatch(p -> p.getFileName().toString().startsWith(".tmp-")), "no temp files left");
     }
   }
+
+  private static Map<String, ModelConfig> parse(Path file) throws IOException {
+    ModelServerConfig.Builder parsed = ModelServerConfig.newBuilder();
+    TextFormat.merge(Files.readString(file), parsed);
+    Map<String, ModelConfig> byName = new java.util.LinkedHashMap<>();
+    parsed.getModelConfigList().getConfigList().forEach(c -> byName.put(c.getName(), c));
+    return byName;
+  }
+
+  @Test
+  void mergeKeepsOtherModelsAndLabelsAndMovesOnlyTheNamedLabel() throws IOException {
+    Path base = base();
+    // A hand-kept file: deeplab pinned to version 5 with its own label, unet serving 2 and 3.
+    Path file = new ServingConfigWriter(ServingVersionPolicy.latest(1))
+        .withPolicy("deeplab", ServingVersionPolicy.specific(5).withLabel("prod", 5))
+        .withPolicy("unet", ServingVersionPolicy.specific(2, 3).withLabel("stable", 2).withLabel("canary", 3))
+        .writeModelsConfig(base);
+    ModelConfig deeplabBefore = parse(file).get("deeplab");
+
+    // unet version 4 without a label: labels unchanged, the policy grows to serve 2, 3 and 4.
+    Files.createDirectories(base.resolve("unet/4"));
+    ServingConfigWriter.mergeModelsConfig(base, "unet", 4, null, "stable");
+    Map<String, ModelConfig> after = parse(file);
+    assertEquals(deeplabBefore, after.get("deeplab"), "other models untouched");
+    assertEquals(Map.of("stable", 2L, "canary", 3L), after.get("unet").getVersionLabelsMap());
+    assertEquals(List.of(2L, 3L, 4L), after.get("unet").getModelVersionPolicy().getSpecific().getVersionsList());
+
+    // --label canary: canary moves to 4, stable stays on 2; version 3 is no longer needed.
+    ServingConfigWriter.mergeModelsConfig(base, "unet", 4, "canary", "stable");
+    after = parse(file);
+    assertEquals(Map.of("stable", 2L, "canary", 4L), after.get("unet").getVersionLabelsMap());
+    assertEquals(List.of(2L, 3L, 4L), after.get("unet").getModelVersionPolicy().getSpecific().getVersionsList(),
+        "a policy that still serves every labelled version is kept");
+    assertEquals(deeplabBefore, after.get("deeplab"));
+
+    // A model new to the file is added with latest 1 and the first label on its version.
+    Files.createDirectories(base.resolve("pspnet/7"));
+    ServingConfigWriter.mergeModelsConfig(base, "pspnet", 7, null, "stable");
+    after = parse(file);
+    assertEquals(List.of("deeplab", "unet", "pspnet"), List.copyOf(after.keySet()));
+    assertEquals(Map.of("stable", 7L), after.get("pspnet").getVersionLabelsMap());
+    assertEquals(1, after.get("pspnet").getModelVersionPolicy().getLatest().getNumVersions());
+    assertEquals(base.toAbsolutePath().resolve("pspnet").toString(), after.get("pspnet").getBasePath());
+
+    // A latest-1 model whose label must keep an older version becomes "specific".
+    Files.createDirectories(base.resolve("pspnet/8"));
+    ServingConfigWriter.mergeModelsConfig(base, "pspnet", 8, null, "stable");
+    after = parse(file);
+    assertEquals(Map.of("stable", 7L), after.get("pspnet").getVersionLabelsMap());
+    assertEquals(List.of(7L, 8L), after.get("pspnet").getModelVersionPolicy().getSpecific().getVersionsList());
+
+    DelineoException e = assertThrows(DelineoException.class,
+        () -> ServingConfigWriter.mergeModelsConfig(base, "unet", 9, "stable", "stable"));
+    assertTrue(e.getMessage().contains("version 9") && e.getMessage().contains("[1, 2, 3, 4]"), e.getMessage());
+  }
+
+  @Test
+  void mergeWithoutAFileListsEveryModelAndRejectsABrokenFile() throws IOException {
+    Path base = base();
+    Path file = ServingConfigWriter.mergeModelsConfig(base, "unet", 3, null, "stable");
+    Map<String, ModelConfig> configs = parse(file);
+    assertEquals(List.of("deeplab", "unet"), List.copyOf(configs.keySet()));
+    assertEquals(Map.of(), configs.get("deeplab").getVersionLabelsMap());
+    assertEquals(Map.of("stable", 3L), configs.get("unet").getVersionLabelsMap());
+
+    Files.writeString(file, "model_config_list { config { name: ");
+    DelineoException e = assertThrows(DelineoException.class,
+        () -> ServingConfigWriter.mergeModelsConfig(base, "unet", 3, null, "stable"));
+    assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("ModelServerConfig"),
+        e.getMessage());
+  }
 }

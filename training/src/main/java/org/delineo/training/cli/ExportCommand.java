@@ -1,14 +1,16 @@
 package org.delineo.training.cli;
 
-import java.util.List;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.ArrayList;
 import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.model.SegmentationModel;
+import org.delineo.proto.DataConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -22,30 +24,42 @@ import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.proto.ExportConfig;
 import org.delineo.serving.EncodedImages;
-import org.delineo.serving.ModelVersions;
 import org.delineo.serving.PredictGraph;
 import org.delineo.serving.BatchingOptions;
 import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.ServingConfigWriter;
-import org.delineo.serving.ServingVersionPolicy;
 import org.delineo.serving.WarmupInput;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.synth.SyntheticMedical2d;
+import org.delineo.training.data.synth.SyntheticScenes2d;
 import org.delineo.training.train.DatasetFactory;
 import org.delineo.training.train.InferenceGraph;
 import org.delineo.training.train.InputNormalization;
+import org.delineo.training.train.NormalizationKind;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 
 /**
- * {@code delineo export --config F --checkpoint D --base DIR --name NAME [--version N]}: a SavedModel
- * of the PREDICT graph (rebuilt without loss or optimizer, weights restored) under
- * {@code DIR/NAME/<version>}, written atomically.
+ * {@code delineo export --config F --checkpoint D --base DIR --name NAME [--version N] [--label L]}:
+ * a SavedModel of the PREDICT graph (rebuilt without loss or optimizer, weights restored) under
+ * {@code DIR/NAME/<version>}, written atomically. The graph applies the dataset reader's
+ * normalisation ({@link NormalizationKind}) before the model's, so clients send raw intensities.
  */
 final class ExportCommand implements Command {
-  /** The version label models.config gives the exported model's latest version. */
+  /** The label a model's first export gets in models.config when no {@code --label} is given. */
   static final String STABLE_LABEL = "stable";
+  /** Spatial size per axis of synthetic warm-up requests for dynamic-size exports (before rounding up to the stride). */
+  static final int SYNTHETIC_WARMUP_SIZE = 64;
+
+  /**
+   * What an export wrote.
+   *
+   * @param dir the version directory
+   * @param warmupSource where the warm-up requests came from, for the command's output
+   */
+  record Exported(Path dir, String warmupSource) {}
 
   @Override
   public String name() {
@@ -65,6 +79,9 @@ final class ExportCommand implements Command {
     o.addOption(Option.builder().longOpt("base").hasArg().argName("DIR").required().desc("export base directory").build());
     o.addOption(Option.builder().longOpt("name").hasArg().required().desc("model name (a folder under --base)").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("version (default: next integer)").build());
+    o.addOption(Option.builder().longOpt("label").hasArg().argName("NAME")
+        .desc("point this version label (e.g. stable, canary) at the new version in models.config;"
+            + " other labels are kept (default: a new model's first version is labelled stable)").build());
     return o;
   }
 
@@ -72,37 +89,58 @@ final class ExportCommand implements Command {
   public int run(CommandLine line, PrintStream out) {
     ExperimentConfig config = ConfigOptions.load(line);
     String version = line.getOptionValue("version");
-    Path dir = export(config, Path.of(line.getOptionValue("checkpoint")), Path.of(line.getOptionValue("base")),
-        line.getOptionValue("name"), version == null ? null : Long.parseLong(version));
-    out.println("exported SavedModel to " + dir);
+    Exported e = export(config, Path.of(line.getOptionValue("checkpoint")), Path.of(line.getOptionValue("base")),
+        line.getOptionValue("name"), version == null ? null : Long.parseLong(version), line.getOptionValue("label"));
+    out.println("exported SavedModel to " + e.dir());
+    out.println(e.warmupSource());
     return 0;
   }
 
-  /**
-   * Exports the checkpoint with warm-up requests built from real validation samples, then writes
-   * {@code models.config} (latest version of every model under {@code base}; this model's latest
-   * labelled {@value #STABLE_LABEL}) and
-   * {@code batching_parameters.txt} beside the models; returns the version directory written.
-   */
+  /** As {@link #export(ExperimentConfig, Path, Path, String, Long, String)} without a label; returns the version directory. */
   static Path export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version) {
-    SegmentationDataset dataset = DatasetFactory.open(config.getData());
-    int classes = Trainer.numClasses(config, dataset);
-    int channels = Trainer.inChannels(config, dataset);
+    return export(config, checkpoint, base, name, version, null).dir();
+  }
+
+  /**
+   * Exports the checkpoint with warm-up requests built from real samples of the dataset (validation
+   * split, else training split), or synthetic ones of the signature's size when no dataset is
+   * configured or found or its splits are empty; then merges the model into {@code models.config}
+   * ({@link ServingConfigWriter#mergeModelsConfig}: other models and existing labels are kept,
+   * {@code label} is pointed at the new version) and writes {@code batching_parameters.txt}.
+   */
+  static Exported export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version,
+      String label) {
+    SegmentationDataset dataset = openIfPresent(config.getData());
+    boolean is3d = dataset != null ? dataset.is3d() : layoutIs3d(config.getData().getLayout());
+    int classes = dataset != null ? Trainer.numClasses(config, dataset) : layoutDefault(config, true);
+    int channels = dataset != null ? Trainer.inChannels(config, dataset) : layoutDefault(config, false);
     Experiment experiment = Experiment.create(config, List.of());
+    int spatialRank = is3d ? 3 : 2;
+    long[] fixedSize = inputSize(config, spatialRank);
     int warmups = config.getExport().getWarmupRequests();
     SavedModelExporter exporter = new SavedModelExporter(checkpoint.resolve("variables").toString());
+    String warmupSource = "no warm-up requests (export.warmup_requests: 0)";
     if (warmups > 0) {
-      exporter = exporter.withWarmup(warmupInputs(dataset, warmups, inputSize(config, dataset.is3d() ? 3 : 2)), warmups);
+      List<WarmupInput> inputs = dataset == null ? List.of() : warmupInputs(dataset, warmups, fixedSize);
+      if (inputs.isEmpty()) {
+        int divisor = experiment.model(classes, channels).sizeDivisor();
+        inputs = List.of(WarmupInput.synthetic(syntheticWarmupShape(fixedSize, spatialRank, channels, divisor), 0));
+        warmupSource = "warm-up: " + warmups + " synthetic request(s) of shape "
+            + Arrays.toString(inputs.get(0).shape()) + " ("
+            + (dataset == null ? "no dataset at data.root '" + config.getData().getRoot() + "'"
+                : "no samples in the validation or training split") + ")";
+      } else {
+        warmupSource = "warm-up: " + warmups + " request(s) from " + inputs.size() + " dataset sample(s)";
+      }
+      exporter = exporter.withWarmup(inputs, warmups);
     }
-    int spatialRank = dataset.is3d() ? 3 : 2;
-    long[] fixedSize = inputSize(config, spatialRank);
-    Path dir = exporter.export(base, name, version, ctx -> {
+    NormalizationKind raw = NormalizationKind.of(config.getData());
+    Exported exported = new Exported(exporter.export(base, name, version, ctx -> {
       SegmentationModel model = experiment.model(classes, channels);
       InputNormalization normalization = InputNormalization.of(config.getData(), channels);
-      PredictGraph predict = fixedSize == null
-          ? dynamicInput(ctx, model, normalization, spatialRank, channels)
-          : fixedInput(ctx, model, normalization, channels, fixedSize);
-      if (dataset.is3d()) {
+      PredictGraph predict = input(ctx, model, raw, normalization, channels,
+          fixedSize == null ? dynamic(spatialRank) : fixedSize);
+      if (is3d) {
         return predict;
       }
       // 2D models also take PNG/JPEG files ({"b64": ...} over REST), decoded in the graph; all
@@ -110,32 +148,89 @@ final class ExportCommand implements Command {
       Ops tf = ctx.tf();
       Placeholder<TString> bytes = tf.withName("image_bytes").placeholder(TString.class,
           Placeholder.shape(Shape.of(-1)));
-      Operand<TFloat32> decoded = EncodedImages.decode(tf, bytes, channels);
+      Operand<TFloat32> decoded = raw.apply(tf, EncodedImages.decode(tf, bytes, channels));
       return new PredictGraph(predict.image(), predict.logits(), bytes,
           InferenceGraph.logits(ctx, model, normalization, 2, channels, decoded), predict.modalityMask());
-    });
-    // Every model serves its latest version; this one's is also labelled "stable", so clients can
-    // pin /v1/models/NAME/labels/stable while a later export is rolled out and checked.
-    long latest = ModelVersions.latest(base.resolve(name)).orElseThrow();
-    new ServingConfigWriter(ServingVersionPolicy.latest(1))
-        .withPolicy(name, ServingVersionPolicy.latest(1).withLabel(STABLE_LABEL, latest))
-        .writeModelsConfig(base);
+    }), warmupSource);
+    long written = Long.parseLong(exported.dir().getFileName().toString());
+    ServingConfigWriter.mergeModelsConfig(base, name, written, label, STABLE_LABEL);
     ServingConfigWriter.writeBatchingParameters(base, new BatchingOptions(8, 2000, 2, 100));
-    return dir;
+    return exported;
   }
 
-  /** Any spatial size: the inference graph pads to the network stride and crops back. */
-  private static PredictGraph dynamicInput(GraphContext ctx, SegmentationModel model,
-      InputNormalization normalization, int spatialRank, int channels) {
-    InferenceGraph g = InferenceGraph.build(ctx, model, normalization, spatialRank, channels, "image");
-    return new PredictGraph(g.image(), g.logits()).withModalityMask(g.modalityMask());
+  /** The dataset of {@code data}, or null when {@code data.root} is unset or not a directory. */
+  private static SegmentationDataset openIfPresent(DataConfig data) {
+    if (data.getRoot().isEmpty() || !Files.isDirectory(Path.of(data.getRoot()))) {
+      return null;
+    }
+    return DatasetFactory.open(data);
+  }
+
+  /** Whether models of {@code layout} are volumetric (only BraTS and its phantoms; slice sets train 2D models). */
+  private static boolean layoutIs3d(DataConfig.Layout layout) {
+    return layout == DataConfig.Layout.BRATS || layout == DataConfig.Layout.SYNTHETIC_BRATS3D;
   }
 
   /**
-   * A placeholder of the fixed size {@code [-1, (D,) H, W, C]}; the mask, for multi-modal models,
-   * is optional exactly as in {@link InferenceGraph#build} (all modalities present when not fed).
+   * Without a dataset: {@code model.num_classes} / {@code model.in_channels} when set, else the
+   * layout's standard class or channel count (the synthetic generators' defaults).
    */
-  private static PredictGraph fixedInput(GraphContext ctx, SegmentationModel model,
+  private static int layoutDefault(ExperimentConfig config, boolean classes) {
+    int set = classes ? config.getModel().getNumClasses() : config.getModel().getInChannels();
+    if (set > 0) {
+      return set;
+    }
+    switch (config.getData().getLayout()) {
+      case CITYSCAPES:
+        return classes ? 19 : 3;
+      case BRATS:
+      case SYNTHETIC_BRATS3D:
+        return 4;
+      case SYNTHETIC_SCENES2D:
+        return classes ? SyntheticScenes2d.CLASSES.size() : 3;
+      case SYNTHETIC_MEDICAL2D:
+        return classes ? SyntheticMedical2d.CLASSES.size() : 1;
+      case ACDC:
+        return classes ? 4 : 1;
+      case ISIC:
+        return classes ? 2 : 3;
+      case PROMISE12:
+        return classes ? 2 : 1;
+      default:
+        throw new DelineoException("field 'model." + (classes ? "num_classes" : "in_channels")
+            + "': expected a positive value when exporting a " + config.getData().getLayout()
+            + " model without its dataset (data.root '" + config.getData().getRoot() + "' not found), found 0");
+    }
+  }
+
+  /** [-1, ..., -1] of {@code rank} entries: a dynamic spatial size. */
+  private static long[] dynamic(int rank) {
+    long[] d = new long[rank];
+    Arrays.fill(d, -1);
+    return d;
+  }
+
+  /**
+   * The shape of a synthetic warm-up request: the fixed size, else {@value #SYNTHETIC_WARMUP_SIZE}
+   * per axis rounded up to a multiple of the network stride; channels last.
+   */
+  static long[] syntheticWarmupShape(long[] fixedSize, int spatialRank, int channels, int divisor) {
+    long[] shape = new long[spatialRank + 1];
+    for (int i = 0; i < spatialRank; i++) {
+      int d = Math.max(1, divisor);
+      shape[i] = fixedSize != null ? fixedSize[i] : (long) Math.ceil(SYNTHETIC_WARMUP_SIZE / (double) d) * d;
+    }
+    shape[spatialRank] = channels;
+    return shape;
+  }
+
+  /**
+   * The placeholder {@code image} of size {@code [-1, (D,) H, W, C]} ({@code -1} on dynamic axes;
+   * the inference graph pads to the network stride and crops back), the reader's normalisation
+   * {@code raw} on it, then the model's. The mask, for multi-modal models, is optional exactly as
+   * in {@link InferenceGraph#build} (all modalities present when not fed).
+   */
+  private static PredictGraph input(GraphContext ctx, SegmentationModel model, NormalizationKind raw,
       InputNormalization normalization, int channels, long[] spatial) {
     Ops tf = ctx.tf();
     long[] dims = new long[spatial.length + 2];
@@ -150,38 +245,39 @@ final class ExportCommand implements Command {
           tf.concat(List.of(batch, tf.constant(new int[] {channels})), tf.constant(0)), tf.constant(true));
       mask = tf.withName("modality_mask").placeholderWithDefault(allPresent, Shape.of(-1, channels));
     }
-    Operand<TFloat32> logits = InferenceGraph.logits(ctx, model, normalization, spatial.length, channels, image, mask);
+    Operand<TFloat32> logits = InferenceGraph.logits(ctx, model, normalization, spatial.length, channels,
+        raw.apply(tf, image), mask);
     return new PredictGraph(image, logits).withModalityMask(mask);
   }
 
   /**
-   * The signature's spatial size in placeholder order ((D,) H, W) from {@code export.input_size}
-   * (else {@code data.crop_size}), both given as (H, W[, D]); null for a dynamic size (when
-   * {@code export.dynamic_size} is set or neither size is given).
+   * The signature's spatial size from {@code export.input_size} (else {@code data.crop_size}), both
+   * in the order training crops in: (H, W) for 2D, (D, H, W) for volumes; null for a dynamic size
+   * (when {@code export.dynamic_size} is set or neither size is given).
    */
   static long[] inputSize(ExperimentConfig config, int spatialRank) {
     ExportConfig export = config.getExport();
     List<Integer> size = export.getInputSizeCount() > 0 ? export.getInputSizeList() : config.getData().getCropSizeList();
+    String field = export.getInputSizeCount() > 0 ? "export.input_size" : "data.crop_size";
     if (export.getDynamicSize() || size.isEmpty()) {
       return null;
     }
     if (size.size() != spatialRank) {
-      throw new DelineoException("export input size " + size + ": expected " + spatialRank
-          + " values (H, W" + (spatialRank == 3 ? ", D" : "") + ") for this dataset, found " + size.size());
+      throw new DelineoException("field '" + field + "' " + size + ": expected " + spatialRank
+          + " values (" + (spatialRank == 3 ? "D, H, W" : "H, W") + ") for this dataset, found " + size.size());
     }
     for (int v : size) {
       if (v <= 0) {
-        throw new DelineoException("export input size " + size + ": expected positive sizes, found " + v);
+        throw new DelineoException("field '" + field + "' " + size + ": expected positive sizes, found " + v);
       }
     }
-    return spatialRank == 2
-        ? new long[] {size.get(0), size.get(1)}
-        : new long[] {size.get(2), size.get(0), size.get(1)};
+    return size.stream().mapToLong(Integer::longValue).toArray();
   }
 
   /**
    * Up to {@code count} raw samples of the validation split (the training split if it is empty),
-   * cut or zero-padded at their far end to {@code fixedSize} when the signature has one.
+   * cut or zero-padded at their far end to {@code fixedSize} when the signature has one; empty when
+   * both splits are.
    */
   private static List<WarmupInput> warmupInputs(SegmentationDataset dataset, int count, long[] fixedSize) {
     List<String> ids = dataset.ids(Split.VAL).isEmpty() ? dataset.ids(Split.TRAIN) : dataset.ids(Split.VAL);

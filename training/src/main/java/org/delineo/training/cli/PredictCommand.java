@@ -57,8 +57,9 @@ final class PredictCommand implements Command {
     o.addOption(Option.builder().longOpt("label").hasArg().desc("model version label on the server (e.g. stable)").build());
     o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images or volumes").build());
     o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required().desc("output folder").build());
-    o.addOption(Option.builder().longOpt("window").hasArg().argName("h,w[,d]")
-        .desc("sliding-window size for models with dynamic input size (default: whole input)").build());
+    o.addOption(Option.builder().longOpt("window").hasArg().argName("[d,]h,w")
+        .desc("sliding-window size for models with dynamic input size, in data.crop_size's order:"
+            + " h,w for 2D models, d,h,w for volumetric ones (default: whole input)").build());
     o.addOption(Option.builder().longOpt("overlap").hasArg().desc("window overlap fraction (default 0.5)").build());
     return o;
   }
@@ -90,13 +91,22 @@ final class PredictCommand implements Command {
       TfServingClient client = b.build();
       // Multi-modal exports take modality_mask in serving_default, which TF Serving will not let a
       // request leave out; their serving_all_modalities signature takes the image alone.
-      String signature = client.metadata().signatures().containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
+      var signatures = client.metadata().signatures();
+      String signature = signatures.containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
           ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY;
+      var signatureInfo = signatures.get(signature);
+      var input = signatureInfo == null ? null : signatureInfo.inputs().get(SavedModelExporter.INPUT_IMAGE);
+      boolean model2d = input != null && !input.unknownRank() && input.shape().size() == 4;
       labeller = (image, shape) -> {
-        long[] batched = new long[shape.length + 1];
-        batched[0] = 1;
+        // A volume for a 2D model goes as ONE request of its D slices: the export min-max scales
+        // over the whole request, which then equals training's per-volume scaling.
+        boolean slices = model2d && shape.length == 4;
+        long[] batched = new long[slices ? shape.length : shape.length + 1];
+        if (!slices) {
+          batched[0] = 1;
+        }
         for (int i = 0; i < shape.length; i++) {
-          batched[i + 1] = shape[i];
+          batched[slices ? i : i + 1] = shape[i];
         }
         return client.predict(Map.of("image", ServingTensor.ofFloats(image, batched)), signature).output("labels").ints();
       };
@@ -184,9 +194,17 @@ final class PredictCommand implements Command {
 
   private static SlidingWindowOptions windowOptions(CommandLine line) {
     SlidingWindowOptions d = SlidingWindowOptions.defaults();
-    int[] window = line.hasOption("window")
-        ? Arrays.stream(line.getOptionValue("window").split(",")).mapToInt(Integer::parseInt).toArray()
-        : d.window();
+    int[] window = d.window();
+    if (line.hasOption("window")) {
+      String text = line.getOptionValue("window");
+      try {
+        // The same order as data.crop_size and Predictor: (H, W) or (D, H, W).
+        window = Arrays.stream(text.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+      } catch (NumberFormatException e) {
+        throw new DelineoException("option --window: expected h,w or d,h,w (integers, data.crop_size's order),"
+            + " found '" + text + "'");
+      }
+    }
     double overlap = line.hasOption("overlap") ? Double.parseDouble(line.getOptionValue("overlap")) : d.overlap();
     return new SlidingWindowOptions(window, overlap, d.batchSize(), PadMode.ZERO);
   }

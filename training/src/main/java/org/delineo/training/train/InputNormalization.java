@@ -10,7 +10,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * Per-channel {@code (x − mean) / std} inside the graph, so training, evaluation and exported models
  * all take raw intensities. Empty {@code data.mean}/{@code data.std} mean mmseg's RGB statistics for
- * 3-channel images and no normalisation otherwise (medical data is normalised per case on load).
+ * 3-channel images and no normalisation otherwise (medical data is normalised per case on load;
+ * exported graphs add that step in front with {@link NormalizationKind}).
  */
 public record InputNormalization(float[] mean, float[] std) {
   private static final float[] MMSEG_MEAN = {123.675f, 116.28f, 103.53f};

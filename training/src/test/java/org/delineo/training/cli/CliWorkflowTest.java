@@ -85,6 +85,19 @@ class CliWorkflowTest {
     try (SavedModelBundle bundle = SavedModelBundle.load(base.resolve("tiny/1").toString(), "serve")) {
       List<String> keys = bundle.signatures().stream().map(Signature::key).toList();
       assertTrue(keys.contains("serving_default") && keys.contains("predict_logits"), keys.toString());
+      // Keys, dtypes and shapes of every signature a 2D export has (dynamic size: -1 spatially).
+      long k = DatasetFactory.open(ExperimentConfigLoader.load(config, List.of()).getData()).numClasses();
+      var sigs = bundle.metaGraphDef().getSignatureDefMap();
+      assertEquals(java.util.Set.of("serving_default", "predict_logits", "serving_bytes"), sigs.keySet());
+      assertEquals(Map.of("image", "DT_FLOAT [-1, -1, -1, 3]"), describe(sigs.get("serving_default").getInputsMap()));
+      assertEquals(Map.of("probabilities", "DT_FLOAT [-1, -1, -1, " + k + "]", "labels", "DT_INT32 [-1, -1, -1]",
+          "mask_png_bytes", "DT_STRING [-1]"), describe(sigs.get("serving_default").getOutputsMap()));
+      assertEquals(Map.of("image", "DT_FLOAT [-1, -1, -1, 3]"), describe(sigs.get("predict_logits").getInputsMap()));
+      assertEquals(Map.of("logits", "DT_FLOAT [-1, -1, -1, " + k + "]"),
+          describe(sigs.get("predict_logits").getOutputsMap()));
+      assertEquals(Map.of("image_bytes", "DT_STRING [-1]"), describe(sigs.get("serving_bytes").getInputsMap()));
+      assertEquals(Map.of("probabilities", "DT_FLOAT [-1, -1, -1, " + k + "]", "labels", "DT_INT32 [-1, -1, -1]",
+          "mask_png_bytes", "DT_STRING [-1]"), describe(sigs.get("serving_bytes").getOutputsMap()));
     }
 
     // The exported model predicts what the EVAL graph restored from the checkpoint predicts.
@@ -140,6 +153,14 @@ class CliWorkflowTest {
       assertEquals(List.of(-1L, 32L, 48L, (long) dataset.channels()), dims);
       assertTrue(Files.exists(base.resolve("tiny/2/assets.extra/tf_serving_warmup_requests")));
     }
+  }
+
+  /** Each signature entry as "DTYPE [dims]". */
+  private static Map<String, String> describe(Map<String, org.tensorflow.proto.TensorInfo> entries) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    entries.forEach((key, v) -> out.put(key, v.getDtype() + " "
+        + v.getTensorShape().getDimList().stream().map(d -> d.getSize()).toList()));
+    return out;
   }
 
   /** Softmax of the EVAL-mode logits of a graph restored from the checkpoint, built here directly. */
