@@ -52,7 +52,8 @@ import org.tensorflow.types.TInt32;
  * strong view 1, L_cross on strong view 2 against the labeled batch's features and labels. L_s =
  * ½(CE + Dice) on the labeled logits (UniMatch's Dice: class-averaged, background included).
  * Scalars: {@code loss}, {@code loss_s}, {@code loss_u}, and {@code loss_intra}, {@code loss_cross},
- * {@code loss_fp} when those terms are on.
+ * {@code loss_fp} when those terms are on; with L_intra also {@code intra_kept}, the fraction of
+ * feature positions whose weak confidence clears τ (the positions L_intra trains on).
  *
  * <p>Static shapes: the affinity and prototype terms need static feature sizes, so the inputs are
  * pinned to [B, H, W, C] with the configured batch sizes and training size ({@code EnsureShape}
@@ -177,6 +178,7 @@ public final class SemSimStrategy implements TrainingStrategy {
     Operand<TFloat32> fixMatch = losses.fixMatch(tf, strong1Probs, target1, null);
 
     Operand<TFloat32> intraLoss = null;
+    Operand<TFloat32> intraKept = null;
     if (intra) {
       Operand<TFloat32> weakFeatures = tf.stopGradient(rows(tf, features, bl, bu));
       Operand<TFloat32> mixFeatures = tf.stopGradient(net.fusedFeature(eval, mixEncoded));
@@ -184,8 +186,10 @@ public final class SemSimStrategy implements TrainingStrategy {
       long w = features.shape().get(2);
       Operand<TFloat32> smallBox1 = tf.squeeze(Resize.nearest2d(tf, tf.expandDims(box1, tf.constant(-1)), h, w),
           org.tensorflow.op.core.Squeeze.axis(List.of(-1L)));
+      Operand<TFloat32> pastedFeatures = paste(tf, smallBox1, mixFeatures, weakFeatures);
       intraLoss = losses.intra(tf, strong1Probs, rows(tf, features, bl + bu, bu), target1,
-          paste(tf, smallBox1, mixFeatures, weakFeatures), null);
+          pastedFeatures, null);
+      intraKept = losses.intraKeptFraction(tf, target1, pastedFeatures, null);
     }
     Operand<TFloat32> crossLoss = null;
     if (cross) {
@@ -206,6 +210,7 @@ public final class SemSimStrategy implements TrainingStrategy {
     scalars.put("loss_u", fixMatch);
     if (intraLoss != null) {
       scalars.put("loss_intra", intraLoss);
+      scalars.put("intra_kept", intraKept);
     }
     if (crossLoss != null) {
       scalars.put("loss_cross", crossLoss);

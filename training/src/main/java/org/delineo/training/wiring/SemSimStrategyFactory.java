@@ -4,6 +4,7 @@ import com.google.inject.Inject;
 import com.google.inject.Key;
 import com.google.inject.name.Named;
 import com.google.inject.name.Names;
+import org.delineo.losses.semsim.AffinityRefinement;
 import org.delineo.losses.semsim.SemSimSettings;
 import org.delineo.proto.DataConfig;
 import org.delineo.proto.ExperimentConfig;
@@ -39,11 +40,21 @@ final class SemSimStrategyFactory implements StrategyFactory {
     SemSimConfig s = config.getStrategy().getSemsim();
     SemSimSettings settings = new SemSimSettings(s.getTau(), s.getLambdaS(), s.getLambdaU(),
         s.getLambdaIntra(), s.getLambdaCross(), s.getR(), s.getSubRegions(), s.getLambdaFp(),
-        s.getFpDropout(), s.getSoftPseudoLabels());
+        s.getFpDropout(), s.getSoftPseudoLabels(), orientation(s.getAffinityOrientation()));
     DataConfig data = config.getData();
     int[] size = trainingSize(data);
     return new SemSimStrategy(settings, terms, size[0], size[1], data.getBatchSize(),
         SemSimBatches.unlabeledBatchSize(data), data.getIgnoreIndex());
+  }
+
+  /** The proto enum mapped onto the losses module's own (which has no protobuf dependency). */
+  static AffinityRefinement.Orientation orientation(SemSimConfig.AffinityOrientation o) {
+    return switch (o) {
+      case ROW_AVERAGE -> AffinityRefinement.Orientation.ROW_AVERAGE;
+      case PAPER_LITERAL -> AffinityRefinement.Orientation.PAPER_LITERAL;
+      default -> throw new ConfigException(
+          "field 'strategy.semsim.affinity_orientation': unknown value " + o);
+    };
   }
 
   /** {@code data.crop_size}, or the layout's default (224 ISIC, 256 slices), as the views are resized to. */

@@ -14,6 +14,7 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.semsim.SemSimUNet;
+import org.delineo.losses.semsim.AffinityRefinement;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
@@ -52,9 +53,9 @@ class SemSimStrategyTest {
       TrainingGraph g = TrainingGraph.build(graph, 7, model, e.strategy(), e.optimizer(),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), ds.channels()), 2, ds.channels());
-      assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "loss_cross", "loss_fp"),
+      assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross", "loss_fp"),
           g.scalars().keySet());
-      List<String> names = List.of("loss_s", "loss_u", "loss_intra", "loss_cross", "loss_fp");
+      List<String> names = List.of("loss_s", "loss_u", "loss_intra", "loss_cross", "loss_fp", "intra_kept");
       try (Session session = SessionFactory.open(graph, config.getRuntime());
           StepBatchSource batches = e.strategy().batches(new TrainingData(config, ds, null),
               new LoaderPosition(0, 0))) {
@@ -71,6 +72,8 @@ class SemSimStrategyTest {
           // L = 1/2 (1·L_s + 0.5·L_u + 0.25·L_intra + 0.25·L_cross + 0.5·L_fp), relative 1e-5.
           double expected = 0.5 * (v[1] + 0.5 * v[2] + 0.25 * v[3] + 0.25 * v[4] + 0.5 * v[5]);
           assertEquals(expected, v[0], 1e-5 * Math.abs(expected), "total at step " + step);
+          // tau 0: every feature position clears the threshold, so L_intra keeps all of them.
+          assertEquals(1f, v[6], 1e-6f, "intra_kept at step " + step);
           losses.add(v[0]);
         }
         assertEquals(3, losses.size());
@@ -81,9 +84,11 @@ class SemSimStrategyTest {
   @Test
   void ablationsChangeWhichTermsArePresent() {
     ExperimentConfig config = SemSimFixtures.config(dir);
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "loss_cross"), scalarNames(config, List.of()));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross"),
+        scalarNames(config, List.of()));
     assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_cross"), scalarNames(config, List.of("no-intra")));
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra"), scalarNames(config, List.of("no-cross")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept"),
+        scalarNames(config, List.of("no-cross")));
     assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("fixmatch-only")));
     assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("no-intra", "no-cross")));
     // fixmatch-only builds a whole training step: every variable it creates gets a gradient.
@@ -108,6 +113,15 @@ class SemSimStrategyTest {
           "no transformer-block variables without the SFM");
       assertTrue(ctx.variables().trainable().stream().anyMatch(v -> v.name().startsWith("sfm.proj.0")));
     }
+  }
+
+  @Test
+  void affinityOrientationComesFromTheConfig() {
+    SemSimStrategy byDefault = (SemSimStrategy) Experiment.create(SemSimFixtures.config(dir), List.of()).strategy();
+    assertEquals(AffinityRefinement.Orientation.ROW_AVERAGE, byDefault.settings().orientation());
+    SemSimStrategy literal = (SemSimStrategy) Experiment.create(SemSimFixtures.config(dir,
+        "strategy.semsim.affinity_orientation=PAPER_LITERAL"), List.of()).strategy();
+    assertEquals(AffinityRefinement.Orientation.PAPER_LITERAL, literal.settings().orientation());
   }
 
   @Test
