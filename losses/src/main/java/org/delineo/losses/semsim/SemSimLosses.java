@@ -7,8 +7,14 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * SemSim's unlabeled loss terms and the total objective (Eq. 18–19):
- * L = ½(λ_s·L_s + λ_u·L_u + λ_intra·L_intra + λ_cross·L_cross + λ_fp·L_fp).
+ * SemSim's unlabeled loss terms and the total objective (Eq. 18–19 plus UniMatch's feature
+ * perturbation): L = ½(λ_s·L_s + λ_u·L_u + λ_intra·L_intra + λ_cross·L_cross + λ_fp·L_fp), by default
+ * ½(L_s + 0.5·L_u + 0.25·L_intra + 0.25·L_cross + 0.5·L_fp).
+ *
+ * <p>L_fp is not in SemSim's Eq. 19, but the paper trains with channel-dropout feature perturbation
+ * (§IV-B, p = 0.5); its weight 0.5 is UniMatch's for loss_fp, next to UniMatch's 0.25 + 0.25 on the
+ * two strong views, whose sum SemSim's λ_u = 0.5 on one strong view matches. The paper's own terms
+ * keep their published weights; λ_fp = 0 gives Eq. 19 exactly.
  *
  * <p>Weak-view inputs are always stopped. Which strong view feeds which term is the caller's choice;
  * the paper's best setting (Table VI) is L_u and L_intra on strong view 1, L_cross on strong view 2.
@@ -38,7 +44,7 @@ public final class SemSimLosses {
    * @param fixMatch L_u
    * @param intra L_intra
    * @param cross L_cross
-   * @param featurePerturbation L_fp (UniMatch's), usually null for SemSim
+   * @param featurePerturbation L_fp, UniMatch's feature-perturbation Dice (null when off)
    */
   public record Terms(Operand<TFloat32> supervised, Operand<TFloat32> fixMatch,
       Operand<TFloat32> intra, Operand<TFloat32> cross, Operand<TFloat32> featurePerturbation) {}

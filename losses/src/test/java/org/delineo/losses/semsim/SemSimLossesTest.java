@@ -16,11 +16,12 @@ class SemSimLossesTest {
     SemSimLosses losses = new SemSimLosses(SemSimSettings.defaults(), 4);
     List<float[]> out = GraphRun.eval(tf -> List.of(
         losses.total(tf, new SemSimLosses.Terms(tf.constant(1f), tf.constant(2f), tf.constant(4f),
-            tf.constant(8f), null)),
+            tf.constant(8f), tf.constant(16f))),
         losses.total(tf, new SemSimLosses.Terms(tf.constant(1f), tf.constant(2f), null, null, null))));
-    // ½(1·1 + 0.5·2 + 0.25·4 + 0.25·8) = ½·5 = 2.5; without intra and cross ½(1 + 1) = 1.
-    assertEquals(2.5f, out.get(0)[0], 1e-6f, "tolerance 1e-6");
-    assertEquals(1f, out.get(1)[0], 1e-6f, "no-intra / no-cross, tolerance 1e-6");
+    // ½(1·1 + 0.5·2 + 0.25·4 + 0.25·8 + 0.5·16) = ½·13 = 6.5; fixmatch-only (no intra, cross, fp)
+    // ½(1 + 1) = 1.
+    assertEquals(6.5f, out.get(0)[0], 1e-6f, "tolerance 1e-6");
+    assertEquals(1f, out.get(1)[0], 1e-6f, "fixmatch-only, tolerance 1e-6");
   }
 
   /**

@@ -24,8 +24,17 @@ import org.tensorflow.types.TInt32;
 
 /**
  * SemSim semi-supervised training (reference-methods.md §5.2–5.4), the objective
- * L = ½(λ_s·L_s + λ_u·L_u + λ_intra·L_intra + λ_cross·L_cross [+ λ_fp·L_fp]) of
- * {@link SemSimLosses}, on the inputs {@link SemSimBatches} feeds.
+ * L = ½(λ_s·L_s + λ_u·L_u + λ_intra·L_intra + λ_cross·L_cross + λ_fp·L_fp) of {@link SemSimLosses},
+ * by default ½(L_s + 0.5·L_u + 0.25·L_intra + 0.25·L_cross + 0.5·L_fp), on the inputs
+ * {@link SemSimBatches} feeds.
+ *
+ * <p><b>Feature perturbation</b> (SemSim §IV-B: channel dropout p = 0.5; done as UniMatch's
+ * {@code need_fp}). The decoder also runs on the encoder maps of the weak view u_w after channel
+ * dropout (Dropout2d, rate {@code fp_dropout}, every scale; module names {@code semsim_fp.i}), and
+ * L_fp is the confidence-masked Dice of that prediction against the weak pseudo-labels of u_w (not
+ * CutMix-pasted, as in UniMatch), weight λ_fp = 0.5 (UniMatch's weight of loss_fp). This is the only
+ * place the perturbation is built. It is on unless {@code lambda_fp} is 0 or the
+ * {@code fixmatch-only} ablation switches it off.
  *
  * <p><b>Forward passes and batch norm.</b> One TRAIN pass of the encoder, the fusion module and
  * the decoder runs on the concatenation [labeled x, weak u_w, strong s1, strong s2] (s2 only when
@@ -137,7 +146,7 @@ public final class SemSimStrategy implements TrainingStrategy {
     Operand<TFloat32> box1 = inputs.floats(CUTMIX_BOX1, Shape.of(bu, height, width));
     boolean cross = terms.cross() && settings.lambdaCross() > 0f;
     boolean intra = terms.intra() && settings.lambdaIntra() > 0f;
-    boolean fp = settings.lambdaFp() > 0f;
+    boolean fp = terms.featurePerturbation() && settings.lambdaFp() > 0f;
 
     // One TRAIN pass: [x, u_w, s1 (, s2)], decoder also on the perturbed u_w maps.
     List<Operand<TFloat32>> parts = new ArrayList<>(List.of(x, uw, s1));

@@ -18,21 +18,24 @@ import org.delineo.training.train.SemiSupervisedViewsFactory;
 
 /**
  * Builds {@link SemSimStrategy} from {@code strategy { semsim { ... } }} and the data section
- * (training size, batch sizes, ignore index). Which similarity terms are on comes from the bindings
- * {@link #INTRA} and {@link #CROSS}, which the ablations {@code no-intra}, {@code no-cross} and
- * {@code fixmatch-only} override.
+ * (training size, batch sizes, ignore index). Which optional terms are on comes from the bindings
+ * {@link #INTRA}, {@link #CROSS} and {@link #FP}, which the ablations {@code no-intra},
+ * {@code no-cross} and {@code fixmatch-only} (all three off) override.
  */
 final class SemSimStrategyFactory implements StrategyFactory {
   /** Whether L_intra is trained. */
   static final Key<Boolean> INTRA = Key.get(Boolean.class, Names.named("semsim.intra"));
   /** Whether L_cross is trained. */
   static final Key<Boolean> CROSS = Key.get(Boolean.class, Names.named("semsim.cross"));
+  /** Whether L_fp is trained (still subject to {@code lambda_fp > 0}). */
+  static final Key<Boolean> FP = Key.get(Boolean.class, Names.named("semsim.fp"));
 
   private final SemSimTerms terms;
 
   @Inject
-  SemSimStrategyFactory(@Named("semsim.intra") Boolean intra, @Named("semsim.cross") Boolean cross) {
-    this.terms = new SemSimTerms(intra, cross);
+  SemSimStrategyFactory(@Named("semsim.intra") Boolean intra, @Named("semsim.cross") Boolean cross,
+      @Named("semsim.fp") Boolean featurePerturbation) {
+    this.terms = new SemSimTerms(intra, cross, featurePerturbation);
   }
 
   @Override

@@ -44,8 +44,9 @@ class SemSimStrategyTest {
 
   @Test
   void trainsThreeStepsWithFiniteTermsWeightedAsThePaper() {
-    // tau 0 keeps every pixel, so the unlabeled terms are non-zero even for an untrained net; fp on.
-    ExperimentConfig config = SemSimFixtures.config(dir, "strategy.semsim.tau=0", "strategy.semsim.lambda_fp=0.5");
+    // tau 0 keeps every pixel, so the unlabeled terms are non-zero even for an untrained net; fp on
+    // by default (lambda_fp 0.5).
+    ExperimentConfig config = SemSimFixtures.config(dir, "strategy.semsim.tau=0");
     Experiment e = Experiment.create(config, List.of());
     SegmentationDataset ds = SemSimFixtures.open(config);
     SegmentationModel model = e.model(ds.numClasses(), ds.channels());
@@ -84,13 +85,17 @@ class SemSimStrategyTest {
   @Test
   void ablationsChangeWhichTermsArePresent() {
     ExperimentConfig config = SemSimFixtures.config(dir);
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross"),
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross", "loss_fp"),
         scalarNames(config, List.of()));
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_cross"), scalarNames(config, List.of("no-intra")));
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept"),
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_cross", "loss_fp"),
+        scalarNames(config, List.of("no-intra")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_fp"),
         scalarNames(config, List.of("no-cross")));
+    // fixmatch-only is plain FixMatch: no similarity term and no feature perturbation.
     assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("fixmatch-only")));
-    assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("no-intra", "no-cross")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_fp"), scalarNames(config, List.of("no-intra", "no-cross")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross"),
+        scalarNames(SemSimFixtures.config(dir, "strategy.semsim.lambda_fp=0"), List.of()));
     // fixmatch-only builds a whole training step: every variable it creates gets a gradient.
     Experiment fixMatch = Experiment.create(config, List.of("fixmatch-only"));
     try (Graph graph = new Graph()) {
