@@ -100,6 +100,16 @@ public final class AffinityRefinement {
     return tf.reshape(tf.math.add(p, spread), tf.constant(new long[] {-1, h, w, k}));
   }
 
+  /**
+   * I(p): the probabilities [N, H, W, K] brought bilinearly to the resolution (h, w) of the features
+   * [N, h, w, D], the unrefined prediction that {@link #refine} starts from.
+   */
+  public Operand<TFloat32> resized(Ops tf, Operand<TFloat32> probs, Operand<TFloat32> features) {
+    long[] hwd = SemSimTensors.staticHwc("affinity features", features);
+    SemSimTensors.staticHwc("affinity probabilities", probs);
+    return SemSimTensors.resizeTo(tf, probs, hwd[0], hwd[1], resizeMode);
+  }
+
   /** p / Σ_c p at every position: the refined prediction as a distribution over classes. */
   public static Operand<TFloat32> asDistribution(Ops tf, Operand<TFloat32> refined) {
     return tf.math.div(refined,

@@ -54,20 +54,30 @@ public final class ConfidenceMaskedDice {
    */
   public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> studentProbs, Operand<TFloat32> weakProbs,
       Operand<TFloat32> validMask) {
+    return apply(tf, studentProbs, weakProbs, weakProbs, validMask);
+  }
+
+  /**
+   * The scalar loss with the pseudo-labels and the confidence mask taken from different weak
+   * predictions: targets from {@code targetProbs} (argmax, or the probabilities when soft), kept
+   * pixels where max_c {@code confidenceProbs} ≥ τ. SemSim's L_intra needs this: its targets are the
+   * refined weak prediction p^w_1, but p^w_1 mixes each position with the affinity-weighted average of
+   * the others and so rarely reaches τ = 0.95, while the unrefined p^w does (see
+   * {@link SemSimLosses#intra}).
+   *
+   * @param studentProbs [N, H, W, K] probabilities of the student (gradients flow here)
+   * @param targetProbs [N, H, W, K] weak probabilities giving the targets (stopped)
+   * @param confidenceProbs [N, H, W, K] weak probabilities giving the confidence mask (stopped)
+   * @param validMask [N, H, W] usable pixels, or null
+   * @throws org.delineo.graph.ShapeMismatchException when the shapes differ or are not static
+   */
+  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> studentProbs,
+      Operand<TFloat32> targetProbs, Operand<TFloat32> confidenceProbs, Operand<TFloat32> validMask) {
     long[] hwk = SemSimTensors.staticHwc("confidence-masked dice student probabilities", studentProbs);
-    long[] weakHwk = SemSimTensors.staticHwc("confidence-masked dice weak probabilities", weakProbs);
-    if (hwk[0] != weakHwk[0] || hwk[1] != weakHwk[1] || hwk[2] != weakHwk[2]) {
-      throw new org.delineo.graph.ShapeMismatchException("confidence-masked dice weak probabilities",
-          studentProbs.shape(), weakProbs.shape());
-    }
+    sameShape("confidence-masked dice weak probabilities", studentProbs, targetProbs);
     long k = hwk[2];
-    Operand<TFloat32> weak = tf.stopGradient(weakProbs);
-    Operand<TFloat32> confidence = tf.reduceMax(weak, tf.constant(-1));
-    Operand<TFloat32> keep = tf.dtypes.cast(
-        tf.math.greaterEqual(confidence, tf.constant(tau)), TFloat32.class);
-    if (validMask != null) {
-      keep = tf.math.mul(keep, SemSimTensors.maskTo(tf, validMask, hwk[0], hwk[1]));
-    }
+    Operand<TFloat32> weak = tf.stopGradient(targetProbs);
+    Operand<TFloat32> keep = keep(tf, studentProbs, confidenceProbs, validMask);
     Operand<TFloat32> targets = softTargets ? weak
         : tf.oneHot(tf.math.argMax(weak, tf.constant(-1)), tf.constant((int) k),
             tf.constant(1f), tf.constant(0f));
@@ -83,6 +93,47 @@ public final class ConfidenceMaskedDice {
         tf.math.add(tf.math.mul(tf.constant(2f), intersect), s),
         tf.math.add(tf.math.add(predSum, targetSum), s));
     return tf.math.sub(tf.constant(1f), tf.math.mean(dice, tf.constant(0)));
+  }
+
+  /**
+   * The fraction of usable pixels this loss keeps: Σ keep / Σ valid (all pixels when
+   * {@code validMask} is null), with keep = 1(max_c confidenceProbs ≥ τ)·valid; 0 for an empty mask.
+   * A diagnostic, without gradient.
+   *
+   * @param confidenceProbs [N, H, W, K] weak probabilities giving the confidence
+   * @param validMask [N, H, W] usable pixels, or null
+   */
+  public Operand<TFloat32> keptFraction(Ops tf, Operand<TFloat32> confidenceProbs,
+      Operand<TFloat32> validMask) {
+    long[] hwk = SemSimTensors.staticHwc("confidence-masked dice weak probabilities", confidenceProbs);
+    Operand<TFloat32> keep = keep(tf, confidenceProbs, confidenceProbs, validMask);
+    Operand<TFloat32> valid = validMask == null
+        ? tf.onesLike(keep) : SemSimTensors.maskTo(tf, validMask, hwk[0], hwk[1]);
+    // max(·, 1) only guards the all-invalid batch, where the kept sum is 0 as well.
+    return tf.stopGradient(tf.math.div(SemSimTensors.sumAll(tf, keep),
+        tf.math.maximum(SemSimTensors.sumAll(tf, valid), tf.constant(1f))));
+  }
+
+  /** 1(max_c confidence ≥ τ), times the valid mask brought to the student's (H, W). */
+  private Operand<TFloat32> keep(Ops tf, Operand<TFloat32> studentProbs,
+      Operand<TFloat32> confidenceProbs, Operand<TFloat32> validMask) {
+    long[] hwk = SemSimTensors.staticHwc("confidence-masked dice student probabilities", studentProbs);
+    sameShape("confidence-masked dice confidence probabilities", studentProbs, confidenceProbs);
+    Operand<TFloat32> confidence = tf.reduceMax(tf.stopGradient(confidenceProbs), tf.constant(-1));
+    Operand<TFloat32> keep = tf.dtypes.cast(
+        tf.math.greaterEqual(confidence, tf.constant(tau)), TFloat32.class);
+    if (validMask != null) {
+      keep = tf.math.mul(keep, SemSimTensors.maskTo(tf, validMask, hwk[0], hwk[1]));
+    }
+    return keep;
+  }
+
+  private static void sameShape(String what, Operand<TFloat32> student, Operand<TFloat32> other) {
+    long[] a = SemSimTensors.staticHwc("confidence-masked dice student probabilities", student);
+    long[] b = SemSimTensors.staticHwc(what, other);
+    if (a[0] != b[0] || a[1] != b[1] || a[2] != b[2]) {
+      throw new org.delineo.graph.ShapeMismatchException(what, student.shape(), other.shape());
+    }
   }
 
   /** The confidence threshold τ. */

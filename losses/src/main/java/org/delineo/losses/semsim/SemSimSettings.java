@@ -12,13 +12,14 @@ package org.delineo.losses.semsim;
  * @param lambdaCross weight of the cross-image prototype consistency (0.25)
  * @param r sharpness of the uncertainty weight exp(−r·U) (1000)
  * @param subRegions N sub-regions of the labeled feature map, a perfect square (4 = 2 × 2)
- * @param lambdaFp weight of the feature-perturbation consistency (0 = off)
- * @param fpDropout channel-dropout rate of the feature perturbation (0.5; used by the model side)
+ * @param lambdaFp weight of the feature-perturbation consistency L_fp (0.5, UniMatch's; 0 = off)
+ * @param fpDropout channel-dropout rate of the feature perturbation (0.5; applied by the strategy)
  * @param softPseudoLabels soft weak predictions as Dice targets instead of argmax (false)
+ * @param orientation matmul orientation of the intra-image refinement, Eq. 5 (ROW_AVERAGE)
  */
 public record SemSimSettings(float tau, float lambdaS, float lambdaU, float lambdaIntra,
     float lambdaCross, float r, int subRegions, float lambdaFp, float fpDropout,
-    boolean softPseudoLabels) {
+    boolean softPseudoLabels, AffinityRefinement.Orientation orientation) {
 
   /** Validates every field; the message names the field, the expectation and the value. */
   public SemSimSettings {
@@ -34,11 +35,13 @@ public record SemSimSettings(float tau, float lambdaS, float lambdaU, float lamb
         "semsim sub_regions: expected a perfect square ≥ 1, found " + subRegions);
     SemSimTensors.require(fpDropout >= 0f && fpDropout < 1f,
         "semsim fp_dropout: expected [0, 1), found " + fpDropout);
+    SemSimTensors.require(orientation != null, "semsim affinity_orientation: must be set");
   }
 
   /** The paper's settings (SemSimConfig's defaults). */
   public static SemSimSettings defaults() {
-    return new SemSimSettings(0.95f, 1f, 0.5f, 0.25f, 0.25f, 1000f, 4, 0f, 0.5f, false);
+    return new SemSimSettings(0.95f, 1f, 0.5f, 0.25f, 0.25f, 1000f, 4, 0.5f, 0.5f, false,
+        AffinityRefinement.Orientation.ROW_AVERAGE);
   }
 
   private static void nonNegative(String field, float value) {

@@ -24,8 +24,17 @@ import org.tensorflow.types.TInt32;
 
 /**
  * SemSim semi-supervised training (reference-methods.md §5.2–5.4), the objective
- * L = ½(λ_s·L_s + λ_u·L_u + λ_intra·L_intra + λ_cross·L_cross [+ λ_fp·L_fp]) of
- * {@link SemSimLosses}, on the inputs {@link SemSimBatches} feeds.
+ * L = ½(λ_s·L_s + λ_u·L_u + λ_intra·L_intra + λ_cross·L_cross + λ_fp·L_fp) of {@link SemSimLosses},
+ * by default ½(L_s + 0.5·L_u + 0.25·L_intra + 0.25·L_cross + 0.5·L_fp), on the inputs
+ * {@link SemSimBatches} feeds.
+ *
+ * <p><b>Feature perturbation</b> (SemSim §IV-B: channel dropout p = 0.5; done as UniMatch's
+ * {@code need_fp}). The decoder also runs on the encoder maps of the weak view u_w after channel
+ * dropout (Dropout2d, rate {@code fp_dropout}, every scale; module names {@code semsim_fp.i}), and
+ * L_fp is the confidence-masked Dice of that prediction against the weak pseudo-labels of u_w (not
+ * CutMix-pasted, as in UniMatch), weight λ_fp = 0.5 (UniMatch's weight of loss_fp). This is the only
+ * place the perturbation is built. It is on unless {@code lambda_fp} is 0 or the
+ * {@code fixmatch-only} ablation switches it off.
  *
  * <p><b>Forward passes and batch norm.</b> One TRAIN pass of the encoder, the fusion module and
  * the decoder runs on the concatenation [labeled x, weak u_w, strong s1, strong s2] (s2 only when
@@ -52,7 +61,8 @@ import org.tensorflow.types.TInt32;
  * strong view 1, L_cross on strong view 2 against the labeled batch's features and labels. L_s =
  * ½(CE + Dice) on the labeled logits (UniMatch's Dice: class-averaged, background included).
  * Scalars: {@code loss}, {@code loss_s}, {@code loss_u}, and {@code loss_intra}, {@code loss_cross},
- * {@code loss_fp} when those terms are on.
+ * {@code loss_fp} when those terms are on; with L_intra also {@code intra_kept}, the fraction of
+ * feature positions whose weak confidence clears τ (the positions L_intra trains on).
  *
  * <p>Static shapes: the affinity and prototype terms need static feature sizes, so the inputs are
  * pinned to [B, H, W, C] with the configured batch sizes and training size ({@code EnsureShape}
@@ -136,7 +146,7 @@ public final class SemSimStrategy implements TrainingStrategy {
     Operand<TFloat32> box1 = inputs.floats(CUTMIX_BOX1, Shape.of(bu, height, width));
     boolean cross = terms.cross() && settings.lambdaCross() > 0f;
     boolean intra = terms.intra() && settings.lambdaIntra() > 0f;
-    boolean fp = settings.lambdaFp() > 0f;
+    boolean fp = terms.featurePerturbation() && settings.lambdaFp() > 0f;
 
     // One TRAIN pass: [x, u_w, s1 (, s2)], decoder also on the perturbed u_w maps.
     List<Operand<TFloat32>> parts = new ArrayList<>(List.of(x, uw, s1));
@@ -177,6 +187,7 @@ public final class SemSimStrategy implements TrainingStrategy {
     Operand<TFloat32> fixMatch = losses.fixMatch(tf, strong1Probs, target1, null);
 
     Operand<TFloat32> intraLoss = null;
+    Operand<TFloat32> intraKept = null;
     if (intra) {
       Operand<TFloat32> weakFeatures = tf.stopGradient(rows(tf, features, bl, bu));
       Operand<TFloat32> mixFeatures = tf.stopGradient(net.fusedFeature(eval, mixEncoded));
@@ -184,8 +195,10 @@ public final class SemSimStrategy implements TrainingStrategy {
       long w = features.shape().get(2);
       Operand<TFloat32> smallBox1 = tf.squeeze(Resize.nearest2d(tf, tf.expandDims(box1, tf.constant(-1)), h, w),
           org.tensorflow.op.core.Squeeze.axis(List.of(-1L)));
+      Operand<TFloat32> pastedFeatures = paste(tf, smallBox1, mixFeatures, weakFeatures);
       intraLoss = losses.intra(tf, strong1Probs, rows(tf, features, bl + bu, bu), target1,
-          paste(tf, smallBox1, mixFeatures, weakFeatures), null);
+          pastedFeatures, null);
+      intraKept = losses.intraKeptFraction(tf, target1, pastedFeatures, null);
     }
     Operand<TFloat32> crossLoss = null;
     if (cross) {
@@ -206,6 +219,7 @@ public final class SemSimStrategy implements TrainingStrategy {
     scalars.put("loss_u", fixMatch);
     if (intraLoss != null) {
       scalars.put("loss_intra", intraLoss);
+      scalars.put("intra_kept", intraKept);
     }
     if (crossLoss != null) {
       scalars.put("loss_cross", crossLoss);

@@ -49,12 +49,13 @@ public final class Ablations {
             bind(SemSimStrategyFactory.CROSS).toInstance(false);
           }
         }));
-    add(new Ablation("fixmatch-only", "semsim without L_intra and L_cross: supervised + FixMatch"
-        + " (dual-view CutMix) only", new AbstractModule() {
+    add(new Ablation("fixmatch-only", "semsim without L_intra, L_cross and L_fp: supervised +"
+        + " FixMatch Dice on one CutMix strong view", new AbstractModule() {
           @Override
           protected void configure() {
             bind(SemSimStrategyFactory.INTRA).toInstance(false);
             bind(SemSimStrategyFactory.CROSS).toInstance(false);
+            bind(SemSimStrategyFactory.FP).toInstance(false);
           }
         }));
     add(switchOff("no-kl", "PRISM without the KL distillation term", PrismStrategyFactory.KL, false));

@@ -28,8 +28,9 @@ final class SemSimUNetFactory implements ModelFactory {
 
   @Override
   public String summary() {
+    // No parameter count here: it would go stale with any SFM change; `models --params` counts them.
     return "SemSim: UniMatch medical 2D UNet 16-256 + Spatial-aware Fusion Module (D 128, 4x4 windows,"
-        + " 4 heads; 669,952 SFM params, training only), reference 1 channel, 4 classes";
+        + " 4 heads; training only), reference 1 channel, 4 classes";
   }
 
   @Override

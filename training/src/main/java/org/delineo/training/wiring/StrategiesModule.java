@@ -9,7 +9,7 @@ import com.google.inject.name.Names;
  * The strategy registry, keyed by the names of {@code StrategyConfig}'s {@code kind} oneof, with the
  * switches ablations override: factories bound under {@link #key} (e.g. {@code meta_drop} for
  * {@code no-meta-drop}), PRISM's term switches ({@code prism.*}) and SemSim's ({@code semsim.intra},
- * {@code semsim.cross}).
+ * {@code semsim.cross}, {@code semsim.fp}).
  */
 public final class StrategiesModule extends AbstractModule {
 
@@ -27,6 +27,7 @@ public final class StrategiesModule extends AbstractModule {
     strategies.addBinding("meta_drop").to(key("meta_drop"));
     strategies.addBinding("semsim").to(SemSimStrategyFactory.class);
     bind(SemSimStrategyFactory.INTRA).toInstance(true);
+    bind(SemSimStrategyFactory.FP).toInstance(true);
     bind(SemSimStrategyFactory.CROSS).toInstance(true);
   }
 

@@ -14,6 +14,7 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.semsim.SemSimUNet;
+import org.delineo.losses.semsim.AffinityRefinement;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
@@ -43,8 +44,9 @@ class SemSimStrategyTest {
 
   @Test
   void trainsThreeStepsWithFiniteTermsWeightedAsThePaper() {
-    // tau 0 keeps every pixel, so the unlabeled terms are non-zero even for an untrained net; fp on.
-    ExperimentConfig config = SemSimFixtures.config(dir, "strategy.semsim.tau=0", "strategy.semsim.lambda_fp=0.5");
+    // tau 0 keeps every pixel, so the unlabeled terms are non-zero even for an untrained net; fp on
+    // by default (lambda_fp 0.5).
+    ExperimentConfig config = SemSimFixtures.config(dir, "strategy.semsim.tau=0");
     Experiment e = Experiment.create(config, List.of());
     SegmentationDataset ds = SemSimFixtures.open(config);
     SegmentationModel model = e.model(ds.numClasses(), ds.channels());
@@ -52,9 +54,9 @@ class SemSimStrategyTest {
       TrainingGraph g = TrainingGraph.build(graph, 7, model, e.strategy(), e.optimizer(),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), ds.channels()), 2, ds.channels());
-      assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "loss_cross", "loss_fp"),
+      assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross", "loss_fp"),
           g.scalars().keySet());
-      List<String> names = List.of("loss_s", "loss_u", "loss_intra", "loss_cross", "loss_fp");
+      List<String> names = List.of("loss_s", "loss_u", "loss_intra", "loss_cross", "loss_fp", "intra_kept");
       try (Session session = SessionFactory.open(graph, config.getRuntime());
           StepBatchSource batches = e.strategy().batches(new TrainingData(config, ds, null),
               new LoaderPosition(0, 0))) {
@@ -71,6 +73,8 @@ class SemSimStrategyTest {
           // L = 1/2 (1·L_s + 0.5·L_u + 0.25·L_intra + 0.25·L_cross + 0.5·L_fp), relative 1e-5.
           double expected = 0.5 * (v[1] + 0.5 * v[2] + 0.25 * v[3] + 0.25 * v[4] + 0.5 * v[5]);
           assertEquals(expected, v[0], 1e-5 * Math.abs(expected), "total at step " + step);
+          // tau 0: every feature position clears the threshold, so L_intra keeps all of them.
+          assertEquals(1f, v[6], 1e-6f, "intra_kept at step " + step);
           losses.add(v[0]);
         }
         assertEquals(3, losses.size());
@@ -81,11 +85,17 @@ class SemSimStrategyTest {
   @Test
   void ablationsChangeWhichTermsArePresent() {
     ExperimentConfig config = SemSimFixtures.config(dir);
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "loss_cross"), scalarNames(config, List.of()));
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_cross"), scalarNames(config, List.of("no-intra")));
-    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra"), scalarNames(config, List.of("no-cross")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross", "loss_fp"),
+        scalarNames(config, List.of()));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_cross", "loss_fp"),
+        scalarNames(config, List.of("no-intra")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_fp"),
+        scalarNames(config, List.of("no-cross")));
+    // fixmatch-only is plain FixMatch: no similarity term and no feature perturbation.
     assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("fixmatch-only")));
-    assertEquals(Set.of("loss", "loss_s", "loss_u"), scalarNames(config, List.of("no-intra", "no-cross")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_fp"), scalarNames(config, List.of("no-intra", "no-cross")));
+    assertEquals(Set.of("loss", "loss_s", "loss_u", "loss_intra", "intra_kept", "loss_cross"),
+        scalarNames(SemSimFixtures.config(dir, "strategy.semsim.lambda_fp=0"), List.of()));
     // fixmatch-only builds a whole training step: every variable it creates gets a gradient.
     Experiment fixMatch = Experiment.create(config, List.of("fixmatch-only"));
     try (Graph graph = new Graph()) {
@@ -108,6 +118,15 @@ class SemSimStrategyTest {
           "no transformer-block variables without the SFM");
       assertTrue(ctx.variables().trainable().stream().anyMatch(v -> v.name().startsWith("sfm.proj.0")));
     }
+  }
+
+  @Test
+  void affinityOrientationComesFromTheConfig() {
+    SemSimStrategy byDefault = (SemSimStrategy) Experiment.create(SemSimFixtures.config(dir), List.of()).strategy();
+    assertEquals(AffinityRefinement.Orientation.ROW_AVERAGE, byDefault.settings().orientation());
+    SemSimStrategy literal = (SemSimStrategy) Experiment.create(SemSimFixtures.config(dir,
+        "strategy.semsim.affinity_orientation=PAPER_LITERAL"), List.of()).strategy();
+    assertEquals(AffinityRefinement.Orientation.PAPER_LITERAL, literal.settings().orientation());
   }
 
   @Test

@@ -90,6 +90,7 @@ class SemSimConfigsTest {
           "models --params counts the SFM (TRAIN mode)");
     }
     assertTrue(Experiment.registeredModels().containsKey("semsim_unet"));
-    assertTrue(factory.summary().contains("669,952"), factory.summary());
+    // The summary names the module without a hard-coded count (the count is checked above).
+    assertTrue(factory.summary().contains("Spatial-aware Fusion Module"), factory.summary());
   }
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
-import org.delineo.graph.layers.ChannelDropout;
 import org.delineo.graph.layers.Conv2d;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.ModelOutputs;
@@ -51,7 +50,6 @@ public final class SemSimUNet implements SegmentationModel {
   private final boolean fusionEnabled;
   private final SpatialFusionModule fusion;
   private final Conv2d projection;
-  private final List<ChannelDropout> perturbations = new ArrayList<>();
 
   private SemSimUNet(Builder b) {
     this.unet = UNet2d.builder(b.numClasses).channels(b.channels).encoderDropout(b.dropout)
@@ -61,9 +59,6 @@ public final class SemSimUNet implements SegmentationModel {
     this.fusion = new SpatialFusionModule("sfm", stages.length, b.dim, b.windows, b.heads, b.mlpRatio);
     // Same name as the module's own first projection: the ablation keeps comparable variables.
     this.projection = Conv2d.builder("sfm.proj.0", b.dim).kernel(1).build();
-    for (int i = 0; i < b.channels.length; i++) {
-      perturbations.add(new ChannelDropout("fp." + i, b.perturbationRate));
-    }
   }
 
   /** A builder with the paper's defaults for {@code numClasses} output classes. */
@@ -116,7 +111,10 @@ public final class SemSimUNet implements SegmentationModel {
     return unet.encode(ctx, image);
   }
 
-  /** The UNet decoder on (possibly perturbed) encoder maps. */
+  /**
+   * The UNet decoder on encoder maps; the semsim strategy also feeds it channel-dropped copies of
+   * the weak view's maps (its feature perturbation, built there).
+   */
   public ModelOutputs decode(GraphContext ctx, List<Operand<TFloat32>> encoded) {
     return unet.decode(ctx, encoded);
   }
@@ -137,18 +135,6 @@ public final class SemSimUNet implements SegmentationModel {
     return fusionEnabled ? fusion.apply(ctx, selected) : projection.apply(ctx, selected.get(0));
   }
 
-  /**
-   * UniMatch's feature perturbation: the decoder on the encoder maps after channel dropout
-   * (Dropout2d, rate 0.5 by default; module names {@code fp.i}), active in TRAIN only.
-   */
-  public ModelOutputs decodePerturbed(GraphContext ctx, List<Operand<TFloat32>> encoded) {
-    List<Operand<TFloat32>> perturbed = new ArrayList<>();
-    for (int i = 0; i < encoded.size(); i++) {
-      perturbed.add(perturbations.get(i).apply(ctx, encoded.get(i)));
-    }
-    return unet.decode(ctx, perturbed);
-  }
-
   private static ModelOutputs withFeature(ModelOutputs out, Operand<TFloat32> feature) {
     Map<String, Operand<TFloat32>> features = new LinkedHashMap<>(out.features());
     features.put(FEATURE, feature);
@@ -167,7 +153,6 @@ public final class SemSimUNet implements SegmentationModel {
     private int heads = 4;
     private float mlpRatio = 4f;
     private int[] stages = {1, 2, 3};
-    private float perturbationRate = 0.5f;
 
     private Builder(int numClasses) {
       this.numClasses = numClasses;
@@ -226,12 +211,6 @@ public final class SemSimUNet implements SegmentationModel {
       if (values.length > 0) {
         this.stages = values.clone();
       }
-      return this;
-    }
-
-    /** Channel-dropout rate of {@link #decodePerturbed} (default 0.5). */
-    public Builder perturbationRate(float value) {
-      this.perturbationRate = value;
       return this;
     }
 

@@ -192,21 +192,6 @@ class SemSimUNetTest {
   }
 
   @Test
-  void perturbedDecodeSharesTheDecoderAndGivesLogits() {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 7);
-      SemSimUNet net = tiny().build();
-      Operand<TFloat32> x = image(ctx, 2, 32);
-      List<Operand<TFloat32>> encoded = net.encode(ctx, x);
-      net.decode(ctx, encoded);
-      int variables = ctx.variables().all().size();
-      ModelOutputs fp = net.decodePerturbed(ctx, encoded);
-      assertEquals(Shape.of(2, 32, 32, 3), fp.logits().shape(), "perturbed logits");
-      assertEquals(variables, ctx.variables().all().size(), "decoder weights shared");
-    }
-  }
-
-  @Test
   void rejectsStagesNotDivisibleByWindowsAndBadStages() {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 7);
