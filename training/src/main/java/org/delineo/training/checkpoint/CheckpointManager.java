@@ -320,7 +320,7 @@ public final class CheckpointManager {
     for (Path p : checkpoints()) {
       present.add(p.getFileName().toString());
     }
-    CheckpointIndex index = readIndex();
+    CheckpointIndex index = readIndex(dir);
     // Known checkpoints keep their save order; ones the index does not list (e.g. renamed just
     // before a crash, or an index lost) count as older, by step.
     LinkedHashSet<String> order = new LinkedHashSet<>();
@@ -345,7 +345,30 @@ public final class CheckpointManager {
     }
   }
 
-  private CheckpointIndex readIndex() {
+  /**
+   * A checkpoint named on the command line: a {@code ckpt-N} directory as is, or
+   * {@code <checkpoints>/best} / {@code <checkpoints>/latest} resolved through the index file of
+   * that folder (read only: unlike the constructor, this never touches a running training's
+   * folder).
+   *
+   * @throws DelineoException when an alias names no complete checkpoint
+   */
+  public static Path resolve(Path checkpoint) {
+    String name = checkpoint.getFileName() == null ? "" : checkpoint.getFileName().toString();
+    if (Files.isDirectory(checkpoint) || !(name.equals("best") || name.equals("latest"))) {
+      return checkpoint;
+    }
+    Path dir = checkpoint.toAbsolutePath().getParent();
+    CheckpointIndex index = readIndex(dir);
+    String target = name.equals("best") ? index.getBest() : index.getLatest();
+    if (target.isEmpty() || !isComplete(dir.resolve(target))) {
+      throw new DelineoException("checkpoint '" + checkpoint + "': " + dir.resolve(INDEX_FILE)
+          + " names no complete " + name + " checkpoint (found '" + target + "')");
+    }
+    return dir.resolve(target);
+  }
+
+  private static CheckpointIndex readIndex(Path dir) {
     Path file = dir.resolve(INDEX_FILE);
     if (!Files.isRegularFile(file)) {
       return CheckpointIndex.getDefaultInstance();

@@ -8,6 +8,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.SliceDataset;
@@ -39,7 +40,7 @@ final class EvalCommand implements Command {
   public Options options() {
     Options o = ConfigOptions.addTo(new Options(), true);
     o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("DIR").required()
-        .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N)").build());
+        .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N, or .../checkpoints/best or latest)").build());
     o.addOption(Option.builder().longOpt("split").hasArg().desc("val (default) or test").build());
     o.addOption(Option.builder().longOpt("masks").hasArg().argName("all|full")
         .desc("multi-modal models: score every case under all 15 modality masks (default) or only with all"
@@ -57,7 +58,7 @@ final class EvalCommand implements Command {
     Split split = split(line.getOptionValue("split", "val"));
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     ConfusionMatrix m = CheckpointEvaluation.run(Experiment.create(config, List.of()), dataset,
-        Path.of(line.getOptionValue("checkpoint")), split);
+        CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))), split);
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
     out.println(MetricsTable.format(m));
     Experiment experiment = Experiment.create(config, List.of());
@@ -65,7 +66,7 @@ final class EvalCommand implements Command {
       EmptyMaskRule rule = rule(line, "ssl4mis");
       out.println("per volume (" + split.name().toLowerCase(Locale.ROOT) + ", Dice as a fraction, HD95 / ASD / ASSD"
           + " in mm at each volume's header spacing):");
-      out.println(CheckpointEvaluation.volumes(experiment, sliced, Path.of(line.getOptionValue("checkpoint")),
+      out.println(CheckpointEvaluation.volumes(experiment, sliced, CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))),
           split, rule).format());
     }
     if (experiment.model(Trainer.numClasses(config, dataset), Trainer.inChannels(config, dataset)).takesModalityMask()) {
@@ -87,7 +88,7 @@ final class EvalCommand implements Command {
       throw new DelineoException("--masks: expected all or full, found '" + which + "'");
     }
     EmptyMaskRule rule = rule(line, "brats");
-    Path checkpoint = Path.of(line.getOptionValue("checkpoint")).toAbsolutePath();
+    Path checkpoint = CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))).toAbsolutePath();
     ModalityMaskTable table = CheckpointEvaluation.modalityMasks(experiment, dataset, checkpoint, split, masks, rule);
     out.println("modality masks (" + split.name().toLowerCase(Locale.ROOT) + ", Dice % and HD95 mm, empty rule "
         + rule.name() + "):");

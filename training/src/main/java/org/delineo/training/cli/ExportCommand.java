@@ -21,6 +21,7 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.graph.GraphContext;
 import org.delineo.proto.ExportConfig;
 import org.delineo.serving.EncodedImages;
@@ -75,7 +76,7 @@ final class ExportCommand implements Command {
   public Options options() {
     Options o = ConfigOptions.addTo(new Options(), true);
     o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("DIR").required()
-        .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N)").build());
+        .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N, or .../checkpoints/best or latest)").build());
     o.addOption(Option.builder().longOpt("base").hasArg().argName("DIR").required().desc("export base directory").build());
     o.addOption(Option.builder().longOpt("name").hasArg().required().desc("model name (a folder under --base)").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("version (default: next integer)").build());
@@ -89,7 +90,7 @@ final class ExportCommand implements Command {
   public int run(CommandLine line, PrintStream out) {
     ExperimentConfig config = ConfigOptions.load(line);
     String version = line.getOptionValue("version");
-    Exported e = export(config, Path.of(line.getOptionValue("checkpoint")), Path.of(line.getOptionValue("base")),
+    Exported e = export(config, CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))), Path.of(line.getOptionValue("base")),
         line.getOptionValue("name"), version == null ? null : Long.parseLong(version), line.getOptionValue("label"));
     out.println("exported SavedModel to " + e.dir());
     out.println(e.warmupSource());

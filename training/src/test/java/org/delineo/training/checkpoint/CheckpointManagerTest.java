@@ -120,6 +120,22 @@ class CheckpointManagerTest {
   }
 
   @Test
+  void bestAndLatestAliasesResolveThroughTheIndex() throws IOException {
+    CheckpointManager manager = new CheckpointManager(dir, 2, true, MetricRule.GREATER);
+    try (TinyModel model = new TinyModel(true)) {
+      manager.save(model.session, state(1), 0.9);
+      manager.save(model.session, state(2), 0.4);
+    }
+    assertEquals(dir.resolve("ckpt-1"), CheckpointManager.resolve(dir.resolve("best")));
+    assertEquals(dir.resolve("ckpt-2"), CheckpointManager.resolve(dir.resolve("latest")));
+    assertEquals(dir.resolve("ckpt-2"), CheckpointManager.resolve(dir.resolve("ckpt-2")), "a directory as is");
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    DelineoException e = assertThrows(DelineoException.class,
+        () -> CheckpointManager.resolve(empty.resolve("best")));
+    assertTrue(e.getMessage().contains("names no complete best checkpoint"), e.getMessage());
+  }
+
+  @Test
   void lessRuleKeepAllAndSameStepReplacement() throws IOException {
     CheckpointManager less = new CheckpointManager(dir.resolve("less"), 1, true, MetricRule.LESS);
     CheckpointManager all = new CheckpointManager(dir.resolve("all"), 0, false, MetricRule.GREATER);
