@@ -58,7 +58,7 @@ final class PredictCommand implements Command {
 
   @Override
   public String summary() {
-    return "label maps (+ overlays) for PNG/JPEG/NIfTI files from a SavedModel (--model) or TF Serving (--server)";
+    return "label maps (+ overlays) for PNG/JPEG/NIfTI files and BraTS case directories from a SavedModel (--model) or TF Serving (--server)";
   }
 
   @Override
@@ -69,7 +69,7 @@ final class PredictCommand implements Command {
     o.addOption(Option.builder().longOpt("name").hasArg().desc("model name on the server").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("model version on the server").build());
     o.addOption(Option.builder().longOpt("label").hasArg().desc("model version label on the server (e.g. stable)").build());
-    o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images or volumes").build());
+    o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images, volumes or BraTS case directories").build());
     o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required().desc("output folder").build());
     o.addOption(Option.builder().longOpt("window").hasArg().argName("[d,]h,w")
         .desc("sliding-window size for models with dynamic input size, in data.crop_size's order:"
