@@ -14,11 +14,14 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.BooleanNdArray;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -26,6 +29,13 @@ import org.tensorflow.types.TFloat32;
  * {@code serve}), feeds its {@code serving_default} signature ({@code serving_all_modalities} where
  * the model has one: all modalities present) and returns per-voxel class
  * probabilities and labels.
+ *
+ * <p>Multi-modal models (exports whose {@code serving_default} takes {@code modality_mask}) take a
+ * per-request mask, {@code predict(image, shape, mask)} with one flag per modality (channel, in the
+ * model's channel order; false = missing): the request then goes to {@code serving_default} with
+ * that mask, repeated for every image or window of the call. Without a mask all modalities count
+ * as present ({@code serving_all_modalities}). Send the intensities of a missing modality as zeros,
+ * as training zeroes them; the mask is what tells the model they are missing.
  *
  * <p>Inputs whose spatial size differs from the window (the model's fixed input size, or the
  * configured window on dynamic axes) go through sliding-window inference: windows with the
@@ -44,7 +54,12 @@ import org.tensorflow.types.TFloat32;
 public final class Predictor implements AutoCloseable {
   private final Path dir;
   private final SavedModelBundle bundle;
+  /** Image only: serving_all_modalities for multi-modal models, else serving_default. */
   private final SessionFunction function;
+  /** serving_default with image and modality_mask; null for models without a mask. */
+  private final SessionFunction maskedFunction;
+  /** Length of modality_mask's second axis; 0 for models without a mask. */
+  private final int modalities;
   /** Spatial input sizes from the signature; -1 where dynamic. */
   private final long[] inputSpatial;
   /** Input channels from the signature; -1 if dynamic. */
@@ -52,7 +67,7 @@ public final class Predictor implements AutoCloseable {
   private final SlidingWindowOptions options;
 
   private Predictor(Path dir, SavedModelBundle bundle, long[] inputSpatial, long inputChannels,
-      SlidingWindowOptions options) {
+      int modalities, SlidingWindowOptions options) {
     this.dir = dir;
     this.bundle = bundle;
     // A multi-modal export's serving_default also takes modality_mask, which a signature call
@@ -60,6 +75,8 @@ public final class Predictor implements AutoCloseable {
     this.function = bundle.function(
         bundle.metaGraphDef().getSignatureDefMap().containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
             ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY);
+    this.maskedFunction = modalities > 0 ? bundle.function(SavedModelExporter.SIGNATURE_KEY) : null;
+    this.modalities = modalities;
     this.inputSpatial = inputSpatial;
     this.inputChannels = inputChannels;
     this.options = options;
@@ -117,6 +134,7 @@ public final class Predictor implements AutoCloseable {
         spatial[i] = shape.getDim(i + 1).getSize();
       }
       long channels = shape.getDim(rank - 1).getSize();
+      int modalities = modalityCount(dir, sig, channels);
       int[] window = options.window();
       if (window != null) {
         if (window.length != spatial.length) {
@@ -131,11 +149,32 @@ public final class Predictor implements AutoCloseable {
           }
         }
       }
-      return new Predictor(dir, bundle, spatial, channels, options);
+      return new Predictor(dir, bundle, spatial, channels, modalities, options);
     } catch (RuntimeException e) {
       bundle.close();
       throw e;
     }
+  }
+
+  /**
+   * M of the signature's optional {@code modality_mask} bool {@code [-1, M]}, 0 without one; M must
+   * equal the image's channel count, one flag per modality channel.
+   */
+  private static int modalityCount(Path dir, SignatureDef sig, long channels) {
+    if (!sig.getInputsMap().containsKey(SavedModelExporter.INPUT_MODALITY_MASK)) {
+      return 0;
+    }
+    TensorInfo mask = entry(dir, sig.getInputsMap(), "input", SavedModelExporter.INPUT_MODALITY_MASK,
+        DataType.DT_BOOL);
+    TensorShapeProto shape = mask.getTensorShape();
+    long m = !shape.getUnknownRank() && shape.getDimCount() == 2 ? shape.getDim(1).getSize() : -1;
+    if (m <= 0 || (channels > 0 && m != channels)) {
+      throw new ShapeMismatchException("SavedModel " + dir + " input '"
+          + SavedModelExporter.INPUT_MODALITY_MASK + "': expected bool [-1, M] with M the image's "
+          + "channel count (" + channels + "), found " + (shape.getUnknownRank() ? "unknown rank"
+          : shape.getDimList().stream().map(d -> Long.toString(d.getSize())).toList()));
+    }
+    return (int) m;
   }
 
   private static TensorInfo entry(Path dir, Map<String, TensorInfo> map, String kind, String key,
@@ -158,23 +197,68 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
-   * Predicts one image or volume.
+   * Whether the model takes a modality mask ({@code serving_default} has {@code modality_mask}),
+   * i.e. {@link #predict(float[], int[], boolean[])} accepts a non-null mask.
+   */
+  public boolean takesModalityMask() {
+    return modalities > 0;
+  }
+
+  /** The mask length a multi-modal model expects (its modality channels); 0 if it takes no mask. */
+  public int modalityCount() {
+    return modalities;
+  }
+
+  /**
+   * Predicts one image or volume with all modalities present.
    *
    * @param image row-major values of shape {@code shape}
    * @param shape {@code H, W, C} or {@code D, H, W, C} (no batch axis); a volume given to a 2D
    *     model is predicted as its D slices, all in one call when they fit the window
    */
   public Prediction predict(float[] image, int[] shape) {
+    return predict(image, shape, null);
+  }
+
+  /**
+   * Predicts one image or volume of a multi-modal model with some modalities missing.
+   *
+   * @param image row-major values of shape {@code shape}; channels of missing modalities should be
+   *     zeros (as training zeroes them)
+   * @param shape as for {@link #predict(float[], int[])}
+   * @param modalityMask one flag per modality in channel order, false = missing; null = all present
+   * @throws DelineoException if a mask is given to a model without {@code modality_mask}, or its
+   *     length is not {@link #modalityCount()}
+   */
+  public Prediction predict(float[] image, int[] shape, boolean[] modalityMask) {
+    boolean[] mask = checkMask(modalityMask);
     if (inputSpatial.length == 2 && shape != null && shape.length == 4) {
-      return predictSlices(image, shape);
+      return predictSlices(image, shape, mask);
     }
     int[] spatial = checkInput(image, shape);
     int channels = shape[shape.length - 1];
     int[] window = window(spatial);
     if (Arrays.equals(window, spatial)) {
-      return runDirect(List.of(image), spatial, channels).get(0);
+      return runDirect(List.of(image), spatial, channels, mask).get(0);
     }
-    return slide(image, spatial, channels, window);
+    return slide(image, spatial, channels, window, mask);
+  }
+
+  /** A copy of the mask after checking it fits the model; null stays null (all present). */
+  private boolean[] checkMask(boolean[] mask) {
+    if (mask == null) {
+      return null;
+    }
+    if (modalities == 0) {
+      throw new DelineoException("modality mask " + Arrays.toString(mask) + ": the model in " + dir
+          + " takes none (its signature '" + SavedModelExporter.SIGNATURE_KEY + "' has no input '"
+          + SavedModelExporter.INPUT_MODALITY_MASK + "'); expected no mask");
+    }
+    if (mask.length != modalities) {
+      throw new ShapeMismatchException("modality mask " + Arrays.toString(mask) + ": the model in "
+          + dir + " expects " + modalities + " flags (one per modality channel), found " + mask.length);
+    }
+    return mask.clone();
   }
 
   /**
@@ -184,7 +268,7 @@ public final class Predictor implements AutoCloseable {
    * which then equals training's per-volume scaling. Slices that need sliding windows are
    * predicted one by one, each call scaled on its own windows.
    */
-  private Prediction predictSlices(float[] volume, int[] shape) {
+  private Prediction predictSlices(float[] volume, int[] shape, boolean[] mask) {
     int depth = shape[0];
     int[] sliceShape = Arrays.copyOfRange(shape, 1, 4);
     if (depth <= 0) {
@@ -203,11 +287,11 @@ public final class Predictor implements AutoCloseable {
     int[] spatial = checkInput(slices.get(0), sliceShape);
     List<Prediction> predictions;
     if (Arrays.equals(window(spatial), spatial)) {
-      predictions = runDirect(slices, spatial, sliceShape[2]);
+      predictions = runDirect(slices, spatial, sliceShape[2], mask);
     } else {
       predictions = new ArrayList<>(depth);
       for (float[] slice : slices) {
-        predictions.add(predict(slice, sliceShape));
+        predictions.add(predict(slice, sliceShape, mask));
       }
     }
     int classes = predictions.get(0).numClasses();
@@ -238,7 +322,7 @@ public final class Predictor implements AutoCloseable {
       List<Prediction> out = new ArrayList<>(images.size());
       for (int from = 0; from < images.size(); from += options.batchSize()) {
         int to = Math.min(images.size(), from + options.batchSize());
-        out.addAll(runDirect(images.subList(from, to), spatial, channels));
+        out.addAll(runDirect(images.subList(from, to), spatial, channels, null));
       }
       return out;
     }
@@ -293,13 +377,13 @@ public final class Predictor implements AutoCloseable {
   }
 
   /** Whole inputs in one call; the model's own labels are kept. */
-  private List<Prediction> runDirect(List<float[]> images, int[] spatial, int channels) {
+  private List<Prediction> runDirect(List<float[]> images, int[] spatial, int channels, boolean[] mask) {
     int per = images.get(0).length;
     float[] batch = new float[per * images.size()];
     for (int i = 0; i < images.size(); i++) {
       System.arraycopy(images.get(i), 0, batch, i * per, per);
     }
-    ModelOutput out = run(batch, images.size(), spatial, channels);
+    ModelOutput out = run(batch, images.size(), spatial, channels, mask);
     int voxels = (int) VoxelBoxes.voxels(spatial);
     List<Prediction> predictions = new ArrayList<>(images.size());
     for (int i = 0; i < images.size(); i++) {
@@ -312,7 +396,7 @@ public final class Predictor implements AutoCloseable {
   }
 
   /** Sliding windows padded at the end where the input is smaller than the window, as documented above. */
-  private Prediction slide(float[] image, int[] spatial, int channels, int[] window) {
+  private Prediction slide(float[] image, int[] spatial, int channels, int[] window, boolean[] mask) {
     int[] stride = new int[window.length];
     for (int i = 0; i < window.length; i++) {
       stride[i] = options.stride(window[i]);
@@ -320,7 +404,7 @@ public final class Predictor implements AutoCloseable {
     SlidingWindow sliding = new SlidingWindow(window, stride, options.batchSize(), SlidingWindow.Fit.PAD,
         options.padMode());
     float[] probabilities = sliding.apply(image, spatial, channels,
-        (windows, count, size) -> run(windows, count, size, channels).probabilities);
+        (windows, count, size) -> run(windows, count, size, channels, mask).probabilities);
     int classes = (int) (probabilities.length / VoxelBoxes.voxels(spatial));
     return new Prediction(spatial.clone(), classes, probabilities,
         SlidingWindow.argMax(probabilities, classes));
@@ -329,7 +413,8 @@ public final class Predictor implements AutoCloseable {
   /** The model's outputs for one batch, copied out of the tensors. */
   private record ModelOutput(float[] probabilities, int[] labels, int classes) {}
 
-  private ModelOutput run(float[] batch, int count, int[] spatial, int channels) {
+  /** One model call; a non-null mask goes to serving_default, repeated for each of the count inputs. */
+  private ModelOutput run(float[] batch, int count, int[] spatial, int channels, boolean[] mask) {
     long[] dims = new long[spatial.length + 2];
     dims[0] = count;
     for (int i = 0; i < spatial.length; i++) {
@@ -338,7 +423,11 @@ public final class Predictor implements AutoCloseable {
     dims[dims.length - 1] = channels;
     Shape inputShape = Shape.of(dims);
     try (TFloat32 input = Tensors.floats(inputShape, batch);
-        Result result = function.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input))) {
+        TBool maskTensor = mask == null ? null : maskTensor(mask, count);
+        Result result = mask == null
+            ? function.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input))
+            : maskedFunction.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
+                SavedModelExporter.INPUT_MODALITY_MASK, maskTensor))) {
       Tensor probs = output(result, SavedModelExporter.OUTPUT_PROBABILITIES);
       Tensor labels = output(result, SavedModelExporter.OUTPUT_LABELS);
       long[] p = probs.shape().asArray();
@@ -354,6 +443,17 @@ public final class Predictor implements AutoCloseable {
       throw new DelineoException("running the model in " + dir + " on input " + inputShape
           + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /** The mask as bool {@code [count, M]}, the same row for every input of the call. */
+  private static TBool maskTensor(boolean[] mask, int count) {
+    BooleanNdArray rows = NdArrays.ofBooleans(Shape.of(count, mask.length));
+    for (int i = 0; i < count; i++) {
+      for (int m = 0; m < mask.length; m++) {
+        rows.setBoolean(mask[m], i, m);
+      }
+    }
+    return TBool.tensorOf(rows);
   }
 
   private Tensor output(Result result, String name) {

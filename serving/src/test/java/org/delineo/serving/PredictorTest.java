@@ -33,7 +33,9 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Predictor on tiny exported models whose logits are a known 1×1 convolution (optionally of the
@@ -53,6 +55,7 @@ class PredictorTest {
   private static Path fixed2d;
   private static Path dynamic3d;
   private static Path meanShift2d;
+  private static Path masked3d;
 
   // ---- models --------------------------------------------------------------------------------
 
@@ -68,6 +71,22 @@ class PredictorTest {
   private static PredictGraph pointwise3d(GraphContext ctx) {
     Operand<TFloat32> x = image(ctx, -1, -1, -1, -1, C);
     return new PredictGraph(x, Conv3d.builder("head", K).kernel(1).build().apply(ctx, x));
+  }
+
+  /**
+   * A multi-modal volume model (C modalities): modality_mask (default all true) zeroes the channels
+   * of missing modalities, then the known 1×1×1 convolution.
+   */
+  private static PredictGraph masked3d(GraphContext ctx) {
+    Ops tf = ctx.tf();
+    Operand<TFloat32> x = image(ctx, -1, -1, -1, -1, C);
+    Operand<TInt32> batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    Operand<TBool> all = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {C})), tf.constant(0)),
+        tf.constant(true));
+    Operand<TBool> mask = tf.withName("modality_mask").placeholderWithDefault(all, Shape.of(-1, C));
+    Operand<TFloat32> keep = tf.reshape(tf.dtypes.cast(mask, TFloat32.class), tf.constant(new int[] {-1, 1, 1, 1, C}));
+    Operand<TFloat32> logits = Conv3d.builder("head", K).kernel(1).build().apply(ctx, tf.math.mul(x, keep));
+    return new PredictGraph(x, logits).withModalityMask(mask);
   }
 
   /** Fixed 4×4 input; logits = conv1x1(x + mean over H, W of x): not pointwise, sees the padding. */
@@ -116,6 +135,8 @@ class PredictorTest {
     meanShift2d = new SavedModelExporter(ckpt2d).export(base, "mean2d", null, PredictorTest::meanShift);
     String ckpt3d = checkpoint("3d", PredictorTest::pointwise3d, 1, 1, 1, C, K);
     dynamic3d = new SavedModelExporter(ckpt3d).export(base, "dyn3d", null, PredictorTest::pointwise3d);
+    String ckptMasked = checkpoint("masked3d", PredictorTest::masked3d, 1, 1, 1, C, K);
+    masked3d = new SavedModelExporter(ckptMasked).export(base, "masked3d", null, PredictorTest::masked3d);
   }
 
   // ---- plain-Java reference ------------------------------------------------------------------
@@ -339,6 +360,51 @@ class PredictorTest {
     assertMatches(meanShiftExpected(x, 3, 2, PadMode.ZERO), zero, "zero padding");
     assertMatches(meanShiftExpected(x, 3, 2, PadMode.EDGE), edge, "edge padding");
     assertFalse(Arrays.equals(zero.probabilities(), edge.probabilities()), "the pad mode matters here");
+  }
+
+  @Test
+  void modalityMaskActsAsZeroingThoseModalitiesWholeAndInSlidingWindows() {
+    int[] shape = {3, 5, 6, C};
+    float[] x = random(3 * 5 * 6 * C, 11);
+    boolean[] secondMissing = {true, false};
+    float[] zeroed = x.clone();
+    for (int i = 1; i < zeroed.length; i += C) {
+      zeroed[i] = 0f; // modality 1 of C = 2
+    }
+    try (Predictor p = Predictor.load(masked3d)) {
+      assertTrue(p.takesModalityMask());
+      assertEquals(C, p.modalityCount());
+      Prediction masked = p.predict(x, shape, secondMissing);
+      assertMatches(pointwise(zeroed), masked, "masked volume vs reference on zeroed input");
+      assertSame(p.predict(zeroed, shape), masked, "masked vs zeroed modality, all-modalities signature");
+      assertMatches(pointwise(x), p.predict(x, shape), "no mask: all modalities present");
+      assertMatches(pointwise(x), p.predict(x, shape, new boolean[] {true, true}), "all-true mask");
+      assertFalse(Arrays.equals(masked.probabilities(), p.predict(x, shape).probabilities()),
+          "the mask changes the result");
+    }
+    // Windows 2x3x4 with batch 2: several windows per call, each must get the mask.
+    SlidingWindowOptions o = SlidingWindowOptions.defaults().withWindow(2, 3, 4).withOverlap(0.5).withBatchSize(2);
+    try (Predictor p = Predictor.load(masked3d, o)) {
+      assertMatches(pointwise(zeroed), p.predict(x, shape, secondMissing), "masked, sliding windows");
+    }
+  }
+
+  @Test
+  void modalityMaskErrorsNameTheModelExpectedAndFound() {
+    try (Predictor p = Predictor.load(masked3d)) {
+      ShapeMismatchException length = assertThrows(ShapeMismatchException.class,
+          () -> p.predict(new float[2 * 2 * 2 * C], new int[] {2, 2, 2, C}, new boolean[] {true, false, true}));
+      assertTrue(length.getMessage().contains("expects 2 flags") && length.getMessage().contains("found 3")
+          && length.getMessage().contains(masked3d.toString()), length.getMessage());
+    }
+    try (Predictor p = Predictor.load(dynamic3d)) {
+      assertFalse(p.takesModalityMask());
+      assertEquals(0, p.modalityCount());
+      DelineoException none = assertThrows(DelineoException.class,
+          () -> p.predict(new float[2 * 2 * 2 * C], new int[] {2, 2, 2, C}, new boolean[] {true, true}));
+      assertTrue(none.getMessage().contains("modality_mask") && none.getMessage().contains(dynamic3d.toString()),
+          none.getMessage());
+    }
   }
 
   @Test

@@ -4,19 +4,25 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.ShapeMismatchException;
 import org.delineo.serving.PadMode;
 import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.Predictor;
 import org.delineo.serving.SlidingWindowOptions;
 import org.delineo.serving.rest.ServingTensor;
 import org.delineo.serving.rest.TfServingClient;
+import org.delineo.training.data.BratsLayout;
 import org.delineo.training.data.io.DecodedImage;
 import org.delineo.training.data.io.ImageReader;
 import org.delineo.training.data.io.ImageWriter;
@@ -30,6 +36,14 @@ import org.delineo.training.data.io.NiftiWriter;
  * SavedModel in this JVM ({@code --model}, sliding windows where the input exceeds the model's
  * size) or from a TF Serving server ({@code --server}). Writes {@code <name>_labels.png} or
  * {@code <name>_labels.nii.gz} (with the input's affine) and a coloured {@code <name>_overlay.png}.
+ *
+ * <p>An input that is a directory is a BraTS case, {@code <case>/<case>_{flair,t1ce,t1,t2}.nii.gz}
+ * (or {@code .nii}): its modalities, raw, are stacked as channels in {@link BratsLayout#MODALITIES}
+ * order (all of one shape) for a multi-modal model. All four are required unless
+ * {@code --modalities} names the available ones or {@code --allow-missing} is given: an unavailable
+ * modality is sent as zeros with {@code modality_mask} false (the model must take a mask), and the
+ * output line says so. Labels are written in BraTS' stored convention (class 3 becomes 4, undoing
+ * training's 4 to 3) with the affine of the first available modality.
  */
 final class PredictCommand implements Command {
   /** Distinct overlay colours per class (0xRRGGBB); class 0 is left uncoloured. */
@@ -44,7 +58,7 @@ final class PredictCommand implements Command {
 
   @Override
   public String summary() {
-    return "label maps (+ overlays) for PNG/JPEG/NIfTI files from a SavedModel (--model) or TF Serving (--server)";
+    return "label maps (+ overlays) for PNG/JPEG/NIfTI files and BraTS case directories from a SavedModel (--model) or TF Serving (--server)";
   }
 
   @Override
@@ -55,13 +69,38 @@ final class PredictCommand implements Command {
     o.addOption(Option.builder().longOpt("name").hasArg().desc("model name on the server").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("model version on the server").build());
     o.addOption(Option.builder().longOpt("label").hasArg().desc("model version label on the server (e.g. stable)").build());
-    o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images or volumes").build());
+    o.addOption(Option.builder().longOpt("input").hasArgs().argName("FILES").required().desc("images, volumes or BraTS case directories").build());
     o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required().desc("output folder").build());
     o.addOption(Option.builder().longOpt("window").hasArg().argName("[d,]h,w")
         .desc("sliding-window size for models with dynamic input size, in data.crop_size's order:"
             + " h,w for 2D models, d,h,w for volumetric ones (default: whole input)").build());
     o.addOption(Option.builder().longOpt("overlap").hasArg().desc("window overlap fraction (default 0.5)").build());
+    o.addOption(Option.builder().longOpt("modalities").hasArg().argName("LIST")
+        .desc("BraTS case directories: the available modalities, e.g. flair,t1ce (the others are sent as zeros"
+            + " with modality_mask false; default all of " + String.join(",", BratsLayout.MODALITIES) + ")").build());
+    o.addOption(Option.builder().longOpt("allow-missing")
+        .desc("BraTS case directories: a missing modality file counts as an unavailable modality instead of an error")
+        .build());
     return o;
+  }
+
+  /** The available modalities: --modalities, else all; each a known name. */
+  private static boolean[] declaredModalities(CommandLine line) {
+    boolean[] available = new boolean[BratsLayout.MODALITIES.size()];
+    if (!line.hasOption("modalities")) {
+      Arrays.fill(available, true);
+      return available;
+    }
+    String text = line.getOptionValue("modalities");
+    for (String name : text.split(",")) {
+      int m = BratsLayout.MODALITIES.indexOf(name.trim().toLowerCase(Locale.ROOT));
+      if (m < 0) {
+        throw new DelineoException("option --modalities: expected names from "
+            + String.join(",", BratsLayout.MODALITIES) + ", found '" + name.trim() + "' in '" + text + "'");
+      }
+      available[m] = true;
+    }
+    return available;
   }
 
   @Override
@@ -75,7 +114,7 @@ final class PredictCommand implements Command {
     if (line.hasOption("model")) {
       Predictor predictor = Predictor.load(Path.of(line.getOptionValue("model")), windowOptions(line));
       resource = predictor;
-      labeller = (image, shape) -> predictor.predict(image, shape).labels();
+      labeller = (image, shape, mask) -> predictor.predict(image, shape, mask).labels();
     } else {
       if (!line.hasOption("name")) {
         throw new DelineoException("--server needs --name, the model's name on the server");
@@ -97,7 +136,11 @@ final class PredictCommand implements Command {
       var signatureInfo = signatures.get(signature);
       var input = signatureInfo == null ? null : signatureInfo.inputs().get(SavedModelExporter.INPUT_IMAGE);
       boolean model2d = input != null && !input.unknownRank() && input.shape().size() == 4;
-      labeller = (image, shape) -> {
+      Set<String> maskedInputs = signatures.containsKey(SavedModelExporter.SIGNATURE_KEY)
+          ? signatures.get(SavedModelExporter.SIGNATURE_KEY).inputs().keySet() : Set.of();
+      boolean takesMask = maskedInputs.contains(SavedModelExporter.INPUT_MODALITY_MASK);
+      String server = line.getOptionValue("server");
+      labeller = (image, shape, mask) -> {
         // A volume for a 2D model goes as ONE request of its D slices: the export min-max scales
         // over the whole request, which then equals training's per-volume scaling.
         boolean slices = model2d && shape.length == 4;
@@ -108,12 +151,34 @@ final class PredictCommand implements Command {
         for (int i = 0; i < shape.length; i++) {
           batched[slices ? i : i + 1] = shape[i];
         }
-        return client.predict(Map.of("image", ServingTensor.ofFloats(image, batched)), signature).output("labels").ints();
+        if (mask == null) {
+          return client.predict(Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, batched)),
+              signature).output(SavedModelExporter.OUTPUT_LABELS).ints();
+        }
+        if (!takesMask) {
+          throw new DelineoException("model '" + line.getOptionValue("name") + "' on " + server + ": signature '"
+              + SavedModelExporter.SIGNATURE_KEY + "' has no input '" + SavedModelExporter.INPUT_MODALITY_MASK
+              + "', so missing modalities cannot be declared; expected a multi-modal export, found inputs "
+              + maskedInputs);
+        }
+        // serving_default with the mask, one row per image of the request.
+        int rows = (int) batched[0];
+        boolean[] maskRows = new boolean[rows * mask.length];
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(mask, 0, maskRows, r * mask.length, mask.length);
+        }
+        return client.predict(Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, batched),
+                SavedModelExporter.INPUT_MODALITY_MASK, ServingTensor.ofBools(maskRows, rows, mask.length)),
+            SavedModelExporter.SIGNATURE_KEY).output(SavedModelExporter.OUTPUT_LABELS).ints();
       };
     }
+    boolean[] declared = declaredModalities(line);
+    boolean allowMissing = line.hasOption("allow-missing");
     try {
       for (String input : line.getOptionValues("input")) {
-        out.println(predictFile(Path.of(input), outDir, labeller));
+        Path path = Path.of(input);
+        out.println(Files.isDirectory(path) ? predictBratsCase(path, outDir, labeller, declared, allowMissing)
+            : predictFile(path, outDir, labeller));
       }
     } finally {
       if (resource != null) {
@@ -123,10 +188,96 @@ final class PredictCommand implements Command {
     return 0;
   }
 
-  /** Label ids for one raw image of shape ((D,) H, W, C). */
+  /** Label ids for one raw image of shape ((D,) H, W, C); mask null = all modalities present. */
   @FunctionalInterface
   private interface Labeller {
-    int[] labels(float[] image, int[] shape);
+    int[] labels(float[] image, int[] shape, boolean[] modalityMask);
+  }
+
+  /**
+   * One BraTS case directory: the available modalities stacked as channels (missing ones zeros),
+   * the labels in stored convention with the first available modality's affine, and an overlay of
+   * the middle axial slice over that modality.
+   */
+  private static String predictBratsCase(Path dir, Path outDir, Labeller labeller, boolean[] declared,
+      boolean allowMissing) {
+    String id = dir.getFileName().toString();
+    List<String> names = BratsLayout.MODALITIES;
+    NiftiVolume[] volumes = new NiftiVolume[names.size()];
+    Path[] files = new Path[names.size()];
+    int first = -1;
+    for (int m = 0; m < names.size(); m++) {
+      if (!declared[m]) {
+        continue;
+      }
+      Optional<Path> file = BratsLayout.findCaseFile(dir, id, names.get(m));
+      if (file.isEmpty()) {
+        if (allowMissing) {
+          continue;
+        }
+        throw new DelineoException("BraTS case " + dir + ": missing " + names.get(m) + " file "
+            + dir.resolve(id + "_" + names.get(m) + ".nii.gz") + " (or .nii); expected "
+            + String.join(", ", names) + " (give --allow-missing or --modalities to predict without it)");
+      }
+      files[m] = file.get();
+      volumes[m] = NiftiReader.read(files[m]);
+      if (volumes[m].rank() != 3) {
+        throw new ShapeMismatchException(files[m] + ": expected a 3-D volume [nx, ny, nz], found dims "
+            + Arrays.toString(volumes[m].dims()));
+      }
+      if (first < 0) {
+        first = m;
+      } else if (!Arrays.equals(volumes[m].dims(), volumes[first].dims())) {
+        throw new ShapeMismatchException(files[m] + ": expected dims " + Arrays.toString(volumes[first].dims())
+            + " like " + files[first] + ", found " + Arrays.toString(volumes[m].dims())
+            + " (all modalities of a case must share one shape)");
+      }
+    }
+    if (first < 0) {
+      throw new DelineoException("BraTS case " + dir + ": no modality available; expected files "
+          + id + "_{" + String.join(",", names) + "}.nii.gz" + (allowMissing ? "" : " among those declared"));
+    }
+    NiftiVolume reference = volumes[first];
+    int[] s = reference.rowMajorShape();
+    int voxels = reference.data().length;
+    int channels = names.size();
+    float[] image = new float[voxels * channels];
+    boolean[] mask = new boolean[channels];
+    List<String> missing = new ArrayList<>();
+    for (int m = 0; m < channels; m++) {
+      mask[m] = volumes[m] != null;
+      if (!mask[m]) {
+        missing.add(names.get(m));
+        continue; // zeros, as training zeroes a missing modality
+      }
+      float[] data = volumes[m].data();
+      for (int v = 0; v < voxels; v++) {
+        image[v * channels + m] = data[v];
+      }
+    }
+    // All present: no mask, so exports without modality_mask (4-channel models) work too.
+    int[] classes = labeller.labels(image, new int[] {s[0], s[1], s[2], channels}, missing.isEmpty() ? null : mask);
+    int[] toStored = BratsLayout.storedLabels();
+    int[] labels = new int[classes.length];
+    float[] asFloat = new float[classes.length];
+    for (int i = 0; i < classes.length; i++) {
+      if (classes[i] < 0 || classes[i] >= toStored.length) {
+        throw new DelineoException("BraTS case " + dir + ": the model answered class " + classes[i]
+            + "; expected a BraTS model with " + toStored.length + " classes (0..3)");
+      }
+      labels[i] = toStored[classes[i]];
+      asFloat[i] = labels[i];
+    }
+    Path labelFile = outDir.resolve(id + "_labels.nii.gz");
+    NiftiWriter.write(labelFile, new NiftiVolume(asFloat, reference.dims(), reference.spacing(), reference.affine(),
+        (short) 2, 1f, 0f));
+    int plane = s[1] * s[2];
+    int mid = s[0] / 2;
+    writeOverlay(outDir.resolve(id + "_overlay.png"),
+        greyToRgb(Arrays.copyOfRange(reference.data(), mid * plane, (mid + 1) * plane)), s[1], s[2],
+        Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
+    return dir + " -> " + labelFile + (missing.isEmpty() ? "" : " (missing " + String.join(",", missing)
+        + ": zeros, modality_mask false)");
   }
 
   private static String predictFile(Path file, Path outDir, Labeller labeller) {
@@ -136,7 +287,7 @@ final class PredictCommand implements Command {
       NiftiVolume v = NiftiReader.read(file);
       int[] shape = Arrays.copyOf(v.rowMajorShape(), v.rank() + 1);
       shape[v.rank()] = 1;
-      int[] labels = labeller.labels(v.data(), shape);
+      int[] labels = labeller.labels(v.data(), shape, null);
       float[] asFloat = new float[labels.length];
       for (int i = 0; i < labels.length; i++) {
         asFloat[i] = labels[i];
@@ -152,7 +303,7 @@ final class PredictCommand implements Command {
       return file + " -> " + labelFile;
     }
     DecodedImage image = ImageReader.read(file);
-    int[] labels = labeller.labels(image.data(), new int[] {image.height(), image.width(), image.channels()});
+    int[] labels = labeller.labels(image.data(), new int[] {image.height(), image.width(), image.channels()}, null);
     Path labelFile = outDir.resolve(name + "_labels.png");
     ImageWriter.writeLabelsPng(labelFile, new LabelMap(image.height(), image.width(), labels));
     float[] rgb = image.channels() == 3 ? image.data() : greyToRgb(image.data());

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.delineo.graph.DelineoException;
 
@@ -37,6 +38,23 @@ public final class BratsLayout implements SegmentationDataset {
   /** A label map taking the stored labels {0, 1, 2, 4} to the contiguous {0, 1, 2, 3}. */
   public static int[] enhancingTo3() {
     return new int[] {0, 1, 2, -1, 3};
+  }
+
+  /**
+   * Class id to BraTS' stored label, {0, 1, 2, 4}: the inverse of {@link #enhancingTo3()}, which
+   * training uses (and {@code BratsPreprocessor} likewise maps 4 to 3), so a model's class 3 is
+   * enhancing tumour, stored as 4.
+   */
+  public static int[] storedLabels() {
+    return new int[] {0, 1, 2, 4};
+  }
+
+  /**
+   * The file {@code caseDir/<caseId>_<suffix>.nii.gz} (or {@code .nii}), if it exists; suffix one
+   * of {@link #MODALITIES} or {@link #SEGMENTATION}.
+   */
+  public static Optional<Path> findCaseFile(Path caseDir, String caseId, String suffix) {
+    return LayoutFiles.nifti(caseDir, caseId + "_" + suffix);
   }
 
   private final Path root;
@@ -123,7 +141,7 @@ public final class BratsLayout implements SegmentationDataset {
 
   private Path caseFile(Path dir, String id, String suffix) {
     String stem = id + "_" + suffix;
-    return LayoutFiles.nifti(dir, stem).orElseThrow(() -> new DelineoException("BraTS case '" + id
+    return findCaseFile(dir, id, suffix).orElseThrow(() -> new DelineoException("BraTS case '" + id
         + "': missing " + suffix + " file " + dir.resolve(stem + ".nii.gz") + " (or .nii)"));
   }
 

@@ -98,6 +98,38 @@ class PredictServerTest {
   }
 
   @Test
+  void bratsCaseWithDeclaredModalitiesSendsTheMaskToServingDefault() throws IOException {
+    // A case of four [D, H, W] modalities; the fake server answers labels (d + h + w) % 3 whatever it gets.
+    Path caseDir = dir.resolve("c7");
+    java.nio.file.Files.createDirectories(caseDir);
+    for (String m : List.of("flair", "t1ce", "t1", "t2")) {
+      float[] data = new float[D * H * W];
+      java.util.Arrays.fill(data, m.length());
+      NiftiWriter.write(caseDir.resolve("c7_" + m + ".nii.gz"),
+          NiftiVolume.ofRowMajor(data, new int[] {D, H, W}, new double[] {1, 1, 1}));
+    }
+    Path out = dir.resolve("out");
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    DelineoCli cli = new DelineoCli(Commands.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    String url = "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    assertEquals(0, cli.run(new String[] {"predict", "--server", url, "--name", "vol", "--input", caseDir.toString(),
+        "--modalities", "flair,t1", "--out", out.toString()}), err.toString(StandardCharsets.UTF_8));
+
+    assertEquals(2, requests.size(), requests.toString());
+    String predict = requests.get(1);
+    assertTrue(predict.contains("\"signature_name\":\"serving_default\""), predict);
+    assertTrue(predict.replace(" ", "").contains("\"modality_mask\":[true,false,true,false]")
+        || predict.replace(" ", "").contains("\"modality_mask\":[[true,false,true,false]]"), predict);
+    // t1ce and t2 go as zeros: channels 1 and 3 of the first voxel.
+    assertTrue(predict.contains("[[[[5.0,0.0,2.0,0.0]"), predict);
+    assertTrue(stdout.toString(StandardCharsets.UTF_8).contains("missing t1ce,t2"), stdout.toString(StandardCharsets.UTF_8));
+    NiftiVolume labels = NiftiReader.read(out.resolve("c7_labels.nii.gz"));
+    assertEquals(label(1, 2, 3), labels.data()[(1 * H + 2) * W + 3], 0f);
+  }
+
+  @Test
   void volumeLabelsComeBackAsNiftiWithTheInputAffine() throws IOException {
     float[] data = new float[D * H * W];
     for (int i = 0; i < data.length; i++) {
