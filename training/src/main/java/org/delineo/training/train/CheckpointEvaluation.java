@@ -49,6 +49,11 @@ public final class CheckpointEvaluation {
       Split split, int[] masks, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
     int rank = dataset.is3d() ? 3 : 2;
+    // The table slides its own window without Evaluator, so a test resize would be silently ignored.
+    if (TestResize.of(config.getData(), rank) != null) {
+      throw new org.delineo.training.config.ConfigException("field 'data.test_resize': expected it empty for the"
+          + " modality-mask table, found " + config.getData().getTestResizeList());
+    }
     return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
       ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(g,
           Evaluator.slideOutput(g.logits(), config.getEval()),
