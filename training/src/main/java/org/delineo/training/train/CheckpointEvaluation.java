@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
+import org.delineo.training.eval.ImageEvaluation;
 import org.delineo.training.eval.ModalityMaskEvaluation;
 import org.delineo.training.eval.VolumeSliceEvaluation;
 import org.delineo.training.data.SliceDataset;
@@ -71,6 +72,20 @@ public final class CheckpointEvaluation {
     ExperimentConfig config = experiment.config();
     return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
       VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(
+          Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
+      return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
+    });
+  }
+
+  /**
+   * Per-image Dice / HD95 / ASD / ASSD (pixel units) of a 2D model's checkpoint on a split of
+   * independent 2D images (ISIC).
+   */
+  public static PerClassVolumeMetrics images(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
+      Split split, EmptyMaskRule rule) {
+    ExperimentConfig config = experiment.config();
+    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+      ImageEvaluation evaluation = new ImageEvaluation(
           Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
       return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
     });
