@@ -10,6 +10,7 @@ import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.data.IsicLayout;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.SliceDataset;
 import org.delineo.training.data.Split;
@@ -33,7 +34,8 @@ final class EvalCommand implements Command {
 
   @Override
   public String summary() {
-    return "evaluate a checkpoint on a split and print the per-class IoU/Dice table";
+    return "evaluate a checkpoint on a split and print the per-class IoU/Dice table (medical data: also"
+        + " per-volume or per-image Dice / HD95 / ASD / ASSD)";
   }
 
   @Override
@@ -48,7 +50,7 @@ final class EvalCommand implements Command {
     o.addOption(Option.builder().longOpt("empty-rule").hasArg().argName("brats|passion|ssl4mis")
         .desc("how empty predictions or references score: brats (Dice 0, HD95 373.13 when exactly one is empty;"
             + " default for BraTS tables), passion (HD95 1.0), ssl4mis (Dice 0, HD95 50, ASD 10; default for"
-            + " sliced volumes)").build());
+            + " sliced volumes and ISIC images)").build());
     return o;
   }
 
@@ -68,6 +70,13 @@ final class EvalCommand implements Command {
           + " in mm at each volume's header spacing):");
       out.println(CheckpointEvaluation.volumes(experiment, sliced, CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))),
           split, rule).format());
+    } else if (dataset instanceof IsicLayout) {
+      // Independent 2D images: SemSim / UniMatch report Dice, 95HD and ASSD per image for ISIC.
+      EmptyMaskRule rule = rule(line, "ssl4mis");
+      out.println("per image (" + split.name().toLowerCase(Locale.ROOT) + ", Dice as a fraction, HD95 / ASD / ASSD"
+          + " in pixels, pixel spacing 1):");
+      out.println(CheckpointEvaluation.images(experiment, dataset,
+          CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))), split, rule).format());
     }
     if (experiment.model(Trainer.numClasses(config, dataset), Trainer.inChannels(config, dataset)).takesModalityMask()) {
       modalityMaskTable(line, experiment, dataset, split, out);

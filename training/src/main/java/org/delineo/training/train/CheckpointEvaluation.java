@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
+import org.delineo.training.eval.ImageEvaluation;
 import org.delineo.training.eval.ModalityMaskEvaluation;
 import org.delineo.training.eval.VolumeSliceEvaluation;
 import org.delineo.training.data.SliceDataset;
@@ -49,6 +50,11 @@ public final class CheckpointEvaluation {
       Split split, int[] masks, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
     int rank = dataset.is3d() ? 3 : 2;
+    // The table slides its own window without Evaluator, so a test resize would be silently ignored.
+    if (TestResize.of(config.getData(), rank) != null) {
+      throw new org.delineo.training.config.ConfigException("field 'data.test_resize': expected it empty for the"
+          + " modality-mask table, found " + config.getData().getTestResizeList());
+    }
     return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
       ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(g,
           Evaluator.slideOutput(g.logits(), config.getEval()),
@@ -66,6 +72,20 @@ public final class CheckpointEvaluation {
     ExperimentConfig config = experiment.config();
     return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
       VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(
+          Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
+      return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
+    });
+  }
+
+  /**
+   * Per-image Dice / HD95 / ASD / ASSD (pixel units) of a 2D model's checkpoint on a split of
+   * independent 2D images (ISIC).
+   */
+  public static PerClassVolumeMetrics images(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
+      Split split, EmptyMaskRule rule) {
+    ExperimentConfig config = experiment.config();
+    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+      ImageEvaluation evaluation = new ImageEvaluation(
           Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
       return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
     });

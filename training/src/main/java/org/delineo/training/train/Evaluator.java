@@ -10,6 +10,7 @@ import org.delineo.serving.SlidingWindow;
 import org.delineo.training.config.ConfigException;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.SegmentationDataset;
+import org.delineo.training.data.augment.BilinearResize;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -24,7 +25,10 @@ import org.tensorflow.types.TInt32;
  * Evaluation of a split: each sample goes through the EVAL path on its own (no augmentation),
  * whole (batch 1) or, in {@code eval.mode: SLIDE}, as overlapping windows whose softmax
  * probabilities or logits ({@code eval.slide_average}) are averaged ({@link SlidingWindow});
- * predictions are accumulated in a confusion matrix.
+ * predictions are accumulated in a confusion matrix. With {@code data.test_resize} ({@link TestResize})
+ * the model sees the image resized bilinearly and its logits (WHOLE) or averaged window outputs
+ * (SLIDE) are resized back bilinearly to the sample's size before the arg-max, so every metric is
+ * taken on the native label grid.
  */
 public final class Evaluator {
   private final Placeholder<TFloat32> image;
@@ -34,18 +38,24 @@ public final class Evaluator {
   /** Per-window output SLIDE averages: softmax probabilities or the logits themselves. */
   private final Operand<TFloat32> windowOutput;
   private final SlidingWindow window;
+  /** The logits, fetched instead of the arg-max when a WHOLE prediction must be resized back. */
+  private final Operand<TFloat32> logits;
+  /** The test-time resize, or null. */
+  private final TestResize resize;
 
   /** Whole-image evaluation of {@code predictions}. */
   public Evaluator(Placeholder<TFloat32> image, Operand<TInt32> predictions, int numClasses, int ignoreIndex) {
-    this(image, predictions, null, null, numClasses, ignoreIndex);
+    this(image, predictions, null, null, null, null, numClasses, ignoreIndex);
   }
 
   private Evaluator(Placeholder<TFloat32> image, Operand<TInt32> predictions, Operand<TFloat32> windowOutput,
-      SlidingWindow window, int numClasses, int ignoreIndex) {
+      SlidingWindow window, Operand<TFloat32> logits, TestResize resize, int numClasses, int ignoreIndex) {
     this.image = image;
     this.predictions = predictions;
     this.windowOutput = windowOutput;
     this.window = window;
+    this.logits = logits;
+    this.resize = resize;
     this.numClasses = numClasses;
     this.ignoreIndex = ignoreIndex;
   }
@@ -54,21 +64,25 @@ public final class Evaluator {
    * The evaluator {@code config.eval} asks for on {@code graph}: WHOLE, or SLIDE with
    * {@code eval.window} (default {@code data.crop_size}, else the model's fixed input size) and
    * {@code eval.stride} (default half the window), averaging what {@code eval.slide_average} names
-   * (adds a softmax to the graph for PROBABILITIES).
+   * (adds a softmax to the graph for PROBABILITIES); either with the {@code data.test_resize} of
+   * {@link TestResize#of}.
    *
    * @param requiredInputSize the model's fixed spatial input size ({@code SegmentationModel.requiredInputSize()}),
    *     or 0 when it takes any size: a fixed-size model gets inputs smaller than the window
    *     zero-padded and cropped back ({@link SlidingWindow.Fit#PAD}), any other one a clipped
    *     window ({@link SlidingWindow.Fit#CLIP})
-   * @throws ConfigException when SLIDE has no window, or window and stride disagree in length
+   * @throws ConfigException when SLIDE has no window, or window and stride disagree in length, or
+   *     test_resize is malformed or set for volumes
    */
   public static Evaluator of(InferenceGraph graph, ExperimentConfig config, int numClasses, int requiredInputSize) {
     int ignore = config.getData().getIgnoreIndex();
+    int rank = graph.image().shape().numDimensions() - 2;
+    TestResize resize = TestResize.of(config.getData(), rank);
     if (config.getEval().getMode() != EvalConfig.Mode.SLIDE) {
-      return new Evaluator(graph.image(), graph.predictions(), numClasses, ignore);
+      return new Evaluator(graph.image(), graph.predictions(), null, null, graph.logits(), resize, numClasses, ignore);
     }
     return new Evaluator(graph.image(), graph.predictions(), slideOutput(graph.logits(), config.getEval()),
-        slidingWindow(config, graph.image().shape().numDimensions() - 2, requiredInputSize, 1), numClasses, ignore);
+        slidingWindow(config, rank, requiredInputSize, 1), graph.logits(), resize, numClasses, ignore);
   }
 
   /**
@@ -127,10 +141,18 @@ public final class Evaluator {
     return matrix;
   }
 
-  /** Class ids per pixel of one sample. */
+  /** Class ids per pixel of one sample, on the sample's own grid. */
   public int[] predict(Session session, Sample s) {
+    if (resize != null) {
+      int h = s.imageShape()[0];
+      int w = s.imageShape()[1];
+      int[] to = resize.sizeFor(h, w);
+      if (to[0] != h || to[1] != w) {
+        return predictResized(session, s, h, w, to);
+      }
+    }
     if (window != null) {
-      return slide(session, s);
+      return SlidingWindow.argMax(slide(session, s.image(), s.spatialShape(), s.channels()), numClasses);
     }
     long[] shape = new long[s.imageShape().length + 1];
     shape[0] = 1;
@@ -143,10 +165,30 @@ public final class Evaluator {
     }
   }
 
-  private int[] slide(Session session, Sample s) {
-    int[] spatial = s.spatialShape();
+  /**
+   * The prediction made at size {@code to}: the image resized bilinearly, the per-pixel class scores
+   * (logits, or what SLIDE averages) resized back bilinearly to {@code h x w}, then the arg-max. The
+   * scores are resized rather than the labels, as mmseg and UniMatch do, so boundaries fall between
+   * native pixels where the interpolated scores cross.
+   */
+  private int[] predictResized(Session session, Sample s, int h, int w, int[] to) {
     int channels = s.channels();
-    float[] averaged = window.apply(s.image(), spatial, channels, numClasses, (windows, count, w) -> {
+    float[] pixels = BilinearResize.resize(s.image(), h, w, channels, to[0], to[1]);
+    float[] scores;
+    if (window != null) {
+      scores = slide(session, pixels, to, channels);
+    } else {
+      try (TFloat32 in = Tensors.floats(Shape.of(1, to[0], to[1], channels), pixels);
+          Result r = session.runner().feed(image, in).fetch(logits).run()) {
+        scores = Tensors.toFloats(r.get(0));
+      }
+    }
+    return SlidingWindow.argMax(BilinearResize.resize(scores, to[0], to[1], numClasses, h, w), numClasses);
+  }
+
+  /** The window outputs of {@code image} averaged per pixel, classes last. */
+  private float[] slide(Session session, float[] pixels, int[] spatial, int channels) {
+    return window.apply(pixels, spatial, channels, numClasses, (windows, count, w) -> {
       long[] batch = new long[w.length + 2];
       batch[0] = count;
       for (int i = 0; i < w.length; i++) {
@@ -158,6 +200,5 @@ public final class Evaluator {
         return Tensors.toFloats(r.get(0));
       }
     });
-    return SlidingWindow.argMax(averaged, numClasses);
   }
 }

@@ -52,6 +52,11 @@ class SemSimConfigsTest {
       assertEquals("semsim_unet", e.modelName(), file.toString());
       assertEquals("semsim", e.strategy().name(), file.toString());
       boolean rgb = config.getData().getLayout() == DataConfig.Layout.ISIC;
+      if (config.getData().getLayout() != DataConfig.Layout.SYNTHETIC_MEDICAL2D) {
+        // Real datasets evaluate at the 224x224 training size, predictions resized back (UniMatch).
+        assertEquals(List.of(224, 224), config.getData().getTestResizeList(), file.toString());
+        assertEquals(false, config.getData().getTestKeepRatio(), file.toString());
+      }
       int classes = rgb || config.getData().getLayout() == DataConfig.Layout.PROMISE12 ? 2 : 4;
       int channels = rgb ? 3 : 1;
       SegmentationModel model = e.model(classes, channels);
