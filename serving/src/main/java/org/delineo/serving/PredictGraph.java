@@ -19,9 +19,12 @@ import org.tensorflow.types.TString;
  * @param modalityMask for multi-modal models the optional bool {@code [-1, M]} availability input
  *     ({@code placeholderWithDefault}: all present when not fed) that {@code logits} depend on, else
  *     null; it becomes the signature input {@code modality_mask}
+ * @param normalizedPath for exports that normalise raw intensities with request statistics, the
+ *     graph of the signatures {@code normalize} and {@code predict_normalized}; else null
  */
 public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
-    Operand<TString> imageBytes, Operand<TFloat32> bytesLogits, Operand<TBool> modalityMask) {
+    Operand<TString> imageBytes, Operand<TFloat32> bytesLogits, Operand<TBool> modalityMask,
+    NormalizedPath normalizedPath) {
 
   public PredictGraph {
     Objects.requireNonNull(image, "image");
@@ -29,6 +32,12 @@ public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
     if ((imageBytes == null) != (bytesLogits == null)) {
       throw new IllegalArgumentException("imageBytes and bytesLogits go together");
     }
+  }
+
+  /** A graph without the normalised path. */
+  public PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
+      Operand<TString> imageBytes, Operand<TFloat32> bytesLogits, Operand<TBool> modalityMask) {
+    this(image, logits, imageBytes, bytesLogits, modalityMask, null);
   }
 
   /** A graph without a modality mask. */
@@ -44,6 +53,11 @@ public record PredictGraph(Operand<TFloat32> image, Operand<TFloat32> logits,
 
   /** This graph with the modality-mask input {@code mask} (or null for none). */
   public PredictGraph withModalityMask(Operand<TBool> mask) {
-    return new PredictGraph(image, logits, imageBytes, bytesLogits, mask);
+    return new PredictGraph(image, logits, imageBytes, bytesLogits, mask, normalizedPath);
+  }
+
+  /** This graph with the signatures {@code normalize} and {@code predict_normalized} of {@code path} (or null for none). */
+  public PredictGraph withNormalizedPath(NormalizedPath path) {
+    return new PredictGraph(image, logits, imageBytes, bytesLogits, modalityMask, path);
   }
 }

@@ -44,6 +44,15 @@ import org.tensorflow.types.TFloat32;
  * smaller than the window on an axis is padded at its end ({@link PadMode}) and cropped back.
  * Works for 2D ({@code H, W, C}) and 3D ({@code D, H, W, C}) models.
  *
+ * <p>Exports that normalise raw intensities with statistics of the request (BraTS' per-case brain
+ * z-score, slice datasets' min-max) would normalise each window on its own. When the model has
+ * the signatures {@code normalize} and {@code predict_normalized} ({@link SavedModelExporter}),
+ * sliding-window inference first normalises the WHOLE input in one {@code normalize} call (a
+ * volume given to a 2D model: all its slices in that one call, i.e. per-volume min-max) and then
+ * slides {@code predict_normalized} over the result, with the mask where given; padding at the
+ * border then pads normalised values. Inputs that fit the window, and models exported without
+ * those signatures, are predicted as before (each model call normalises what it is given).
+ *
  * <pre>{@code
  * try (Predictor p = Predictor.load(Path.of("exports/unet/1"),
  *     SlidingWindowOptions.defaults().withWindow(128, 128))) {
@@ -58,6 +67,10 @@ public final class Predictor implements AutoCloseable {
   private final SessionFunction function;
   /** serving_default with image and modality_mask; null for models without a mask. */
   private final SessionFunction maskedFunction;
+  /** The signature normalize (whole raw input in, normalised input out); null for exports without it. */
+  private final SessionFunction normalizeFunction;
+  /** The signature predict_normalized (serving_default on normalised input); null with normalizeFunction. */
+  private final SessionFunction normalizedFunction;
   /** Length of modality_mask's second axis; 0 for models without a mask. */
   private final int modalities;
   /** Spatial input sizes from the signature; -1 where dynamic. */
@@ -76,6 +89,11 @@ public final class Predictor implements AutoCloseable {
         bundle.metaGraphDef().getSignatureDefMap().containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
             ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY);
     this.maskedFunction = modalities > 0 ? bundle.function(SavedModelExporter.SIGNATURE_KEY) : null;
+    // Exports before these signatures existed (or of datasets without request-statistics
+    // normalisation) lack them; sliding windows then normalise per window, as such exports always did.
+    boolean normalizes = hasNormalizedPath(bundle.metaGraphDef().getSignatureDefMap());
+    this.normalizeFunction = normalizes ? bundle.function(SavedModelExporter.NORMALIZE_SIGNATURE_KEY) : null;
+    this.normalizedFunction = normalizes ? bundle.function(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY) : null;
     this.modalities = modalities;
     this.inputSpatial = inputSpatial;
     this.inputChannels = inputChannels;
@@ -135,6 +153,7 @@ public final class Predictor implements AutoCloseable {
       }
       long channels = shape.getDim(rank - 1).getSize();
       int modalities = modalityCount(dir, sig, channels);
+      checkNormalizedPath(dir, bundle.metaGraphDef().getSignatureDefMap(), rank, modalities);
       int[] window = options.window();
       if (window != null) {
         if (window.length != spatial.length) {
@@ -179,16 +198,63 @@ public final class Predictor implements AutoCloseable {
 
   private static TensorInfo entry(Path dir, Map<String, TensorInfo> map, String kind, String key,
       DataType dtype) {
+    return entry(dir, SavedModelExporter.SIGNATURE_KEY, map, kind, key, dtype);
+  }
+
+  private static TensorInfo entry(Path dir, String signature, Map<String, TensorInfo> map, String kind,
+      String key, DataType dtype) {
     TensorInfo info = map.get(key);
     if (info == null) {
-      throw new DelineoException("signature '" + SavedModelExporter.SIGNATURE_KEY + "' of "
+      throw new DelineoException("signature '" + signature + "' of "
           + dir + " has no " + kind + " '" + key + "'; found " + map.keySet());
     }
     if (info.getDtype() != dtype) {
-      throw new DelineoException("signature '" + SavedModelExporter.SIGNATURE_KEY + "' of "
+      throw new DelineoException("signature '" + signature + "' of "
           + dir + ": " + kind + " '" + key + "' expected " + dtype + ", found " + info.getDtype());
     }
     return info;
+  }
+
+  /** Whether the export has both {@code normalize} and {@code predict_normalized}. */
+  private static boolean hasNormalizedPath(Map<String, SignatureDef> signatures) {
+    return signatures.containsKey(SavedModelExporter.NORMALIZE_SIGNATURE_KEY)
+        && signatures.containsKey(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY);
+  }
+
+  /**
+   * Where the export has the normalised path, its signatures must take and give what this class
+   * feeds and reads: {@code normalize} image in and out of the model's rank, {@code
+   * predict_normalized} image (and modality_mask exactly when serving_default has one) in,
+   * probabilities and labels out.
+   */
+  private static void checkNormalizedPath(Path dir, Map<String, SignatureDef> signatures, int rank, int modalities) {
+    if (!hasNormalizedPath(signatures)) {
+      return;
+    }
+    SignatureDef normalize = signatures.get(SavedModelExporter.NORMALIZE_SIGNATURE_KEY);
+    for (TensorInfo info : List.of(
+        entry(dir, SavedModelExporter.NORMALIZE_SIGNATURE_KEY, normalize.getInputsMap(), "input",
+            SavedModelExporter.INPUT_IMAGE, DataType.DT_FLOAT),
+        entry(dir, SavedModelExporter.NORMALIZE_SIGNATURE_KEY, normalize.getOutputsMap(), "output",
+            SavedModelExporter.INPUT_IMAGE, DataType.DT_FLOAT))) {
+      TensorShapeProto shape = info.getTensorShape();
+      if (!shape.getUnknownRank() && shape.getDimCount() != rank) {
+        throw new ShapeMismatchException("SavedModel " + dir + " signature '"
+            + SavedModelExporter.NORMALIZE_SIGNATURE_KEY + "': expected image of rank " + rank
+            + " like '" + SavedModelExporter.SIGNATURE_KEY + "', found rank " + shape.getDimCount());
+      }
+    }
+    SignatureDef predict = signatures.get(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY);
+    String key = SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY;
+    entry(dir, key, predict.getInputsMap(), "input", SavedModelExporter.INPUT_IMAGE, DataType.DT_FLOAT);
+    entry(dir, key, predict.getOutputsMap(), "output", SavedModelExporter.OUTPUT_PROBABILITIES, DataType.DT_FLOAT);
+    entry(dir, key, predict.getOutputsMap(), "output", SavedModelExporter.OUTPUT_LABELS, DataType.DT_INT32);
+    boolean mask = predict.getInputsMap().containsKey(SavedModelExporter.INPUT_MODALITY_MASK);
+    if (mask != (modalities > 0)) {
+      throw new DelineoException("SavedModel " + dir + " signature '" + key + "': expected "
+          + (modalities > 0 ? "an input '" : "no input '") + SavedModelExporter.INPUT_MODALITY_MASK
+          + "' as in '" + SavedModelExporter.SIGNATURE_KEY + "', found inputs " + predict.getInputsMap().keySet());
+    }
   }
 
   /** The model's spatial input size from its signature, -1 on dynamic axes. */
@@ -241,7 +307,10 @@ public final class Predictor implements AutoCloseable {
     if (Arrays.equals(window, spatial)) {
       return runDirect(List.of(image), spatial, channels, mask).get(0);
     }
-    return slide(image, spatial, channels, window, mask);
+    if (normalizeFunction == null) {
+      return slide(image, spatial, channels, window, mask, false);
+    }
+    return slide(normalize(image, 1, spatial, channels), spatial, channels, window, mask, true);
   }
 
   /** A copy of the mask after checking it fits the model; null stays null (all present). */
@@ -266,7 +335,9 @@ public final class Predictor implements AutoCloseable {
    * window they all go in ONE call, whatever the batch size, because exports of slice datasets
    * min-max scale over the whole request (NormalizationKind.MIN_MAX_PER_REQUEST in training),
    * which then equals training's per-volume scaling. Slices that need sliding windows are
-   * predicted one by one, each call scaled on its own windows.
+   * normalised together in one {@code normalize} call, the same per-volume scaling, and then slid
+   * one by one with {@code predict_normalized}; exports without those signatures scale each
+   * window call on its own.
    */
   private Prediction predictSlices(float[] volume, int[] shape, boolean[] mask) {
     int depth = shape[0];
@@ -288,6 +359,13 @@ public final class Predictor implements AutoCloseable {
     List<Prediction> predictions;
     if (Arrays.equals(window(spatial), spatial)) {
       predictions = runDirect(slices, spatial, sliceShape[2], mask);
+    } else if (normalizeFunction != null) {
+      float[] normalized = normalize(volume, depth, spatial, sliceShape[2]);
+      predictions = new ArrayList<>(depth);
+      for (int z = 0; z < depth; z++) {
+        predictions.add(slide(Arrays.copyOfRange(normalized, z * per, (z + 1) * per), spatial, sliceShape[2],
+            window(spatial), mask, true));
+      }
     } else {
       predictions = new ArrayList<>(depth);
       for (float[] slice : slices) {
@@ -383,7 +461,7 @@ public final class Predictor implements AutoCloseable {
     for (int i = 0; i < images.size(); i++) {
       System.arraycopy(images.get(i), 0, batch, i * per, per);
     }
-    ModelOutput out = run(batch, images.size(), spatial, channels, mask);
+    ModelOutput out = run(batch, images.size(), spatial, channels, mask, false);
     int voxels = (int) VoxelBoxes.voxels(spatial);
     List<Prediction> predictions = new ArrayList<>(images.size());
     for (int i = 0; i < images.size(); i++) {
@@ -395,8 +473,13 @@ public final class Predictor implements AutoCloseable {
     return predictions;
   }
 
-  /** Sliding windows padded at the end where the input is smaller than the window, as documented above. */
-  private Prediction slide(float[] image, int[] spatial, int channels, int[] window, boolean[] mask) {
+  /**
+   * Sliding windows padded at the end where the input is smaller than the window, as documented
+   * above; {@code normalized}: {@code image} comes from {@code normalize} and the windows go to
+   * {@code predict_normalized}.
+   */
+  private Prediction slide(float[] image, int[] spatial, int channels, int[] window, boolean[] mask,
+      boolean normalized) {
     int[] stride = new int[window.length];
     for (int i = 0; i < window.length; i++) {
       stride[i] = options.stride(window[i]);
@@ -404,7 +487,7 @@ public final class Predictor implements AutoCloseable {
     SlidingWindow sliding = new SlidingWindow(window, stride, options.batchSize(), SlidingWindow.Fit.PAD,
         options.padMode());
     float[] probabilities = sliding.apply(image, spatial, channels,
-        (windows, count, size) -> run(windows, count, size, channels, mask).probabilities);
+        (windows, count, size) -> run(windows, count, size, channels, mask, normalized).probabilities);
     int classes = (int) (probabilities.length / VoxelBoxes.voxels(spatial));
     return new Prediction(spatial.clone(), classes, probabilities,
         SlidingWindow.argMax(probabilities, classes));
@@ -413,20 +496,26 @@ public final class Predictor implements AutoCloseable {
   /** The model's outputs for one batch, copied out of the tensors. */
   private record ModelOutput(float[] probabilities, int[] labels, int classes) {}
 
-  /** One model call; a non-null mask goes to serving_default, repeated for each of the count inputs. */
-  private ModelOutput run(float[] batch, int count, int[] spatial, int channels, boolean[] mask) {
-    long[] dims = new long[spatial.length + 2];
-    dims[0] = count;
-    for (int i = 0; i < spatial.length; i++) {
-      dims[i + 1] = spatial[i];
-    }
-    dims[dims.length - 1] = channels;
+  /**
+   * One model call; a non-null mask goes to serving_default, repeated for each of the count inputs.
+   * {@code normalized}: the call goes to predict_normalized instead, which for multi-modal models
+   * always takes a mask (all present when {@code mask} is null, as serving_all_modalities).
+   */
+  private ModelOutput run(float[] batch, int count, int[] spatial, int channels, boolean[] mask,
+      boolean normalized) {
+    long[] dims = batchDims(count, spatial, channels);
     Shape inputShape = Shape.of(dims);
+    boolean[] fed = mask;
+    if (normalized && mask == null && modalities > 0) {
+      fed = new boolean[modalities];
+      Arrays.fill(fed, true);
+    }
+    SessionFunction f = normalized ? normalizedFunction : fed == null ? function : maskedFunction;
     try (TFloat32 input = Tensors.floats(inputShape, batch);
-        TBool maskTensor = mask == null ? null : maskTensor(mask, count);
-        Result result = mask == null
-            ? function.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input))
-            : maskedFunction.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
+        TBool maskTensor = fed == null ? null : maskTensor(fed, count);
+        Result result = f.call(maskTensor == null
+            ? Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input)
+            : Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
                 SavedModelExporter.INPUT_MODALITY_MASK, maskTensor))) {
       Tensor probs = output(result, SavedModelExporter.OUTPUT_PROBABILITIES);
       Tensor labels = output(result, SavedModelExporter.OUTPUT_LABELS);
@@ -442,6 +531,38 @@ public final class Predictor implements AutoCloseable {
     } catch (TensorFlowException e) {
       throw new DelineoException("running the model in " + dir + " on input " + inputShape
           + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code [count, spatial..., channels]}. */
+  private static long[] batchDims(int count, int[] spatial, int channels) {
+    long[] dims = new long[spatial.length + 2];
+    dims[0] = count;
+    for (int i = 0; i < spatial.length; i++) {
+      dims[i + 1] = spatial[i];
+    }
+    dims[dims.length - 1] = channels;
+    return dims;
+  }
+
+  /**
+   * {@code count} whole raw inputs of one shape through {@code normalize} in ONE call, so the
+   * statistics are those of the whole request (per sample for z-score, over all of it for min-max).
+   */
+  private float[] normalize(float[] values, int count, int[] spatial, int channels) {
+    Shape shape = Shape.of(batchDims(count, spatial, channels));
+    try (TFloat32 input = Tensors.floats(shape, values);
+        Result result = normalizeFunction.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input))) {
+      Tensor out = output(result, SavedModelExporter.INPUT_IMAGE);
+      if (!out.shape().equals(shape)) {
+        throw new ShapeMismatchException("the model in " + dir + " answered '"
+            + SavedModelExporter.NORMALIZE_SIGNATURE_KEY + "' input " + shape + " with image " + out.shape()
+            + "; expected " + shape);
+      }
+      return Tensors.toFloats(out);
+    } catch (TensorFlowException e) {
+      throw new DelineoException("running '" + SavedModelExporter.NORMALIZE_SIGNATURE_KEY + "' of the model in "
+          + dir + " on input " + shape + " failed: " + e.getMessage(), e);
     }
   }
 

@@ -56,6 +56,12 @@ import org.tensorflow.types.TInt32;
  * would not make it optional over the wire; clients without a mask call
  * {@code serving_all_modalities}, and the warm-up requests do too.
  *
+ * <p>Exports that normalise raw intensities with statistics of the request
+ * ({@link PredictGraph#normalizedPath()} set) add {@code normalize} ({@code image} with any batch
+ * and spatial size in, {@code image} normalised out) and {@code predict_normalized}
+ * ({@code serving_default}'s inputs and outputs on an already-normalised {@code image}), so that a
+ * client sliding windows over a large input normalises it once as a whole ({@link Predictor} does).
+ *
  * <pre>{@code
  * SavedModelExporter exporter = new SavedModelExporter("runs/acdc/checkpoints/step-3000");
  * Path dir = exporter.export(Path.of("exports"), "unet-acdc", null, unetBuilder); // exports/unet-acdc/1
@@ -76,6 +82,17 @@ public final class SavedModelExporter {
   public static final String ALL_MODALITIES_SIGNATURE_KEY = "serving_all_modalities";
   /** Optional input of multi-modal models: bool {@code [-1, M]}, false where a modality is missing. */
   public static final String INPUT_MODALITY_MASK = "modality_mask";
+  /**
+   * Exports with request-statistics normalisation ({@link PredictGraph#normalizedPath()}): input
+   * {@code image} of raw intensities with dynamic spatial sizes, output {@code image} normalised
+   * as {@code serving_default} normalises it.
+   */
+  public static final String NORMALIZE_SIGNATURE_KEY = "normalize";
+  /**
+   * Exports with request-statistics normalisation: {@code serving_default} (same inputs and
+   * outputs) on an {@code image} already normalised by {@link #NORMALIZE_SIGNATURE_KEY}.
+   */
+  public static final String PREDICT_NORMALIZED_SIGNATURE_KEY = "predict_normalized";
   /** TF Serving's default signature key. */
   public static final String SIGNATURE_KEY = Signature.DEFAULT_KEY;
   /** The Predict API's method name; TF Serving rejects signatures without it. */
@@ -223,6 +240,9 @@ public final class SavedModelExporter {
       if (predict.imageBytes() != null) {
         signatures.add(bytesSignature(ctx.tf(), predict));
       }
+      if (predict.normalizedPath() != null) {
+        signatures.addAll(normalizedSignatures(tf, predict));
+      }
       try (Session session = new Session(g)) {
         restore(session);
         SavedModelBundle.exporter(dir.toString())
@@ -255,6 +275,77 @@ public final class SavedModelExporter {
         .output(OUTPUT_LABELS, labels)
         .output(OUTPUT_MASK_PNG, png)
         .build();
+  }
+
+  /**
+   * {@code normalize} and {@code predict_normalized}: the reader's normalisation alone on a whole
+   * input of any size, and {@code serving_default} without it, so that window-sliding clients
+   * normalise with the whole input's statistics. Output tensors get their own names; the
+   * signature keys are those of {@code serving_default}.
+   */
+  private static List<Signature> normalizedSignatures(Ops tf, PredictGraph predict) {
+    NormalizedPath path = predict.normalizedPath();
+    checkNormalizedPath(path, predict);
+    Operand<TFloat32> logits = path.logits();
+    checkLogits(logits);
+    if (logits.shape().get(logits.shape().numDimensions() - 1)
+        != predict.logits().shape().get(predict.logits().shape().numDimensions() - 1)) {
+      throw new ShapeMismatchException("export " + PREDICT_NORMALIZED_SIGNATURE_KEY + " logits: expected the classes of "
+          + SIGNATURE_KEY + " " + predict.logits().shape() + ", found shape " + logits.shape());
+    }
+    Operand<TFloat32> probabilities = tf.withName("normalized_" + OUTPUT_PROBABILITIES).nn.softmax(logits);
+    Operand<TInt32> labels = tf.withName("normalized_" + OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
+    Operand<TString> png = labels.shape().numDimensions() == 3
+        ? tf.withName("normalized_" + OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels)) : null;
+    Signature normalize = Signature.builder()
+        .key(NORMALIZE_SIGNATURE_KEY)
+        .methodName(METHOD_NAME)
+        .input(INPUT_IMAGE, path.rawImage())
+        .output(INPUT_IMAGE, tf.withName("normalize_output").identity(path.normalized()))
+        .build();
+    return List.of(normalize, predictSignature(PREDICT_NORMALIZED_SIGNATURE_KEY, path.image(), path.modalityMask(),
+        probabilities, labels, png));
+  }
+
+  /**
+   * The raw input is a placeholder of the image's rank and channels with dynamic batch and spatial
+   * sizes; the normalised input is a placeholder shaped exactly like {@code image}; a mask goes
+   * with it exactly when {@code serving_default} has one.
+   */
+  private static void checkNormalizedPath(NormalizedPath path, PredictGraph predict) {
+    Shape image = predict.image().shape();
+    int rank = image.numDimensions();
+    for (Operand<TFloat32> p : List.of(path.rawImage(), path.image())) {
+      if (!"Placeholder".equals(p.op().type())) {
+        throw new DelineoException("export " + NORMALIZE_SIGNATURE_KEY + " / " + PREDICT_NORMALIZED_SIGNATURE_KEY
+            + " input image must be a placeholder, found op '" + p.op().name() + "' of type " + p.op().type());
+      }
+    }
+    Shape raw = path.rawImage().shape();
+    boolean dynamic = !raw.isUnknown() && raw.numDimensions() == rank && raw.get(rank - 1) == image.get(rank - 1);
+    for (int i = 0; dynamic && i < rank - 1; i++) {
+      dynamic = raw.get(i) == Shape.UNKNOWN_SIZE;
+    }
+    if (!dynamic) {
+      long[] expected = new long[rank];
+      Arrays.fill(expected, Shape.UNKNOWN_SIZE);
+      expected[rank - 1] = image.get(rank - 1);
+      throw new ShapeMismatchException("export " + NORMALIZE_SIGNATURE_KEY + " input image: expected shape "
+          + Shape.of(expected) + " (any batch and spatial size, the image's channels), found " + raw);
+    }
+    // Shape.equals is false for any unknown size, so compare the sizes themselves.
+    if (path.image().shape().isUnknown() || !Arrays.equals(path.image().shape().asArray(), image.asArray())) {
+      throw new ShapeMismatchException("export " + PREDICT_NORMALIZED_SIGNATURE_KEY
+          + " input image: expected the shape of " + SIGNATURE_KEY + "'s image " + image + ", found "
+          + path.image().shape());
+    }
+    if ((path.modalityMask() == null) != (predict.modalityMask() == null)) {
+      throw new DelineoException("export " + PREDICT_NORMALIZED_SIGNATURE_KEY + ": expected a "
+          + INPUT_MODALITY_MASK + " input exactly when " + SIGNATURE_KEY + " has one, found "
+          + (path.modalityMask() == null ? "none" : "one") + " (" + SIGNATURE_KEY + ": "
+          + (predict.modalityMask() == null ? "none" : "one") + ")");
+    }
+    checkModalityMask(path.modalityMask(), image);
   }
 
   private static Signature predictSignature(String key, Operand<TFloat32> image, Operand<TBool> mask,

@@ -258,6 +258,36 @@ class SavedModelExporterTest {
     }
   }
 
+  /**
+   * The raw input of {@code normalize} must have dynamic spatial sizes (windowing clients send the
+   * whole case), and {@code predict_normalized}'s image the shape of {@code serving_default}'s.
+   */
+  @Test
+  void normalizedPathShapesAreChecked() throws IOException {
+    String prefix = checkpoint();
+    Path base = tmp.resolve("exports");
+    ModelBuilder fixedRaw = ctx -> withPath(ctx, Shape.of(-1, 8, 8, 2), Shape.of(-1, 8, 8, 2));
+    DelineoException raw = assertThrows(DelineoException.class,
+        () -> new SavedModelExporter(prefix).export(base, "tiny", null, fixedRaw));
+    assertTrue(raw.getMessage().contains("normalize input image: expected shape [-1, -1, -1, 2]")
+        && raw.getMessage().contains("found [-1, 8, 8, 2]"), raw.getMessage());
+    ModelBuilder otherSize = ctx -> withPath(ctx, Shape.of(-1, -1, -1, 2), Shape.of(-1, 4, 4, 2));
+    DelineoException size = assertThrows(DelineoException.class,
+        () -> new SavedModelExporter(prefix).export(base, "tiny", null, otherSize));
+    assertTrue(size.getMessage().contains("predict_normalized input image")
+        && size.getMessage().contains("[-1, 8, 8, 2]") && size.getMessage().contains("found [-1, 4, 4, 2]"),
+        size.getMessage());
+  }
+
+  /** {@link #tinyModel} with a normalised path whose raw input is {@code raw} and normalised input {@code normalized}. */
+  private static PredictGraph withPath(GraphContext ctx, Shape raw, Shape normalized) {
+    Operand<TFloat32> rawImage = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(raw));
+    Operand<TFloat32> image = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(normalized));
+    Operand<TFloat32> h = Conv2d.builder("head.conv", K).kernel(3).build().apply(ctx, image);
+    return tinyModel(ctx).withNormalizedPath(new NormalizedPath(rawImage, rawImage, image,
+        new BatchNorm("head.bn").apply(ctx, h), null));
+  }
+
   @Test
   void warmupFileIsInTheVersionWhenItAppears() throws IOException {
     String prefix = checkpoint();

@@ -25,6 +25,7 @@ import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.graph.GraphContext;
 import org.delineo.proto.ExportConfig;
 import org.delineo.serving.EncodedImages;
+import org.delineo.serving.NormalizedPath;
 import org.delineo.serving.PredictGraph;
 import org.delineo.serving.BatchingOptions;
 import org.delineo.serving.SavedModelExporter;
@@ -46,7 +47,9 @@ import org.delineo.training.wiring.Experiment;
  * {@code delineo export --config F --checkpoint D --base DIR --name NAME [--version N] [--label L]}:
  * a SavedModel of the PREDICT graph (rebuilt without loss or optimizer, weights restored) under
  * {@code DIR/NAME/<version>}, written atomically. The graph applies the dataset reader's
- * normalisation ({@link NormalizationKind}) before the model's, so clients send raw intensities.
+ * normalisation ({@link NormalizationKind}) before the model's, so clients send raw intensities;
+ * where that normalisation is not NONE the export also has the signatures {@code normalize} and
+ * {@code predict_normalized}, for clients that slide windows over a whole case.
  */
 final class ExportCommand implements Command {
   /** The label a model's first export gets in models.config when no {@code --label} is given. */
@@ -151,7 +154,8 @@ final class ExportCommand implements Command {
           Placeholder.shape(Shape.of(-1)));
       Operand<TFloat32> decoded = raw.apply(tf, EncodedImages.decode(tf, bytes, channels));
       return new PredictGraph(predict.image(), predict.logits(), bytes,
-          InferenceGraph.logits(ctx, model, normalization, 2, channels, decoded), predict.modalityMask());
+          InferenceGraph.logits(ctx, model, normalization, 2, channels, decoded), predict.modalityMask(),
+          predict.normalizedPath());
     }), warmupSource);
     long written = Long.parseLong(exported.dir().getFileName().toString());
     ServingConfigWriter.mergeModelsConfig(base, name, written, label, STABLE_LABEL);
@@ -230,25 +234,54 @@ final class ExportCommand implements Command {
    * the inference graph pads to the network stride and crops back), the reader's normalisation
    * {@code raw} on it, then the model's. The mask, for multi-modal models, is optional exactly as
    * in {@link InferenceGraph#build} (all modalities present when not fed).
+   *
+   * <p>When {@code raw} is not NONE its statistics come from the request, so a client sliding
+   * windows over a larger input would normalise each window on its own; the graph then also holds
+   * the path of the signatures {@code normalize} ({@code raw} alone, on a placeholder of any
+   * spatial size) and {@code predict_normalized} (the same model path as {@code image} minus
+   * {@code raw}: {@code data.mean} / {@code data.std} still follow it, as in training, where the
+   * reader normalises and the graph applies mean / std). Package-private for tests that export
+   * a tiny model through this exact wiring.
    */
-  private static PredictGraph input(GraphContext ctx, SegmentationModel model, NormalizationKind raw,
+  static PredictGraph input(GraphContext ctx, SegmentationModel model, NormalizationKind raw,
       InputNormalization normalization, int channels, long[] spatial) {
     Ops tf = ctx.tf();
+    Placeholder<TFloat32> image = tf.withName("image").placeholder(TFloat32.class,
+        Placeholder.shape(Shape.of(imageDims(spatial, channels))));
+    Operand<TBool> mask = model.takesModalityMask() ? maskInput(tf, image, channels, "modality_mask") : null;
+    Operand<TFloat32> logits = InferenceGraph.logits(ctx, model, normalization, spatial.length, channels,
+        raw.apply(tf, image), mask);
+    PredictGraph predict = new PredictGraph(image, logits).withModalityMask(mask);
+    if (raw == NormalizationKind.NONE) {
+      return predict;
+    }
+    Placeholder<TFloat32> rawImage = tf.withName("normalize_image").placeholder(TFloat32.class,
+        Placeholder.shape(Shape.of(imageDims(dynamic(spatial.length), channels))));
+    Placeholder<TFloat32> normalizedImage = tf.withName("normalized_image").placeholder(TFloat32.class,
+        Placeholder.shape(Shape.of(imageDims(spatial, channels))));
+    Operand<TBool> normalizedMask = model.takesModalityMask()
+        ? maskInput(tf, normalizedImage, channels, "normalized_modality_mask") : null;
+    Operand<TFloat32> normalizedLogits = InferenceGraph.logits(ctx, model, normalization, spatial.length, channels,
+        normalizedImage, normalizedMask);
+    return predict.withNormalizedPath(new NormalizedPath(rawImage, raw.apply(tf, rawImage), normalizedImage,
+        normalizedLogits, normalizedMask));
+  }
+
+  /** {@code [-1, spatial..., channels]}. */
+  private static long[] imageDims(long[] spatial, int channels) {
     long[] dims = new long[spatial.length + 2];
     dims[0] = -1;
     System.arraycopy(spatial, 0, dims, 1, spatial.length);
     dims[dims.length - 1] = channels;
-    Placeholder<TFloat32> image = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
-    Operand<TBool> mask = null;
-    if (model.takesModalityMask()) {
-      Operand<TInt32> batch = tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-      Operand<TBool> allPresent = tf.fill(
-          tf.concat(List.of(batch, tf.constant(new int[] {channels})), tf.constant(0)), tf.constant(true));
-      mask = tf.withName("modality_mask").placeholderWithDefault(allPresent, Shape.of(-1, channels));
-    }
-    Operand<TFloat32> logits = InferenceGraph.logits(ctx, model, normalization, spatial.length, channels,
-        raw.apply(tf, image), mask);
-    return new PredictGraph(image, logits).withModalityMask(mask);
+    return dims;
+  }
+
+  /** An optional bool {@code [-1, channels]} mask named {@code name}, all present (per image of {@code image}) when not fed. */
+  private static Operand<TBool> maskInput(Ops tf, Operand<TFloat32> image, int channels, String name) {
+    Operand<TInt32> batch = tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    Operand<TBool> allPresent = tf.fill(
+        tf.concat(List.of(batch, tf.constant(new int[] {channels})), tf.constant(0)), tf.constant(true));
+    return tf.withName(name).placeholderWithDefault(allPresent, Shape.of(-1, channels));
   }
 
   /**

@@ -140,6 +140,9 @@ final class PredictCommand implements Command {
           ? signatures.get(SavedModelExporter.SIGNATURE_KEY).inputs().keySet() : Set.of();
       boolean takesMask = maskedInputs.contains(SavedModelExporter.INPUT_MODALITY_MASK);
       String server = line.getOptionValue("server");
+      // No sliding windows here: each input goes whole in one request, so the export's in-graph
+      // normalisation sees the whole input. (A REST client that windows a fixed-size model would
+      // call normalize on the whole input, then predict_normalized per window, as Predictor does.)
       labeller = (image, shape, mask) -> {
         // A volume for a 2D model goes as ONE request of its D slices: the export min-max scales
         // over the whole request, which then equals training's per-volume scaling.
