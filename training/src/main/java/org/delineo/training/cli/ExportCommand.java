@@ -40,6 +40,8 @@ import org.delineo.training.train.DatasetFactory;
 import org.delineo.training.train.InferenceGraph;
 import org.delineo.training.train.InputNormalization;
 import org.delineo.training.train.NormalizationKind;
+import org.delineo.training.train.TestResize;
+import org.delineo.training.train.TestResizedModel;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 
@@ -139,8 +141,11 @@ final class ExportCommand implements Command {
       exporter = exporter.withWarmup(inputs, warmups);
     }
     NormalizationKind raw = NormalizationKind.of(config.getData());
+    // 2D models evaluated with data.test_resize carry the same resize in the graph (TestResizedModel).
+    TestResize resize = TestResize.of(config.getData(), spatialRank);
     Exported exported = new Exported(exporter.export(base, name, version, ctx -> {
-      SegmentationModel model = experiment.model(classes, channels);
+      SegmentationModel model = resize == null ? experiment.model(classes, channels)
+          : new TestResizedModel(experiment.model(classes, channels), resize, channels);
       InputNormalization normalization = InputNormalization.of(config.getData(), channels);
       PredictGraph predict = input(ctx, model, raw, normalization, channels,
           fixedSize == null ? dynamic(spatialRank) : fixedSize);
@@ -287,13 +292,15 @@ final class ExportCommand implements Command {
   /**
    * The signature's spatial size from {@code export.input_size} (else {@code data.crop_size}), both
    * in the order training crops in: (H, W) for 2D, (D, H, W) for volumes; null for a dynamic size
-   * (when {@code export.dynamic_size} is set or neither size is given).
+   * (when {@code export.dynamic_size} is set, neither size is given, or a 2D model evaluates with
+   * {@code data.test_resize} and no export.input_size: it resizes any input as evaluation does).
    */
   static long[] inputSize(ExperimentConfig config, int spatialRank) {
     ExportConfig export = config.getExport();
     List<Integer> size = export.getInputSizeCount() > 0 ? export.getInputSizeList() : config.getData().getCropSizeList();
     String field = export.getInputSizeCount() > 0 ? "export.input_size" : "data.crop_size";
-    if (export.getDynamicSize() || size.isEmpty()) {
+    boolean resizes = spatialRank == 2 && config.getData().getTestResizeCount() > 0;
+    if (export.getDynamicSize() || size.isEmpty() || (resizes && export.getInputSizeCount() == 0)) {
       return null;
     }
     if (size.size() != spatialRank) {

@@ -26,6 +26,7 @@ import org.delineo.serving.SavedModelExporter;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.SliceDataset;
+import org.delineo.training.data.augment.BilinearResize;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.brats.BratsPreprocessor;
 import org.delineo.training.train.DatasetFactory;
@@ -116,6 +117,63 @@ class ExportNormalizationTest {
     }
   }
 
+  /**
+   * With {@code data.test_resize} the export resizes in the graph as evaluation does in Java: a raw
+   * volume through the SavedModel equals the EVAL graph on the reader's slices resized to the test
+   * size, with the logits resized back (both resizes here in plain Java, {@link BilinearResize}).
+   */
+  @Test
+  void testResizeIsInTheExportedGraph() throws IOException {
+    Path data = dir.resolve("data-r");
+    DelineoCli cli = new DelineoCli(Commands.all(), new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertEquals(0, cli.run(new String[] {"data", "synth", "--kind", "medical2d", "--out", data.toString(),
+        "--cases", "3", "--seed", "5", "--size", "2,28,36"}));
+    Path configFile = dir.resolve("med-r.pbtxt");
+    Files.writeString(configFile, "name: \"med\"\n"
+        + "model { unet { channels: [2, 4, 4, 8, 8] } }\n"
+        + "data { layout: SYNTHETIC_MEDICAL2D root: \"" + data + "\" num_workers: 1 crop_size: [32, 32]"
+        + " test_resize: [16, 24] test_keep_ratio: false }\n");
+    ExperimentConfig config = ExperimentConfigLoader.load(configFile, List.of());
+    SliceDataset slices = (SliceDataset) DatasetFactory.open(config.getData());
+    int c = slices.channels();
+    SegmentationModel model = Experiment.create(config, List.of()).model(slices.numClasses(), c);
+    Path ckpt = initialCheckpoint(dir.resolve("ckpt-r"), config, model, c);
+
+    Path version = ExportCommand.export(config, ckpt, dir.resolve("exports-r"), "med", null);
+
+    String volumeId = slices.volumes().ids(Split.TRAIN).get(0);
+    Sample raw = slices.volumes().load(volumeId);
+    int[] shape = raw.imageShape(); // [D, 28, 36, C]
+    int h = shape[1];
+    int w = shape[2];
+    int sliceValues = h * w * c;
+    float[] resized = new float[shape[0] * 16 * 24 * c];
+    for (int z = 0; z < shape[0]; z++) {
+      float[] scaled = slices.load(volumeId + SliceDataset.SEPARATOR + z).image();
+      System.arraycopy(BilinearResize.resize(scaled, h, w, c, 16, 24), 0, resized, z * 16 * 24 * c, 16 * 24 * c);
+    }
+    float[] logits = evalLogits(config, model, c, ckpt, resized, new int[] {shape[0], 16, 24, c});
+    int k = logits.length / (shape[0] * 16 * 24);
+    try (Predictor predictor = Predictor.load(version)) {
+      float[] served = predictor.predict(raw.image(), shape).probabilities();
+      for (int z = 0; z < shape[0]; z++) {
+        float[] slice = java.util.Arrays.copyOfRange(logits, z * 16 * 24 * k, (z + 1) * 16 * 24 * k);
+        float[] back = BilinearResize.resize(slice, 16, 24, k, h, w);
+        for (int p = 0; p < h * w; p++) {
+          double sum = 0;
+          for (int j = 0; j < k; j++) {
+            sum += Math.exp(back[p * k + j]);
+          }
+          for (int j = 0; j < k; j++) {
+            int i = (z * h * w + p) * k + j;
+            assertEquals(Math.exp(back[p * k + j]) / sum, served[i], TOL, "probability " + i);
+          }
+        }
+      }
+    }
+  }
+
   /** Random weights, saved as a checkpoint directory the export restores. */
   private Path initialCheckpoint(ExperimentConfig config, SegmentationModel model, int channels) throws IOException {
     return initialCheckpoint(dir.resolve("ckpt"), config, model, channels);
@@ -132,6 +190,22 @@ class ExportNormalizationTest {
       s.save(ckpt.resolve("variables").toString());
     }
     return ckpt;
+  }
+
+  /** Logits of the EVAL graph on {@code images} [N, H, W, C]. */
+  private static float[] evalLogits(ExperimentConfig config, SegmentationModel model, int channels, Path ckpt,
+      float[] images, int[] shape) {
+    try (Graph g = new Graph()) {
+      InferenceGraph inference = InferenceGraph.build(GraphContext.create(g, Mode.EVAL, 0), model,
+          InputNormalization.of(config.getData(), channels), 2, channels, "image");
+      try (Session session = new Session(g);
+          TFloat32 in = Tensors.floats(Shape.of(shape[0], shape[1], shape[2], shape[3]), images)) {
+        session.restore(ckpt.resolve("variables").toString());
+        try (Result r = session.runner().feed(inference.image(), in).fetch(inference.logits()).run()) {
+          return Tensors.toFloats(r.get(0));
+        }
+      }
+    }
   }
 
   /** Softmax of the EVAL graph, as training validates, on the reader's slices [D, H, W, C] as one batch. */
