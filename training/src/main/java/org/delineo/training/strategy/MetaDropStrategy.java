@@ -48,7 +48,8 @@ import org.tensorflow.types.TFloat32;
  * <p>Batch-norm rule: moving statistics are updated by the inner step only (the update ops the
  * inner objective recorded run in run 1); the meta forward pass normalises with its own batch
  * statistics (TRAIN mode) but its statistic updates are never run, so the meta batch, whose
- * modality distribution differs on purpose, does not shift the running estimates.
+ * modality distribution differs on purpose, does not shift the running estimates. The inner
+ * objective's own state update (PRISM's epoch-end β) runs in run 1, after the inner update.
  *
  * <p>Logging: the inner objective's scalars are stashed in run 1 into non-trainable scalar
  * variables {@code meta_drop.logged.<name>} and read in run 2, so the logged loss is the one of
@@ -179,7 +180,7 @@ public final class MetaDropStrategy implements TrainingStrategy {
       tildeCopies.add(afterInner.assign(tilde.get(i).ref(), afterInner.identity(params.get(i).ref())));
     }
     Op snapshotTilde = tf.withControlDependencies(tildeCopies).withName("snapshot_tilde").noOp();
-    List<Op> runOne = new ArrayList<>(statisticUpdates);
+    List<Op> runOne = train.withStateUpdateAfter(tf, innerStep, new ArrayList<>(statisticUpdates));
     runOne.add(snapshotTilde);
     Op first = tf.withControlDependencies(runOne).withName("run_inner").noOp();
 

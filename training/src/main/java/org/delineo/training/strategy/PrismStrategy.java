@@ -20,7 +20,6 @@ import org.delineo.losses.prism.PrototypeTerms;
 import org.delineo.losses.prism.SoftmaxWeightedLoss;
 import org.delineo.losses.prism.TemperatureKlLoss;
 import org.delineo.proto.PrismConfig;
-import org.delineo.training.optim.Optimizer;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -101,15 +100,11 @@ public final class PrismStrategy implements TrainingStrategy {
 
   /**
    * The objective (for the inner level of Meta-Drop too); with adaptive weights, the β state update
-   * is recorded with {@link GraphContext#addUpdateOp} so it runs in the step.
+   * is the objective's {@link Objective#afterUpdate}, which the step runs after the optimizer update.
    */
   @Override
   public Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs) {
-    Assembled a = assemble(ctx, model, inputs, terms, true);
-    if (a.stateUpdate() != null) {
-      ctx.addUpdateOp(a.stateUpdate().apply(ctx.tf()));
-    }
-    return a.objective();
+    return assemble(ctx, model, inputs, terms, true);
   }
 
   /**
@@ -122,34 +117,14 @@ public final class PrismStrategy implements TrainingStrategy {
   public Objective metaObjective(GraphContext ctx, SegmentationModel model, StepInputs inputs,
       boolean distillation) {
     Terms t = distillation ? terms : new Terms(false, terms.kl(), terms.proto(), terms.uniformPrm());
-    return assemble(ctx, model, inputs, t, false).objective();
+    return assemble(ctx, model, inputs, t, false);
   }
-
-  /**
-   * One optimizer update on the objective; the β state update is ordered after it, since the loss
-   * and its gradients read β and a concurrent write at an epoch end would race with those reads.
-   */
-  @Override
-  public TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
-    Assembled a = assemble(ctx, model, inputs, terms, true);
-    Op update = optimizer.minimize(ctx, a.objective().loss(), ctx.variables().trainable());
-    List<Op> step = new ArrayList<>(ctx.updateOps());
-    step.add(update);
-    if (a.stateUpdate() != null) {
-      step.add(a.stateUpdate().apply(ctx.tf().withControlDependencies(List.of(update))));
-    }
-    Op all = ctx.tf().withControlDependencies(step).noOp();
-    return new TrainStep(List.of(all), a.objective().loss(), a.objective().scalars());
-  }
-
-  /** The objective and, with adaptive weights and state, the builder of the β update op. */
-  private record Assembled(Objective objective, Function<Ops, Op> stateUpdate) {}
 
   /**
    * @param withState whether the β state is updated (epoch-end feed, warm-up gate): false for the
    *     meta level
    */
-  private Assembled assemble(GraphContext ctx, SegmentationModel model, StepInputs inputs, Terms terms,
+  private Objective assemble(GraphContext ctx, SegmentationModel model, StepInputs inputs, Terms terms,
       boolean withState) {
     boolean adaptive = this.adaptive && terms.distill();
     if (!(model instanceof PrismRfNet net)) {
@@ -278,7 +253,7 @@ public final class PrismStrategy implements TrainingStrategy {
       total = tf.withControlDependencies(stepFlags).identity(total);
     }
     scalars.put("loss", total);
-    return new Assembled(new Objective(total, scalars), stateUpdate);
+    return new Objective(total, scalars, stateUpdate);
   }
 
   @Override

@@ -41,14 +41,15 @@ public interface TrainingStrategy {
 
   /**
    * The training ops: by default one optimizer update of every trainable variable on the
-   * objective, together with the batch-norm statistic updates, in one {@code Session.run}.
+   * objective, together with the batch-norm statistic updates and, after the update, the
+   * objective's state update, in one {@code Session.run}.
    */
   default TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
     Objective objective = objective(ctx, model, inputs);
     Op update = optimizer.minimize(ctx, objective.loss(), ctx.variables().trainable());
     List<Op> step = new ArrayList<>(ctx.updateOps());
     step.add(update);
-    Op all = ctx.tf().withControlDependencies(step).noOp();
+    Op all = ctx.tf().withControlDependencies(objective.withStateUpdateAfter(ctx.tf(), update, step)).noOp();
     return new TrainStep(List.of(all), objective.loss(), objective.scalars());
   }
 
