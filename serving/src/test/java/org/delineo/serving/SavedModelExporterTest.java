@@ -223,6 +223,34 @@ class SavedModelExporterTest {
     }
   }
 
+  /**
+   * A process killed after writing its staging directory but before the rename leaves a complete
+   * SavedModel under a non-numeric {@code .tmp-} name: no version a server would load, not counted
+   * by the next export, and not touched by it (it might belong to a concurrent exporter).
+   */
+  @Test
+  void aCrashBeforeTheRenameLeavesNoVersion() throws IOException {
+    SavedModelExporter exporter = new SavedModelExporter(checkpoint());
+    Path base = tmp.resolve("exports");
+    Path first = exporter.export(base, "tiny", null, SavedModelExporterTest::tinyModel);
+    Path crashed = Files.createDirectories(base.resolve("tiny/.tmp-tiny-crashed"));
+    try (Stream<Path> files = Files.walk(first)) {
+      for (Path f : files.toList()) {
+        Path to = crashed.resolve(first.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    assertTrue(Files.isRegularFile(crashed.resolve("saved_model.pb")), "a complete SavedModel in staging");
+    assertEquals(List.of(1L), ModelVersions.all(base.resolve("tiny")), "the staging directory is no version");
+    assertEquals("2", exporter.export(base, "tiny", null, SavedModelExporterTest::tinyModel)
+        .getFileName().toString());
+    assertTrue(Files.isRegularFile(crashed.resolve("saved_model.pb")), "another exporter's staging is left alone");
+  }
+
   @Test
   void clearErrorsAndNoLeftoversOnFailure() throws IOException {
     String prefix = checkpoint();
