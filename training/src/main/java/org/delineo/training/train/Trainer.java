@@ -53,9 +53,10 @@ public final class Trainer {
    * @param bestCheckpoint the best checkpoint by the monitored metric, if any
    * @param latestCheckpoint the last checkpoint written, if any
    * @param stopReason why training ended before {@code total_steps}, or empty
+   * @param lastLoss the training loss of the last finite step of this invocation, NaN if none ran
    */
   public record Outcome(long steps, Map<String, Double> metrics, Optional<Path> bestCheckpoint,
-      Optional<Path> latestCheckpoint, String stopReason) {}
+      Optional<Path> latestCheckpoint, String stopReason, double lastLoss) {}
 
   public Trainer(Experiment experiment, SegmentationDataset dataset, RunDirectory run, PrintStream out) {
     this.experiment = experiment;
@@ -220,7 +221,7 @@ public final class Trainer {
       progress.finish();
       out.printf("input wait: %.1f%% of step time%n", 100 * loader.waitFraction());
     }
-    return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason);
+    return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason, lastLoss);
   }
 
   private List<String> evalIds() {
