@@ -53,7 +53,7 @@ final class TrainCommand implements Command {
     config = ExperimentConfigLoader.withExplicitDefaults(config);
     Trainer.Outcome outcome = train(config, ablations(line), line.getOptionValue("workdir"),
         line.hasOption("resume"), out);
-    return outcome.stopReason().startsWith("non-finite") ? 1 : 0;
+    return outcome.nonFiniteLoss() ? 1 : 0;
   }
 
   static List<String> ablations(CommandLine line) {

@@ -54,9 +54,10 @@ public final class Trainer {
    * @param latestCheckpoint the last checkpoint written, if any
    * @param stopReason why training ended before {@code total_steps}, or empty
    * @param lastLoss the training loss of the last finite step of this invocation, NaN if none ran
+   * @param nonFiniteLoss whether training stopped on a NaN or infinite loss
    */
   public record Outcome(long steps, Map<String, Double> metrics, Optional<Path> bestCheckpoint,
-      Optional<Path> latestCheckpoint, String stopReason, double lastLoss) {}
+      Optional<Path> latestCheckpoint, String stopReason, double lastLoss, boolean nonFiniteLoss) {}
 
   public Trainer(Experiment experiment, SegmentationDataset dataset, RunDirectory run, PrintStream out) {
     this.experiment = experiment;
@@ -142,6 +143,7 @@ public final class Trainer {
     ProgressDisplay progress = ProgressDisplay.forStream(out, total, logInterval);
     Map<String, Double> lastMetrics = Map.of();
     String stopReason = "";
+    boolean nonFinite = false;
     long step = start.getStep();
     double lastLoss = Double.NaN;
     long began = System.nanoTime();
@@ -156,6 +158,7 @@ public final class Trainer {
         try {
           LossGuard.check(step, loss);
         } catch (NonFiniteLossException e) {
+          nonFinite = true;
           stopReason = e.getMessage() + "; the last good checkpoint is "
               + checkpoints.latest().map(Path::toString).orElse("(none written yet)");
           out.println();
@@ -221,7 +224,7 @@ public final class Trainer {
       progress.finish();
       out.printf("input wait: %.1f%% of step time%n", 100 * loader.waitFraction());
     }
-    return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason, lastLoss);
+    return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason, lastLoss, nonFinite);
   }
 
   private List<String> evalIds() {
