@@ -102,6 +102,12 @@ class AblateCommandTest {
   }
 
   @Test
+  void trainExitsWithOneOnANonFiniteLoss() {
+    assertEquals(1, cli.run(new String[] {"train", "--config", config.toString(), "--set", "optimizer.lr=1e30",
+        "--workdir", dir.resolve("nan").toString()}), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
   void unknownAblationFailsBeforeAnyTraining() {
     Path grid = dir.resolve("grid");
     assertEquals(DelineoCli.USAGE_ERROR, cli.run(new String[] {"ablate", "--config", config.toString(),
