@@ -42,7 +42,8 @@ import org.tensorflow.types.TFloat32;
  * configured overlap, the last one on each axis aligned to the border, probabilities averaged
  * uniformly over the windows covering a voxel and labels the argmax of that average. An input
  * smaller than the window on an axis is padded at its end ({@link PadMode}) and cropped back.
- * Works for 2D ({@code H, W, C}) and 3D ({@code D, H, W, C}) models.
+ * Works for 2D ({@code H, W, C}) and 3D ({@code D, H, W, C}) models. The windowing is
+ * {@link WindowedInference}'s, which {@code delineo predict --server} shares over REST.
  *
  * <p>Exports that normalise raw intensities with statistics of the request (BraTS' per-case brain
  * z-score, slice datasets' min-max) would normalise each window on its own. When the model has
@@ -78,9 +79,24 @@ public final class Predictor implements AutoCloseable {
   /** Input channels from the signature; -1 if dynamic. */
   private final long inputChannels;
   private final SlidingWindowOptions options;
+  /** Window choice, tiling and averaging, shared with delineo predict --server. */
+  private final WindowedInference windows;
+  /** This model's calls, for {@link #windows}. */
+  private final WindowedInference.ModelCalls calls = new WindowedInference.ModelCalls() {
+    @Override
+    public float[] probabilities(float[] inputs, int count, int[] spatial, int channels, boolean[] mask,
+        boolean normalized) {
+      return run(inputs, count, spatial, channels, mask, normalized).probabilities;
+    }
+
+    @Override
+    public float[] normalize(float[] values, int count, int[] spatial, int channels) {
+      return Predictor.this.normalize(values, count, spatial, channels);
+    }
+  };
 
   private Predictor(Path dir, SavedModelBundle bundle, long[] inputSpatial, long inputChannels,
-      int modalities, SlidingWindowOptions options) {
+      int modalities, SlidingWindowOptions options, WindowedInference windows) {
     this.dir = dir;
     this.bundle = bundle;
     // A multi-modal export's serving_default also takes modality_mask, which a signature call
@@ -98,6 +114,7 @@ public final class Predictor implements AutoCloseable {
     this.inputSpatial = inputSpatial;
     this.inputChannels = inputChannels;
     this.options = options;
+    this.windows = windows;
   }
 
   /** Loads a SavedModel version directory with the default sliding-window options. */
@@ -154,21 +171,8 @@ public final class Predictor implements AutoCloseable {
       long channels = shape.getDim(rank - 1).getSize();
       int modalities = modalityCount(dir, sig, channels);
       checkNormalizedPath(dir, bundle.metaGraphDef().getSignatureDefMap(), rank, modalities);
-      int[] window = options.window();
-      if (window != null) {
-        if (window.length != spatial.length) {
-          throw new ShapeMismatchException("sliding window " + Arrays.toString(window)
-              + ": expected " + spatial.length + " spatial sizes for the model in " + dir);
-        }
-        for (int i = 0; i < spatial.length; i++) {
-          if (spatial[i] > 0 && spatial[i] != window[i]) {
-            throw new ShapeMismatchException("sliding window " + Arrays.toString(window)
-                + " does not fit the fixed input size " + Arrays.toString(spatial)
-                + " of the model in " + dir + " (axis " + i + ")");
-          }
-        }
-      }
-      return new Predictor(dir, bundle, spatial, channels, modalities, options);
+      WindowedInference windows = new WindowedInference(spatial, options, "the model in " + dir);
+      return new Predictor(dir, bundle, spatial, channels, modalities, options, windows);
     } catch (RuntimeException e) {
       bundle.close();
       throw e;
@@ -303,14 +307,10 @@ public final class Predictor implements AutoCloseable {
     }
     int[] spatial = checkInput(image, shape);
     int channels = shape[shape.length - 1];
-    int[] window = window(spatial);
-    if (Arrays.equals(window, spatial)) {
+    if (windows.fits(spatial)) {
       return runDirect(List.of(image), spatial, channels, mask).get(0);
     }
-    if (normalizeFunction == null) {
-      return slide(image, spatial, channels, window, mask, false);
-    }
-    return slide(normalize(image, 1, spatial, channels), spatial, channels, window, mask, true);
+    return windows.slide(image, spatial, channels, mask, normalizeFunction != null, calls);
   }
 
   /** A copy of the mask after checking it fits the model; null stays null (all present). */
@@ -356,31 +356,10 @@ public final class Predictor implements AutoCloseable {
       slices.add(Arrays.copyOfRange(volume, z * per, (z + 1) * per));
     }
     int[] spatial = checkInput(slices.get(0), sliceShape);
-    List<Prediction> predictions;
-    if (Arrays.equals(window(spatial), spatial)) {
-      predictions = runDirect(slices, spatial, sliceShape[2], mask);
-    } else if (normalizeFunction != null) {
-      float[] normalized = normalize(volume, depth, spatial, sliceShape[2]);
-      predictions = new ArrayList<>(depth);
-      for (int z = 0; z < depth; z++) {
-        predictions.add(slide(Arrays.copyOfRange(normalized, z * per, (z + 1) * per), spatial, sliceShape[2],
-            window(spatial), mask, true));
-      }
-    } else {
-      predictions = new ArrayList<>(depth);
-      for (float[] slice : slices) {
-        predictions.add(predict(slice, sliceShape, mask));
-      }
+    if (windows.fits(spatial)) {
+      return WindowedInference.stack(runDirect(slices, spatial, sliceShape[2], mask), spatial);
     }
-    int classes = predictions.get(0).numClasses();
-    int voxels = spatial[0] * spatial[1];
-    float[] probabilities = new float[depth * voxels * classes];
-    int[] labels = new int[depth * voxels];
-    for (int z = 0; z < depth; z++) {
-      System.arraycopy(predictions.get(z).probabilities(), 0, probabilities, z * voxels * classes, voxels * classes);
-      System.arraycopy(predictions.get(z).labels(), 0, labels, z * voxels, voxels);
-    }
-    return new Prediction(new int[] {depth, spatial[0], spatial[1]}, classes, probabilities, labels);
+    return windows.slideSlices(volume, depth, spatial, sliceShape[2], mask, normalizeFunction != null, calls);
   }
 
   /**
@@ -396,7 +375,7 @@ public final class Predictor implements AutoCloseable {
       spatial = checkInput(image, shape);
     }
     int channels = shape[shape.length - 1];
-    if (Arrays.equals(window(spatial), spatial)) {
+    if (windows.fits(spatial)) {
       List<Prediction> out = new ArrayList<>(images.size());
       for (int from = 0; from < images.size(); from += options.batchSize()) {
         int to = Math.min(images.size(), from + options.batchSize());
@@ -438,22 +417,6 @@ public final class Predictor implements AutoCloseable {
     return Arrays.copyOf(shape, n);
   }
 
-  /** The window for an input: fixed model size, else the configured window, else the input. */
-  private int[] window(int[] spatial) {
-    int[] configured = options.window();
-    int[] window = new int[spatial.length];
-    for (int i = 0; i < spatial.length; i++) {
-      if (inputSpatial[i] > 0) {
-        window[i] = (int) inputSpatial[i];
-      } else if (configured != null) {
-        window[i] = configured[i];
-      } else {
-        window[i] = spatial[i];
-      }
-    }
-    return window;
-  }
-
   /** Whole inputs in one call; the model's own labels are kept. */
   private List<Prediction> runDirect(List<float[]> images, int[] spatial, int channels, boolean[] mask) {
     int per = images.get(0).length;
@@ -471,26 +434,6 @@ public final class Predictor implements AutoCloseable {
           Arrays.copyOfRange(out.labels, i * voxels, (i + 1) * voxels)));
     }
     return predictions;
-  }
-
-  /**
-   * Sliding windows padded at the end where the input is smaller than the window, as documented
-   * above; {@code normalized}: {@code image} comes from {@code normalize} and the windows go to
-   * {@code predict_normalized}.
-   */
-  private Prediction slide(float[] image, int[] spatial, int channels, int[] window, boolean[] mask,
-      boolean normalized) {
-    int[] stride = new int[window.length];
-    for (int i = 0; i < window.length; i++) {
-      stride[i] = options.stride(window[i]);
-    }
-    SlidingWindow sliding = new SlidingWindow(window, stride, options.batchSize(), SlidingWindow.Fit.PAD,
-        options.padMode());
-    float[] probabilities = sliding.apply(image, spatial, channels,
-        (windows, count, size) -> run(windows, count, size, channels, mask, normalized).probabilities);
-    int classes = (int) (probabilities.length / VoxelBoxes.voxels(spatial));
-    return new Prediction(spatial.clone(), classes, probabilities,
-        SlidingWindow.argMax(probabilities, classes));
   }
 
   /** The model's outputs for one batch, copied out of the tensors. */
