@@ -446,7 +446,7 @@ public final class Predictor implements AutoCloseable {
    */
   private ModelOutput run(float[] batch, int count, int[] spatial, int channels, boolean[] mask,
       boolean normalized) {
-    long[] dims = batchDims(count, spatial, channels);
+    long[] dims = WindowedInference.batchDims(count, spatial, channels);
     Shape inputShape = Shape.of(dims);
     boolean[] fed = mask;
     if (normalized && mask == null && modalities > 0) {
@@ -477,23 +477,12 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
-  /** {@code [count, spatial..., channels]}. */
-  private static long[] batchDims(int count, int[] spatial, int channels) {
-    long[] dims = new long[spatial.length + 2];
-    dims[0] = count;
-    for (int i = 0; i < spatial.length; i++) {
-      dims[i + 1] = spatial[i];
-    }
-    dims[dims.length - 1] = channels;
-    return dims;
-  }
-
   /**
    * {@code count} whole raw inputs of one shape through {@code normalize} in ONE call, so the
    * statistics are those of the whole request (per sample for z-score, over all of it for min-max).
    */
   private float[] normalize(float[] values, int count, int[] spatial, int channels) {
-    Shape shape = Shape.of(batchDims(count, spatial, channels));
+    Shape shape = Shape.of(WindowedInference.batchDims(count, spatial, channels));
     try (TFloat32 input = Tensors.floats(shape, values);
         Result result = normalizeFunction.call(Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input))) {
       Tensor out = output(result, SavedModelExporter.INPUT_IMAGE);

@@ -156,4 +156,15 @@ public final class WindowedInference {
     int classes = (int) (probabilities.length / VoxelBoxes.voxels(spatial));
     return new Prediction(spatial.clone(), classes, probabilities, SlidingWindow.argMax(probabilities, classes));
   }
+
+  /** The dims {@code [count, spatial..., channels]} of a batch of {@code count} inputs. */
+  public static long[] batchDims(int count, int[] spatial, int channels) {
+    long[] dims = new long[spatial.length + 2];
+    dims[0] = count;
+    for (int i = 0; i < spatial.length; i++) {
+      dims[i + 1] = spatial[i];
+    }
+    dims[dims.length - 1] = channels;
+    return dims;
+  }
 }

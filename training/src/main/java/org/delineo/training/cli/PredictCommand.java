@@ -261,7 +261,7 @@ final class PredictCommand implements Command {
     @Override
     public float[] probabilities(float[] inputs, int count, int[] spatial, int channels, boolean[] mask,
         boolean normalized) {
-      long[] dims = dims(count, spatial, channels);
+      long[] dims = WindowedInference.batchDims(count, spatial, channels);
       boolean[] fed = mask;
       if (normalized && mask == null && normalizedMask > 0) {
         // predict_normalized of a multi-modal export always takes the mask: all present.
@@ -283,7 +283,7 @@ final class PredictCommand implements Command {
 
     @Override
     public float[] normalize(float[] values, int count, int[] spatial, int channels) {
-      long[] dims = dims(count, spatial, channels);
+      long[] dims = WindowedInference.batchDims(count, spatial, channels);
       // normalize has one output, whose alias TF Serving's row format leaves out.
       ServingTensor out = client.predict(inputs(values, dims, null), SavedModelExporter.NORMALIZE_SIGNATURE_KEY)
           .single();
@@ -307,17 +307,6 @@ final class PredictCommand implements Command {
       }
       return Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, dims),
           SavedModelExporter.INPUT_MODALITY_MASK, ServingTensor.ofBools(maskRows, rows, mask.length));
-    }
-
-    /** {@code [count, spatial..., channels]}. */
-    private static long[] dims(int count, int[] spatial, int channels) {
-      long[] dims = new long[spatial.length + 2];
-      dims[0] = count;
-      for (int i = 0; i < spatial.length; i++) {
-        dims[i + 1] = spatial[i];
-      }
-      dims[dims.length - 1] = channels;
-      return dims;
     }
   }
 
