@@ -23,10 +23,7 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Tensors;
-import org.delineo.graph.layers.Conv3d;
 import org.delineo.graph.model.ModelInputs;
-import org.delineo.graph.model.ModelOutputs;
-import org.delineo.graph.model.SegmentationModel;
 import org.delineo.serving.Predictor;
 import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.rest.JsonReader;
@@ -42,7 +39,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -511,7 +507,7 @@ class PredictServerTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       Ops tf = ctx.tf();
-      new TinyBrats().apply(ctx, ModelInputs.of(tf.placeholder(TFloat32.class,
+      new MaskedPointwiseModel(M).apply(ctx, ModelInputs.of(tf.placeholder(TFloat32.class,
           Placeholder.shape(Shape.of(-1, -1, -1, -1, M)))));
       float[] weights = {1, 0.2f, 0, -0.3f, 0.1f, 1, 0.4f, 0, -0.2f, 0, 1, 0.3f, 0, 0.5f, -0.1f, 1};
       Op weight = tf.assign(ref(ctx, "head.weight"),
@@ -522,7 +518,7 @@ class PredictServerTest {
       s.save(prefix);
     }
     return new SavedModelExporter(prefix).export(dir.resolve("exports"), "tiny", null, ctx ->
-        ExportCommand.input(ctx, new TinyBrats(), org.delineo.training.train.NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE,
+        ExportCommand.input(ctx, new MaskedPointwiseModel(M), org.delineo.training.train.NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE,
             new org.delineo.training.train.InputNormalization(new float[] {0.5f, -1f, 0f, 0.2f},
                 new float[] {2f, 4f, 1f, 3f}), M, WINDOW));
   }
@@ -531,34 +527,5 @@ class PredictServerTest {
   private static Variable<TFloat32> ref(GraphContext ctx, String name) {
     ModelVariable<?> v = ctx.variables().find(name).orElseThrow();
     return (Variable<TFloat32>) v.ref();
-  }
-
-  /** A 1×1×1 convolution ("head") of the masked image, 4 classes. */
-  private static final class TinyBrats implements SegmentationModel {
-    @Override
-    public String name() {
-      return "tiny";
-    }
-
-    @Override
-    public int numClasses() {
-      return M;
-    }
-
-    @Override
-    public boolean takesModalityMask() {
-      return true;
-    }
-
-    @Override
-    public ModelOutputs apply(GraphContext ctx, ModelInputs inputs) {
-      Ops tf = ctx.tf();
-      Operand<TFloat32> x = inputs.image();
-      if (inputs.modalityMask() != null) {
-        x = tf.math.mul(x, tf.reshape(tf.dtypes.cast(inputs.modalityMask(), TFloat32.class),
-            tf.constant(new int[] {-1, 1, 1, 1, M})));
-      }
-      return ModelOutputs.of(Conv3d.builder("head", M).kernel(1).build().apply(ctx, x));
-    }
   }
 }

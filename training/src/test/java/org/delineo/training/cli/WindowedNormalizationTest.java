@@ -16,7 +16,6 @@ import org.delineo.graph.Mode;
 import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Tensors;
 import org.delineo.graph.layers.Conv2d;
-import org.delineo.graph.layers.Conv3d;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.ModelOutputs;
 import org.delineo.graph.model.SegmentationModel;
@@ -31,7 +30,6 @@ import org.delineo.training.wiring.Experiment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -126,7 +124,7 @@ class WindowedNormalizationTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       Ops tf = ctx.tf();
-      new Tiny().apply(ctx, ModelInputs.of(tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, -1, M)))));
+      new MaskedPointwiseModel(M).apply(ctx, ModelInputs.of(tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, -1, M)))));
       Op weight = tf.assign(ref(ctx, "head.weight"),
           tf.reshape(tf.constant(new float[] {1, 0, 0, 1}), tf.constant(new long[] {1, 1, 1, M, M})));
       Op bias = tf.assign(ref(ctx, "head.bias"), tf.constant(new float[M]));
@@ -137,9 +135,9 @@ class WindowedNormalizationTest {
     InputNormalization meanStd = new InputNormalization(MEAN, STD);
     SavedModelExporter exporter = new SavedModelExporter(prefix);
     Path current = exporter.export(dir.resolve("exports"), "tiny", null, ctx ->
-        ExportCommand.input(ctx, new Tiny(), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW));
+        ExportCommand.input(ctx, new MaskedPointwiseModel(M), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW));
     Path before = exporter.export(dir.resolve("exports"), "old", null, ctx ->
-        ExportCommand.input(ctx, new Tiny(), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW)
+        ExportCommand.input(ctx, new MaskedPointwiseModel(M), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW)
             .withNormalizedPath(null));
 
     float[] image = rawCase();
@@ -236,35 +234,6 @@ class WindowedNormalizationTest {
     @Override
     public ModelOutputs apply(GraphContext ctx, ModelInputs inputs) {
       return ModelOutputs.of(Conv2d.builder("head", M).kernel(1).build().apply(ctx, inputs.image()));
-    }
-  }
-
-  /** A 1×1×1 convolution ("head") of the masked image: logits are the normalised intensities. */
-  private static final class Tiny implements SegmentationModel {
-    @Override
-    public String name() {
-      return "tiny";
-    }
-
-    @Override
-    public int numClasses() {
-      return M;
-    }
-
-    @Override
-    public boolean takesModalityMask() {
-      return true;
-    }
-
-    @Override
-    public ModelOutputs apply(GraphContext ctx, ModelInputs inputs) {
-      Ops tf = ctx.tf();
-      Operand<TFloat32> x = inputs.image();
-      if (inputs.modalityMask() != null) {
-        x = tf.math.mul(x, tf.reshape(tf.dtypes.cast(inputs.modalityMask(), TFloat32.class),
-            tf.constant(new int[] {-1, 1, 1, 1, M})));
-      }
-      return ModelOutputs.of(Conv3d.builder("head", M).kernel(1).build().apply(ctx, x));
     }
   }
 
