@@ -59,34 +59,32 @@ final class EvalCommand implements Command {
     ExperimentConfig config = ConfigOptions.load(line);
     Split split = split(line.getOptionValue("split", "val"));
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
-    ConfusionMatrix m = CheckpointEvaluation.run(Experiment.create(config, List.of()), dataset,
-        CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))), split);
+    Path checkpoint = CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))).toAbsolutePath();
+    Experiment experiment = Experiment.create(config, List.of());
+    ConfusionMatrix m = CheckpointEvaluation.run(experiment, dataset, checkpoint, split);
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
     out.println(MetricsTable.format(m));
-    Experiment experiment = Experiment.create(config, List.of());
     if (dataset instanceof SliceDataset sliced) {
       EmptyMaskRule rule = rule(line, "ssl4mis");
       out.println("per volume (" + split.name().toLowerCase(Locale.ROOT) + ", Dice as a fraction, HD95 / ASD / ASSD"
           + " in mm at each volume's header spacing):");
-      out.println(CheckpointEvaluation.volumes(experiment, sliced, CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))),
-          split, rule).format());
+      out.println(CheckpointEvaluation.volumes(experiment, sliced, checkpoint, split, rule).format());
     } else if (dataset instanceof IsicLayout) {
       // Independent 2D images: SemSim / UniMatch report Dice, 95HD and ASSD per image for ISIC.
       EmptyMaskRule rule = rule(line, "ssl4mis");
       out.println("per image (" + split.name().toLowerCase(Locale.ROOT) + ", Dice as a fraction, HD95 / ASD / ASSD"
           + " in pixels, pixel spacing 1):");
-      out.println(CheckpointEvaluation.images(experiment, dataset,
-          CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))), split, rule).format());
+      out.println(CheckpointEvaluation.images(experiment, dataset, checkpoint, split, rule).format());
     }
     if (experiment.model(Trainer.numClasses(config, dataset), Trainer.inChannels(config, dataset)).takesModalityMask()) {
-      modalityMaskTable(line, experiment, dataset, split, out);
+      modalityMaskTable(line, experiment, dataset, checkpoint, split, out);
     }
     return 0;
   }
 
   /** The 15-mask table (or the all-modalities row), printed and written beside the run's checkpoints. */
   private static void modalityMaskTable(CommandLine line, Experiment experiment, SegmentationDataset dataset,
-      Split split, PrintStream out) {
+      Path checkpoint, Split split, PrintStream out) {
     String which = line.getOptionValue("masks", "all");
     int[] masks;
     if (which.equals("all")) {
@@ -97,7 +95,6 @@ final class EvalCommand implements Command {
       throw new DelineoException("--masks: expected all or full, found '" + which + "'");
     }
     EmptyMaskRule rule = rule(line, "brats");
-    Path checkpoint = CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))).toAbsolutePath();
     ModalityMaskTable table = CheckpointEvaluation.modalityMasks(experiment, dataset, checkpoint, split, masks, rule);
     out.println("modality masks (" + split.name().toLowerCase(Locale.ROOT) + ", Dice % and HD95 mm, empty rule "
         + rule.name() + "):");
