@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.zip.CRC32C;
 import org.delineo.graph.DelineoException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +110,41 @@ class TensorBundleIndexTest {
       return Files.size(file);
     } catch (IOException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * A block marked as compressed (here the index block, found through the footer, with its CRC
+   * recomputed so only the type differs) is refused by name rather than misread.
+   */
+  @Test
+  void aCompressedBlockIsRefusedNamingTheFile() throws IOException {
+    Path index = smallBundle().resolveSibling("variables.index");
+    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(index)).order(ByteOrder.LITTLE_ENDIAN);
+    int[] pos = {bytes.limit() - 48};
+    varint(bytes, pos); // meta-index offset
+    varint(bytes, pos); // meta-index size
+    int offset = (int) varint(bytes, pos);
+    int size = (int) varint(bytes, pos);
+    bytes.put(offset + size, (byte) 1); // snappy
+    CRC32C crc = new CRC32C();
+    crc.update(bytes.array(), offset, size + 1);
+    int c = (int) crc.getValue();
+    bytes.putInt(offset + size + 1, ((c >>> 15) | (c << 17)) + 0xa282ead8);
+    Files.write(index, bytes.array());
+
+    String msg = assertThrows(DelineoException.class, () -> TensorBundleIndex.read(index)).getMessage();
+    assertTrue(msg.contains(index.toString()) && msg.contains("compressed"), msg);
+  }
+
+  private static long varint(ByteBuffer b, int[] pos) {
+    long v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte x = b.get(pos[0]++);
+      v |= (long) (x & 0x7f) << shift;
+      if (x >= 0) {
+        return v;
+      }
     }
   }
 }
