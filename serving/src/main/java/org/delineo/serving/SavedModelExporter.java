@@ -4,19 +4,22 @@ import org.tensorflow.types.TString;
 import java.util.ArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ShapeMismatchException;
+import org.delineo.graph.checkpoint.CheckpointFit;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -32,14 +35,16 @@ import org.tensorflow.types.TInt32;
 /**
  * Exports a trained model as a TF Serving version directory (serving-and-ecosystem.md §1–§2).
  *
- * <p>Steps: build a fresh PREDICT-mode graph with the caller's {@link ModelBuilder}; restore the
- * checkpoint into it by variable name ({@code Session.restore}); add {@code probabilities}
+ * <p>Steps: build a fresh PREDICT-mode graph with the caller's {@link ModelBuilder}; check that the
+ * checkpoint holds its variables with their dtypes and shapes ({@link CheckpointFit}) and restore
+ * them by name ({@code Session.restore}), all before any directory is created; add {@code probabilities}
  * (softmax over the last axis, float32) and {@code labels} (argmax, int32); attach the signature
  * {@code serving_default} with method name {@code tensorflow/serving/predict}, input {@code image}
  * and those two outputs; write the SavedModel (tag {@code serve}) into a staging directory
  * {@code <base>/<model>/.tmp-<model>-<random>} and rename it atomically to
  * {@code <base>/<model>/<version>}. TF Serving ignores the non-integer staging name, so it never
- * sees a half-written version. An existing version is never overwritten. With
+ * sees a half-written version. An existing version is never overwritten, and concurrent exporters
+ * get distinct versions. With
  * {@link #withWarmup} the warm-up file ({@link WarmupWriter}) is written into the staging
  * directory too, so the version appears together with it.
  *
@@ -112,6 +117,7 @@ public final class SavedModelExporter {
   /** Warm-up examples, empty for no warm-up file. */
   private final List<WarmupInput> warmupInputs;
   private final int warmupCount;
+  private LongConsumer beforeRename = v -> {};
 
   /**
    * @param checkpointPrefix the prefix given to {@code Session.save} (the files are
@@ -151,7 +157,15 @@ public final class SavedModelExporter {
   }
 
   /**
-   * Exports one version.
+   * Exports one version. Everything that can fail on the model or the checkpoint (the PREDICT
+   * graph, the signatures, the checkpoint's fit, the restore) is done before any directory is
+   * created; a failed export leaves no new directory behind (neither the staging directory nor a
+   * base or model directory it created).
+   *
+   * <p>Concurrent exporters into one model directory get distinct versions: an automatic number
+   * taken by another exporter between choosing and renaming is skipped for the next free one. A
+   * version directory is never replaced or merged into: the rename only targets a name that does
+   * not exist, and a rename onto a (non-empty) version created meanwhile fails.
    *
    * @param baseDir TF Serving base directory; created if missing
    * @param modelName the model's directory name under {@code baseDir}
@@ -175,84 +189,131 @@ public final class SavedModelExporter {
           "checkpoint '" + checkpointPrefix + "' not found: expected the file " + checkpointIndex);
     }
     Path modelDir = baseDir.resolve(modelName);
-    createDirectories(modelDir);
-    long v = version != null ? version : ModelVersions.next(modelDir);
-    Path target = modelDir.resolve(Long.toString(v));
-    if (Files.exists(target)) {
-      throw new DelineoException("version " + v + " of model '" + modelName + "' already exists at "
-          + target + "; versions are never overwritten");
+    if (version != null) {
+      checkFree(modelDir.resolve(Long.toString(version)), modelName, version);
     }
-
-    Path staging = createStaging(modelDir, modelName);
-    boolean moved = false;
-    try {
-      String warmupSignature = writeSavedModel(staging, builder);
-      if (!warmupInputs.isEmpty()) {
-        new WarmupWriter(modelName, warmupSignature).write(staging, warmupInputs, warmupCount);
-      }
-      // ATOMIC_MOVE is a rename(2) on the same file system: the version appears complete or not
-      // at all. A concurrent exporter taking the same number makes it fail rather than merge.
-      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      moved = true;
-      return target;
-    } catch (FileAlreadyExistsException e) {
-      throw new DelineoException("version " + v + " of model '" + modelName
-          + "' appeared at " + target + " during the export; versions are never overwritten", e);
-    } catch (IOException e) {
-      throw new DelineoException(
-          "exporting model '" + modelName + "' version " + v + " failed: " + e.getMessage(), e);
-    } finally {
-      if (!moved) {
-        deleteQuietly(staging);
+    try (Graph g = new Graph()) {
+      Signatures signatures = buildSignatures(g, builder);
+      CheckpointFit.check(g, Path.of(checkpointPrefix));
+      try (Session session = new Session(g)) {
+        restore(session);
+        return writeVersion(session, signatures, modelDir, modelName, version);
       }
     }
   }
 
-  /** Writes the SavedModel; returns the signature warm-up requests (image only) must call. */
-  private String writeSavedModel(Path dir, ModelBuilder builder) throws IOException {
-    try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0L);
-      PredictGraph predict = builder.build(ctx);
-      checkImage(predict.image());
-      checkModalityMask(predict.modalityMask(), predict.image().shape());
-      checkWarmupInputs(predict.image().shape());
-      Ops tf = ctx.tf();
-      Operand<TFloat32> logits = predict.logits();
-      checkLogits(logits);
-      Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
-      Operand<TInt32> labels = tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
-      Operand<TBool> mask = predict.modalityMask();
-      // 2D models also answer with each label map as a PNG, so REST clients need no decoder of
-      // their own; volumes have no single-image encoding.
-      Operand<TString> png = labels.shape().numDimensions() == 3
-          ? tf.withName(OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels)) : null;
-      List<Signature> signatures = new ArrayList<>();
-      signatures.add(predictSignature(SIGNATURE_KEY, predict.image(), mask, probabilities, labels, png));
-      Signature.Builder logitsSignature = Signature.builder()
-          .key(LOGITS_SIGNATURE_KEY)
-          .methodName(METHOD_NAME)
-          .input(INPUT_IMAGE, predict.image());
-      if (mask != null) {
-        logitsSignature.input(INPUT_MODALITY_MASK, mask);
-        signatures.add(predictSignature(ALL_MODALITIES_SIGNATURE_KEY, predict.image(), null, probabilities, labels, png));
+  /** Test hook: called with the chosen version right before each rename attempt. */
+  void onBeforeRename(LongConsumer hook) {
+    this.beforeRename = hook;
+  }
+
+  /** The signatures of the PREDICT graph and the one warm-up requests (image only) call. */
+  private record Signatures(List<Signature> all, String warmupKey) {}
+
+  /** Writes the restored session as a new version of {@code modelDir}; returns its directory. */
+  private Path writeVersion(Session session, Signatures signatures, Path modelDir, String modelName, Long version) {
+    List<Path> created = createDirectories(modelDir);
+    Path staging = null;
+    boolean moved = false;
+    try {
+      staging = createStaging(modelDir, modelName);
+      SavedModelBundle.exporter(staging.toString())
+          .withTags(TAG)
+          .withSession(session)
+          .withSignatures(signatures.all().toArray(new Signature[0]))
+          .export();
+      if (!warmupInputs.isEmpty()) {
+        new WarmupWriter(modelName, signatures.warmupKey()).write(staging, warmupInputs, warmupCount);
       }
-      signatures.add(logitsSignature.output(OUTPUT_LOGITS, logits).build());
-      if (predict.imageBytes() != null) {
-        signatures.add(bytesSignature(ctx.tf(), predict));
+      Path target = moveIntoPlace(staging, modelDir, modelName, version);
+      moved = true;
+      return target;
+    } catch (IOException e) {
+      throw new DelineoException("exporting model '" + modelName + "' into " + modelDir + " failed: "
+          + e.getMessage(), e);
+    } finally {
+      if (!moved) {
+        if (staging != null) {
+          deleteQuietly(staging);
+        }
+        removeIfEmpty(created);
       }
-      if (predict.normalizedPath() != null) {
-        signatures.addAll(normalizedSignatures(tf, predict));
-      }
-      try (Session session = new Session(g)) {
-        restore(session);
-        SavedModelBundle.exporter(dir.toString())
-            .withTags(TAG)
-            .withSession(session)
-            .withSignatures(signatures.toArray(new Signature[0]))
-            .export();
-      }
-      return mask == null ? SIGNATURE_KEY : ALL_MODALITIES_SIGNATURE_KEY;
     }
+  }
+
+  /**
+   * Renames the complete staging directory to its version; an automatic version taken meanwhile by
+   * another exporter moves on to the next free number. Linux's rename(2) silently replaces an
+   * empty directory, so the target must not exist at all; onto a non-empty one it fails, and the
+   * loser of a race sees the winner's version on disk.
+   */
+  private Path moveIntoPlace(Path staging, Path modelDir, String modelName, Long version) throws IOException {
+    long v = version != null ? version : ModelVersions.next(modelDir);
+    while (true) {
+      Path target = modelDir.resolve(Long.toString(v));
+      beforeRename.accept(v);
+      if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          // ATOMIC_MOVE is a rename(2) on the same file system: the version appears complete or
+          // not at all.
+          Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+          return target;
+        } catch (FileSystemException e) {
+          // ENOTEMPTY (a plain FileSystemException) or EEXIST: someone else took the name.
+          if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw e;
+          }
+        }
+      }
+      if (version != null) {
+        checkFree(target, modelName, v);
+      }
+      v = Math.max(v + 1, ModelVersions.next(modelDir));
+    }
+  }
+
+  private static void checkFree(Path target, String modelName, long v) {
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new DelineoException("version " + v + " of model '" + modelName + "' already exists at "
+          + target + "; versions are never overwritten");
+    }
+  }
+
+  /** Builds the PREDICT graph with its outputs and signatures in {@code g}. */
+  private Signatures buildSignatures(Graph g, ModelBuilder builder) {
+    GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0L);
+    PredictGraph predict = builder.build(ctx);
+    checkImage(predict.image());
+    checkModalityMask(predict.modalityMask(), predict.image().shape());
+    checkWarmupInputs(predict.image().shape());
+    Ops tf = ctx.tf();
+    Operand<TFloat32> logits = predict.logits();
+    checkLogits(logits);
+    Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
+    Operand<TInt32> labels = tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
+    Operand<TBool> mask = predict.modalityMask();
+    // 2D models also answer with each label map as a PNG, so REST clients need no decoder of
+    // their own; volumes have no single-image encoding.
+    Operand<TString> png = labels.shape().numDimensions() == 3
+        ? tf.withName(OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels)) : null;
+    List<Signature> signatures = new ArrayList<>();
+    signatures.add(predictSignature(SIGNATURE_KEY, predict.image(), mask, probabilities, labels, png));
+    Signature.Builder logitsSignature = Signature.builder()
+        .key(LOGITS_SIGNATURE_KEY)
+        .methodName(METHOD_NAME)
+        .input(INPUT_IMAGE, predict.image());
+    if (mask != null) {
+      logitsSignature.input(INPUT_MODALITY_MASK, mask);
+      signatures.add(predictSignature(ALL_MODALITIES_SIGNATURE_KEY, predict.image(), null, probabilities, labels, png));
+    }
+    signatures.add(logitsSignature.output(OUTPUT_LOGITS, logits).build());
+    if (predict.imageBytes() != null) {
+      signatures.add(bytesSignature(ctx.tf(), predict));
+    }
+    if (predict.normalizedPath() != null) {
+      signatures.addAll(normalizedSignatures(tf, predict));
+    }
+    return new Signatures(signatures, mask == null ? SIGNATURE_KEY : ALL_MODALITIES_SIGNATURE_KEY);
   }
 
   /**
@@ -428,11 +489,32 @@ public final class SavedModelExporter {
     }
   }
 
-  private static void createDirectories(Path dir) {
+  /** Creates {@code dir} and any missing parents; returns those it created, outermost first. */
+  private static List<Path> createDirectories(Path dir) {
+    List<Path> missing = new ArrayList<>();
+    for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+      missing.add(0, p);
+    }
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
+      removeIfEmpty(missing);
       throw new DelineoException("cannot create export directory " + dir + ": " + e.getMessage(), e);
+    }
+    return missing;
+  }
+
+  /**
+   * Removes the directories an export created, innermost first, where still empty: a concurrent
+   * exporter may have put its own version or staging directory there meanwhile.
+   */
+  private static void removeIfEmpty(List<Path> created) {
+    for (int i = created.size() - 1; i >= 0; i--) {
+      try {
+        Files.deleteIfExists(created.get(i));
+      } catch (IOException e) {
+        return; // not empty (or not ours to remove): the directories above it stay too
+      }
     }
   }
 

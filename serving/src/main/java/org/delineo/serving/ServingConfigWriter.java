@@ -22,7 +22,8 @@ import org.delineo.proto.serving.ModelServerConfig;
  * §1.6–§1.7): {@code <base>/models.config} (a text {@code ModelServerConfig} with one
  * {@code ModelConfig} per model directory that holds versions) and
  * {@code <base>/batching_parameters.txt} (text {@code BatchingParameters}). Each file is replaced
- * atomically.
+ * atomically; updates of {@code models.config} hold an exclusive lock on the base directory
+ * ({@link ConfigFileLock}), so concurrent exporters merging their models all get in.
  *
  * <pre>{@code
  * new ServingConfigWriter(ServingVersionPolicy.latest(1))
@@ -42,6 +43,8 @@ public final class ServingConfigWriter {
 
   /** Model directory names, as accepted by the exporter; excludes hidden staging directories. */
   private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
+
+  private static volatile Runnable afterRead = () -> {};
 
   private final ServingVersionPolicy defaultPolicy;
   private final Map<String, ServingVersionPolicy> policies;
@@ -98,8 +101,18 @@ public final class ServingConfigWriter {
   /** Writes {@code <baseDir>/models.config}; returns its path. */
   public Path writeModelsConfig(Path baseDir) {
     Path file = baseDir.resolve(MODELS_CONFIG);
-    writeText(file, TextFormat.printer().printToString(modelServerConfig(baseDir)));
-    return file;
+    String text = TextFormat.printer().printToString(modelServerConfig(baseDir));
+    // modelServerConfig found model directories, so the base exists; locked so a concurrent
+    // merge is not interleaved with this rewrite.
+    return ConfigFileLock.holding(baseDir, () -> {
+      writeText(file, text);
+      return file;
+    });
+  }
+
+  /** Test hook: run by a merge between reading models.config and writing it back. */
+  static void onAfterRead(Runnable hook) {
+    afterRead = hook;
   }
 
   /**
@@ -122,6 +135,15 @@ public final class ServingConfigWriter {
   public static Path mergeModelsConfig(Path baseDir, String modelName, long version, String label,
       String firstLabel) {
     Path base = baseDir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(base)) {
+      return merge(base, modelName, version, label, firstLabel); // fails: no version on disk
+    }
+    // Another exporter merging at the same time would otherwise read the same file and overwrite
+    // this update with its own.
+    return ConfigFileLock.holding(base, () -> merge(base, modelName, version, label, firstLabel));
+  }
+
+  private static Path merge(Path base, String modelName, long version, String label, String firstLabel) {
     Path file = base.resolve(MODELS_CONFIG);
     Path modelDir = base.resolve(modelName);
     List<Long> onDisk = ModelVersions.all(modelDir);
@@ -131,6 +153,7 @@ public final class ServingConfigWriter {
     }
     ModelServerConfig existing = Files.isRegularFile(file) ? read(file)
         : new ServingConfigWriter(ServingVersionPolicy.latest(1)).modelServerConfig(base);
+    afterRead.run();
     boolean known = Files.isRegularFile(file) && existing.getModelConfigList().getConfigList().stream()
         .anyMatch(c -> c.getName().equals(modelName));
     ModelConfigList.Builder list = ModelConfigList.newBuilder();

@@ -17,8 +17,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * Reads named float variables from a TensorFlow checkpoint bundle (our {@link CheckpointManager}
  * checkpoints: {@code <dir>/variables.index + .data-*}) in a scratch graph, one {@code RestoreV2}
- * per name. TF Java has no API to list a bundle's names, so only asked-for names are read; a name
- * the bundle lacks (or holds with another dtype) is simply absent from the result.
+ * per name. Only asked-for names are read (to list a bundle's names, dtypes and shapes, read its
+ * index with {@link org.delineo.graph.checkpoint.TensorBundleIndex}); a name the bundle lacks (or
+ * holds with another dtype) is simply absent from the result.
  */
 public final class BundleReader {
   private BundleReader() {}

@@ -16,6 +16,7 @@ import java.util.OptionalDouble;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.checkpoint.CheckpointFit;
 import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.CheckpointIndex;
 import org.delineo.proto.MetricRule;
@@ -200,10 +201,12 @@ public final class CheckpointManager {
 
   /**
    * Restores the session's variables from checkpoint directory {@code checkpoint} and returns
-   * its training state. The session's graph must hold variables of the same names and shapes.
+   * its training state. Every variable of the session's graph must be in the checkpoint with the
+   * same dtype and shape ({@link CheckpointFit}); the checkpoint may hold more.
    *
    * @throws DelineoException naming the checkpoint when it is incomplete, its state is corrupt,
-   *     or TensorFlow cannot restore the variables
+   *     it does not fit the graph (listing the variables, expected vs found), or TensorFlow cannot
+   *     restore the variables
    */
   public TrainingState restore(Session session, Path checkpoint) {
     return restoreCheckpoint(session, checkpoint);
@@ -221,6 +224,8 @@ public final class CheckpointManager {
           + " is missing");
     }
     TrainingState state = TrainingStateFile.read(TrainingStateFile.in(checkpoint));
+    // Checked first: TensorFlow's own mismatch error names a save op, not the variable or the file.
+    CheckpointFit.check(session.graph(), checkpoint.resolve(VARIABLES_PREFIX));
     try {
       session.restore(checkpoint.resolve(VARIABLES_PREFIX).toString());
     } catch (TensorFlowException e) {

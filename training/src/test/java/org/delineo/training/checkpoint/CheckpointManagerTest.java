@@ -12,11 +12,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.VariableKind;
+import org.delineo.graph.init.Initializers;
 import org.delineo.proto.MetricRule;
 import org.delineo.proto.RandomStreamState;
 import org.delineo.proto.TrainingState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
 
 /** Restored values must equal the saved ones exactly (tolerance 0). */
 class CheckpointManagerTest {
@@ -286,6 +293,25 @@ class CheckpointManagerTest {
       DelineoException badVariables = assertThrows(DelineoException.class,
           () -> manager.restore(model.session, ckpt));
       assertTrue(badVariables.getMessage().contains(ckpt.toString()), badVariables.getMessage());
+    }
+  }
+
+  /** A graph whose variables differ from the checkpoint's: one line listing them, before TensorFlow's restore. */
+  @Test
+  void aCheckpointThatDoesNotFitTheGraphFailsListingTheVariables() throws IOException {
+    Path ckpt;
+    try (TinyModel model = new TinyModel(true)) {
+      ckpt = new CheckpointManager(dir, 3, true, MetricRule.GREATER).save(model.session, state(1), null);
+    }
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphContext ctx = GraphContext.create(g, Mode.EVAL, 3);
+      ctx.variables().variable("net.weight", Shape.of(2, 3), Initializers.zeros(), VariableKind.WEIGHT);
+      ctx.variables().variable("net.bias", Shape.of(3), Initializers.zeros(), VariableKind.BIAS);
+      ctx.variables().variable("aux.scale", Shape.of(1), Initializers.zeros(), VariableKind.WEIGHT);
+      DelineoException e = assertThrows(DelineoException.class, () -> CheckpointManager.restoreCheckpoint(s, ckpt));
+      assertEquals("checkpoint " + ckpt.resolve("variables") + " does not fit the model: 2 variables differ: "
+          + "net.weight: expected [2, 3] float32, found [2, 2] float32; aux.scale: missing from the checkpoint",
+          e.getMessage());
     }
   }
 }
