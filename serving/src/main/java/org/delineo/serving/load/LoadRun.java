@@ -80,26 +80,24 @@ public final class LoadRun {
   }
 
   /**
-   * Resident memory after a GC, once it has settled: the JVM hands freed heap back to the system
-   * in the background after the GC, so an immediate reading can still hold tens of MiB of garbage
-   * (readings right after the GC varied by up to ~230 MiB between runs of one test; settled ones by
-   * a few MiB).
-   * Polls every 50 ms until two readings agree within 1 MiB, for at most 2 s.
+   * Resident memory after a GC, once it has settled: the JVM hands the freed heap back to the
+   * system in the background, some time after the GC, so an early reading can still hold a
+   * hundred MiB of garbage. Polls every 100 ms until five readings in a row agree within 1 MiB, for
+   * at most 5 s.
    */
   static long settledResidentBytes() {
     System.gc();
     long last = ResidentMemory.bytes();
-    for (int i = 0; i < 40 && last >= 0; i++) {
+    int stable = 0;
+    for (int i = 0; i < 50 && last >= 0 && stable < 5; i++) {
       try {
-        Thread.sleep(50);
+        Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
       long now = ResidentMemory.bytes();
-      if (Math.abs(now - last) < (1L << 20)) {
-        return now;
-      }
+      stable = Math.abs(now - last) < (1L << 20) ? stable + 1 : 0;
       last = now;
     }
     return last;
