@@ -54,6 +54,19 @@ import org.tensorflow.types.TFloat32;
  * border then pads normalised values. Inputs that fit the window, and models exported without
  * those signatures, are predicted as before (each model call normalises what it is given).
  *
+ * <p>Requests are checked before any model call: the rank ({@code H, W, C} or {@code D, H, W, C}),
+ * positive sizes, the model's channel count, the value count against the shape and the mask
+ * length; and the values must be finite. NaN and infinities are rejected (a
+ * {@link DelineoException} naming the first one's index) rather than predicted: through the
+ * softmax, and through per-request normalisation across the whole input, a single one would turn
+ * answers into NaN probabilities with arbitrary labels. Missing data is sent as zeros.
+ *
+ * <p>Thread safety: one Predictor may serve any number of threads at once. Its state is fixed at
+ * {@link #load}; every call builds its own tensors, sliding window and outputs, and the model
+ * calls go through TensorFlow's {@code Session.run}, which is thread-safe. Callers must not
+ * change an input array while its call runs, and must not {@link #close} while calls are in
+ * flight.
+ *
  * <pre>{@code
  * try (Predictor p = Predictor.load(Path.of("exports/unet/1"),
  *     SlidingWindowOptions.defaults().withWindow(128, 128))) {
@@ -261,6 +274,11 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
+  /** The model's input channel count from its signature, -1 if dynamic. */
+  public long inputChannels() {
+    return inputChannels;
+  }
+
   /** The model's spatial input size from its signature, -1 on dynamic axes. */
   public long[] inputSpatialShape() {
     return inputSpatial.clone();
@@ -303,7 +321,7 @@ public final class Predictor implements AutoCloseable {
   public Prediction predict(float[] image, int[] shape, boolean[] modalityMask) {
     boolean[] mask = checkMask(modalityMask);
     if (inputSpatial.length == 2 && shape != null && shape.length == 4) {
-      return predictSlices(image, shape, mask);
+      return predictSlices(checkPresent(image), shape, mask);
     }
     int[] spatial = checkInput(image, shape);
     int channels = shape[shape.length - 1];
@@ -350,6 +368,7 @@ public final class Predictor implements AutoCloseable {
       throw new ShapeMismatchException("predict input of shape " + Arrays.toString(shape) + " needs "
           + size + " values, found " + volume.length);
     }
+    checkFinite(volume, shape);
     int per = volume.length / depth;
     List<float[]> slices = new ArrayList<>(depth);
     for (int z = 0; z < depth; z++) {
@@ -390,7 +409,9 @@ public final class Predictor implements AutoCloseable {
     return out;
   }
 
+  /** The values and shape of one request, checked; its spatial size. */
   private int[] checkInput(float[] image, int[] shape) {
+    checkPresent(image);
     int n = inputSpatial.length;
     if (shape == null || shape.length != n + 1) {
       throw new ShapeMismatchException("predict input shape: expected " + (n + 1) + " sizes ("
@@ -414,7 +435,27 @@ public final class Predictor implements AutoCloseable {
       throw new ShapeMismatchException("predict input of shape " + Arrays.toString(shape)
           + " needs " + size + " values, found " + image.length);
     }
+    checkFinite(image, shape);
     return Arrays.copyOf(shape, n);
+  }
+
+  private static float[] checkPresent(float[] image) {
+    if (image == null) {
+      throw new DelineoException("predict input: expected the image's values, found none (null)");
+    }
+    return image;
+  }
+
+  /** Rejects NaN and infinities (see the class comment), naming the first one's place. */
+  private static void checkFinite(float[] image, int[] shape) {
+    for (int i = 0; i < image.length; i++) {
+      if (!Float.isFinite(image[i])) {
+        int channels = shape[shape.length - 1];
+        throw new DelineoException("predict input of shape " + Arrays.toString(shape) + ": value " + image[i]
+            + " at index " + i + " (voxel " + i / channels + ", channel " + i % channels
+            + "); expected finite values (send missing data as zeros)");
+      }
+    }
   }
 
   /** Whole inputs in one call; the model's own labels are kept. */

@@ -19,6 +19,9 @@ import org.delineo.graph.ShapeMismatchException;
  * call (for a volume given to a 2D model: all its slices in that call) and the windows of the
  * result go to {@code predict_normalized}; otherwise every window call normalises what it is
  * given, as exports without those signatures always did.
+ *
+ * <p>Immutable and safe to share between threads: each call builds its own {@link SlidingWindow}
+ * and buffers; concurrency beyond that is the {@link ModelCalls}' to provide.
  */
 public final class WindowedInference {
 

@@ -23,6 +23,9 @@ import org.delineo.graph.DelineoException;
  * version or version label. Every call has a connect and a request timeout; every failure is a
  * {@link TfServingException} naming the URL.
  *
+ * <p>Safe to share between threads: its settings are fixed at {@link Builder#build()}, requests
+ * and responses are built and parsed per call, and {@link HttpClient} is thread-safe.
+ *
  * <pre>{@code
  * TfServingClient client = TfServingClient.builder("http://host:8501", "seg").version(3).build();
  * Prediction p = client.predict(Map.of("image", ServingTensor.ofFloats(pixels, 1, 64, 64, 1)),

@@ -8,7 +8,7 @@ public final class Commands {
 
   public static List<Command> all() {
     return List.of(new TrainCommand(), new EvalCommand(), new ExportCommand(), new DataCommand(),
-        new PredictCommand(), new LossCommand(), new ModelsCommand(), new AblationsCommand(), new AblateCommand(), new BenchCommand(), new QuickstartCommand(),
+        new PredictCommand(), new LossCommand(), new ModelsCommand(), new AblationsCommand(), new AblateCommand(), new BenchCommand(), new LoadCommand(), new QuickstartCommand(),
         new ConfigCommand(), new InfoCommand());
   }
 }
