@@ -115,7 +115,9 @@ public final class NiftiReader {
    * Checks a file without decoding its voxels: the header (read from the first decompressed bytes
    * of a {@code .nii.gz}) and the size the data need. A {@code .nii} must hold at least {@code
    * vox_offset + voxels × bytes}; for gzip data the trailer's ISIZE (the uncompressed size modulo
-   * 2^32, the last 4 bytes) must equal that size, which a truncated or padded download breaks.
+   * 2^32, the last 4 bytes) must equal that size, which a truncated or padded download breaks. Only
+   * when it does not is the file inflated (without keeping the data), so that a file of several
+   * gzip members, whose trailer counts the last member alone, is not rejected.
    *
    * @throws DataFileException naming the file when it is missing, its header is invalid or
    *     unsupported, or its size does not fit the header
@@ -148,9 +150,10 @@ public final class NiftiReader {
       ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
       channel.read(trailer, fileSize - 4);
       long isize = trailer.getInt(0) & 0xFFFFFFFFL;
-      NiftiHeader h = header(file, gunzipPrefix(file, channel));
+      NiftiHeader h = header(file, gunzipPrefix(file));
       long expected = h.voxOffset() + h.voxels() * h.datatype().bytes();
-      if (isize != (expected & 0xFFFFFFFFL)) {
+      // ISIZE describes only the last gzip member; a concatenated file is confirmed by inflating it.
+      if (isize != (expected & 0xFFFFFFFFL) && gunzippedSize(file) != expected) {
         throw new DataFileException(file, "truncated or corrupt gzip data: the trailer gives "
             + isize + " uncompressed bytes, the header needs " + expected + " (vox_offset "
             + h.voxOffset() + " + " + h.voxels() + " voxels × " + h.datatype().bytes() + " bytes)");
@@ -163,15 +166,19 @@ public final class NiftiReader {
     }
   }
 
+  /** The decompressed size of the whole file, or -1 when its gzip data are corrupt or cut short. */
+  private static long gunzippedSize(Path file) {
+    try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+      return in.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** The first {@link NiftiHeaderLayout#HEADER_SIZE} decompressed bytes (fewer if the data end). */
-  private static byte[] gunzipPrefix(Path file, java.nio.channels.FileChannel channel) {
-    try {
-      channel.position(0);
-      // Closing the stream closes the channel too, which the caller then closes again (a no-op).
-      try (GZIPInputStream in =
-          new GZIPInputStream(java.nio.channels.Channels.newInputStream(channel))) {
-        return in.readNBytes(HEADER_SIZE);
-      }
+  private static byte[] gunzipPrefix(Path file) {
+    try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+      return in.readNBytes(HEADER_SIZE);
     } catch (IOException e) {
       throw new DataFileException(file, "corrupt or truncated gzip data: " + e.getMessage(), e);
     }

@@ -99,6 +99,14 @@ class HeaderChecksTest {
     assertTrue(m.startsWith(truncated + ": truncated or corrupt gzip data: the trailer gives "), m);
     assertTrue(m.endsWith(" uncompressed bytes, the header needs 448 (vox_offset 352 + 24 voxels × 4 bytes)"), m);
 
+    // Two gzip members: the trailer counts only the second, the whole file still holds 448 bytes.
+    byte[] plain = Files.readAllBytes(writeNii());
+    java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
+    members.write(gzip(Arrays.copyOfRange(plain, 0, 400)));
+    members.write(gzip(Arrays.copyOfRange(plain, 400, plain.length)));
+    Path concatenated = write("members.nii.gz", members.toByteArray());
+    assertArrayEquals(new int[] {4, 3, 2}, NiftiReader.readHeader(concatenated).dims());
+
     Path notGzip = write("plain.nii.gz", Files.readAllBytes(writeNii()));
     assertTrue(message(() -> NiftiReader.readHeader(notGzip))
         .startsWith(notGzip + ": name ends in .gz but the content is not gzip"));
@@ -133,6 +141,14 @@ class HeaderChecksTest {
     Files.delete(raw);
     assertTrue(message(() -> MetaImageReader.readDimSize(mhd))
         .startsWith(raw.toAbsolutePath() + ": file not found"));
+  }
+
+  private static byte[] gzip(byte[] bytes) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+      gz.write(bytes);
+    }
+    return out.toByteArray();
   }
 
   private Path writeNii() {
