@@ -43,7 +43,7 @@ public final class ConfigValidator {
     var export = config.getExport();
     atLeast("export.warmup_requests", export.getWarmupRequests(), 0);
     atMost("export.warmup_requests", export.getWarmupRequests(), 1000);
-    eachAtLeast("export.input_size", export.getInputSizeList(), 1);
+    spatialSize("export.input_size", export.getInputSizeList(), config.getData().getLayout());
     var runtime = config.getRuntime();
     atLeast("runtime.intra_op_threads", runtime.getIntraOpThreads(), 0);
     atLeast("runtime.inter_op_threads", runtime.getInterOpThreads(), 0);
@@ -62,13 +62,7 @@ public final class ConfigValidator {
     atLeast("data.num_workers", data.getNumWorkers(), 1);
     atLeast("data.prefetch", data.getPrefetch(), 1);
     atLeast("data.batch_size", data.getBatchSize(), 1);
-    int axes = isVolumeLayout(data.getLayout()) ? 3 : 2;
-    if (data.getCropSizeCount() != 0 && data.getCropSizeCount() != axes) {
-      throw new ConfigException("data.crop_size must have " + axes + " values ("
-          + (axes == 3 ? "D, H, W" : "H, W") + ") for layout " + data.getLayout() + ", found "
-          + data.getCropSizeList());
-    }
-    eachAtLeast("data.crop_size", data.getCropSizeList(), 1);
+    spatialSize("data.crop_size", data.getCropSizeList(), data.getLayout());
     if (data.getTestResizeCount() != 0 && data.getTestResizeCount() != 2) {
       throw new ConfigException("data.test_resize must have 2 values (H, W), found "
           + data.getTestResizeList());
@@ -89,6 +83,19 @@ public final class ConfigValidator {
     }
     atLeast("data.labeled_cases", data.getLabeledCases(), 0);
     atLeast("data.unlabeled_batch_size", data.getUnlabeledBatchSize(), 0);
+  }
+
+  /**
+   * A size per spatial axis, in data.crop_size's order: empty (the default) or one positive value
+   * per axis of the layout's samples.
+   */
+  private static void spatialSize(String field, List<Integer> values, DataConfig.Layout layout) {
+    int axes = isVolumeLayout(layout) ? 3 : 2;
+    if (!values.isEmpty() && values.size() != axes) {
+      throw new ConfigException(field + " must have " + axes + " values ("
+          + (axes == 3 ? "D, H, W" : "H, W") + ") for layout " + layout + ", found " + values);
+    }
+    eachAtLeast(field, values, 1);
   }
 
   /** Layouts whose training samples are volumes (the others train on 2D images or slices). */
@@ -210,8 +217,8 @@ public final class ConfigValidator {
     var eval = config.getEval();
     atLeast("eval.interval_steps", eval.getIntervalSteps(), 0);
     atLeast("eval.max_cases", eval.getMaxCases(), 0);
-    eachAtLeast("eval.window", eval.getWindowList(), 1);
-    eachAtLeast("eval.stride", eval.getStrideList(), 1);
+    spatialSize("eval.window", eval.getWindowList(), config.getData().getLayout());
+    spatialSize("eval.stride", eval.getStrideList(), config.getData().getLayout());
     var stop = config.getEarlyStopping();
     atLeast("early_stopping.patience", stop.getPatience(), 0);
     nonNegative("early_stopping.min_delta", stop.getMinDelta());

@@ -40,6 +40,8 @@ class ConfigValidatorTest {
     assertEquals("data.crop_size[1] must be >= 1, found 0", error("data.crop_size=64,0"));
     assertEquals("data.crop_size must have 2 values (H, W) for layout SYNTHETIC_SCENES2D, found [8, 8, 8]",
         error("data.layout=SYNTHETIC_SCENES2D", "data.crop_size=8,8,8"));
+    assertEquals("eval.window must have 3 values (D, H, W) for layout BRATS, found [8, 8]",
+        error("data.layout=BRATS", "eval.window=8,8"));
     // Volumes take three axes, so the same three values pass there.
     ConfigValidator.validate(config("data.layout=BRATS", "data.crop_size=8,8,8"));
     assertEquals("data.mean and data.std must have the same length (one value per channel), found 3 and 2",
