@@ -69,6 +69,7 @@ final class AblateCommand implements Command {
     Split split = EvalCommand.split(line.getOptionValue("split", "val"));
     // Every entry is checked before anything trains: a typo must not cost the runs before it.
     List<AblationGrid.Entry> entries = AblationGrid.parse(line.getOptionValue("grid"));
+    TrainingPreflight.run(config.getData(), out);
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     int numClasses = Trainer.numClasses(config, dataset);
     boolean masks = Experiment.create(config, List.of())

@@ -6,6 +6,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
 
 /** The {@code --config FILE} and repeated {@code --set field.path=value} options shared by commands. */
@@ -24,10 +25,16 @@ final class ConfigOptions {
     return options;
   }
 
-  /** The config file with the overrides applied. */
+  /**
+   * The config file with the overrides applied, range-checked ({@link ConfigValidator}) so that
+   * every command taking {@code --config} rejects a bad value before doing anything, naming the
+   * field as {@code --set} spells it.
+   */
   static ExperimentConfig load(CommandLine line) {
     String[] sets = line.getOptionValues(SET);
-    return ExperimentConfigLoader.load(Path.of(line.getOptionValue(CONFIG)),
+    ExperimentConfig config = ExperimentConfigLoader.load(Path.of(line.getOptionValue(CONFIG)),
         sets == null ? List.of() : List.of(sets));
+    ConfigValidator.validate(config);
+    return config;
   }
 }

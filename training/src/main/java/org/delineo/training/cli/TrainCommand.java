@@ -51,6 +51,8 @@ final class TrainCommand implements Command {
       config = ExperimentConfigLoader.applyOverrides(config, List.of("loss.aux_loss=" + line.getOptionValue("aux-loss")));
     }
     config = ExperimentConfigLoader.withExplicitDefaults(config);
+    // Before the run directory exists: a bad file must fail the command without leaving anything.
+    TrainingPreflight.run(config.getData(), out);
     Trainer.Outcome outcome = train(config, ablations(line), line.getOptionValue("workdir"),
         line.hasOption("resume"), out);
     return outcome.nonFiniteLoss() ? 1 : 0;

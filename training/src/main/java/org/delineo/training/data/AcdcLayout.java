@@ -79,6 +79,17 @@ public final class AcdcLayout implements SegmentationDataset {
   }
 
   @Override
+  public List<Path> files(String id) {
+    Frame frame = frames.get(id);
+    if (frame == null) {
+      throw new DelineoException(name() + ": unknown sample id '" + id + "'");
+    }
+    String gtStem = id + "_gt";
+    return List.of(frame.image(), LayoutFiles.nifti(frame.dir(), gtStem)
+        .orElse(frame.dir().resolve(gtStem + ".nii.gz")));
+  }
+
+  @Override
   public Sample load(String id) {
     Frame frame = frames.get(id);
     if (frame == null) {

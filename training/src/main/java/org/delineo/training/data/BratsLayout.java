@@ -110,6 +110,21 @@ public final class BratsLayout implements SegmentationDataset {
   }
 
   @Override
+  public List<Path> files(String id) {
+    Path dir = cases.get(id);
+    if (dir == null) {
+      throw new DelineoException(name() + ": unknown case '" + id + "'");
+    }
+    List<Path> files = new ArrayList<>();
+    for (String suffix : MODALITIES) {
+      files.add(findCaseFile(dir, id, suffix).orElse(dir.resolve(id + "_" + suffix + ".nii.gz")));
+    }
+    files.add(findCaseFile(dir, id, SEGMENTATION)
+        .orElse(dir.resolve(id + "_" + SEGMENTATION + ".nii.gz")));
+    return files;
+  }
+
+  @Override
   public Sample load(String id) {
     Path dir = cases.get(id);
     if (dir == null) {

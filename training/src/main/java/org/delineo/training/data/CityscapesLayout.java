@@ -154,6 +154,15 @@ public final class CityscapesLayout implements SegmentationDataset {
   }
 
   @Override
+  public List<Path> files(String id) {
+    Files2d files = entries.get(id);
+    if (files == null) {
+      throw new DelineoException(name() + ": unknown sample id '" + id + "'");
+    }
+    return List.of(files.image(), files.label());
+  }
+
+  @Override
   public Sample load(String id) {
     Files2d files = entries.get(id);
     if (files == null) {

@@ -101,6 +101,15 @@ public final class IsicLayout implements SegmentationDataset {
   }
 
   @Override
+  public List<Path> files(String id) {
+    Path imageFile = images.get(id);
+    if (imageFile == null) {
+      throw new DelineoException(name() + ": unknown sample id '" + id + "'");
+    }
+    return List.of(imageFile, maskFile(id));
+  }
+
+  @Override
   public Sample load(String id) {
     Path imageFile = images.get(id);
     if (imageFile == null) {

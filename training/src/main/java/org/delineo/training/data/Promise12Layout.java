@@ -94,6 +94,15 @@ public final class Promise12Layout implements SegmentationDataset {
   }
 
   @Override
+  public List<Path> files(String id) {
+    Path header = cases.get(id);
+    if (header == null) {
+      throw new DelineoException(name() + ": unknown sample id '" + id + "'");
+    }
+    return List.of(header, header.resolveSibling(id + SEGMENTATION_SUFFIX));
+  }
+
+  @Override
   public Sample load(String id) {
     Path header = cases.get(id);
     if (header == null) {

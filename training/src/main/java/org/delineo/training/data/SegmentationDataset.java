@@ -1,5 +1,6 @@
 package org.delineo.training.data;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -25,6 +26,19 @@ public interface SegmentationDataset {
    *     unreadable or of the wrong shape (the message names the file)
    */
   Sample load(String id);
+
+  /**
+   * The files sample {@code id} is read from, image first (the first modality when there are
+   * several), then the other images and the label file; all share one spatial size. A file the
+   * layout expects but cannot find is listed at the path it looked for, so a check reports it
+   * missing. Lets {@link DatasetCheck} check a split's files before training without decoding
+   * them; datasets not read from files (in-memory test datasets) list none.
+   *
+   * @throws org.delineo.graph.DelineoException when the id is unknown
+   */
+  default List<Path> files(String id) {
+    return List.of();
+  }
 
   /** Number of classes a model predicts (the ignore label, if any, is not counted). */
   int numClasses();

@@ -1,5 +1,6 @@
 package org.delineo.training.data;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,6 +138,12 @@ public final class SliceDataset implements SegmentationDataset {
     double[] spacing = sp != null && sp.length == 3 ? new double[] {sp[1], sp[2]} : new double[] {1, 1};
     return new Sample(id, image, new int[] {h, w, c}, label, label == null ? null : new int[] {h, w},
         spacing);
+  }
+
+  /** The files of the slice's volume. */
+  @Override
+  public List<Path> files(String id) {
+    return volumes.files(volumeOf(id));
   }
 
   /** The case of a slice: the wrapped dataset's case of its volume (an ACDC patient). */

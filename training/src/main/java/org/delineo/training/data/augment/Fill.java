@@ -18,6 +18,11 @@ public record Fill(float image, int label) {
 
   /** The default by dimensionality: {@link #SCENE} for 2D samples, {@link #MEDICAL} for 3D ones. */
   public static Fill defaultFor(Sample sample) {
-    return sample.imageShape().length == 3 ? SCENE : MEDICAL;
+    return forSpatialRank(sample.imageShape().length - 1);
+  }
+
+  /** The default for samples with {@code rank} spatial axes: {@link #SCENE} for 2, else {@link #MEDICAL}. */
+  public static Fill forSpatialRank(int rank) {
+    return rank == 2 ? SCENE : MEDICAL;
   }
 }

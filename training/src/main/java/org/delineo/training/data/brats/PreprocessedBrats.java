@@ -77,6 +77,12 @@ public final class PreprocessedBrats implements SegmentationDataset {
     return source.ids(split);
   }
 
+  /** The raw NIfTI files of the case (the cache is derived from them). */
+  @Override
+  public List<Path> files(String id) {
+    return source.files(id);
+  }
+
   @Override
   public Sample load(String id) {
     if (id.isEmpty() || id.contains("/") || id.contains("\\") || id.startsWith(".")) {

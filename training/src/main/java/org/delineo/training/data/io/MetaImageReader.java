@@ -48,20 +48,9 @@ public final class MetaImageReader {
     if (objectType != null && !objectType.equalsIgnoreCase("Image")) {
       throw new DataFileException(header, "ObjectType must be Image, found " + objectType);
     }
-    int[] dims = ints(header, keys, "dimsize");
-    int ndims = keys.containsKey("ndims") ? parseInt(header, "NDims", keys.get("ndims")) : dims.length;
-    if (ndims != dims.length || ndims < 1) {
-      throw new DataFileException(header, "NDims = " + ndims + " but DimSize has " + dims.length
-          + " values " + Arrays.toString(dims));
-    }
-    long count = 1;
-    for (int d : dims) {
-      if (d < 1) {
-        throw new DataFileException(header, "DimSize values must be >= 1, found "
-            + Arrays.toString(dims));
-      }
-      count *= d;
-    }
+    int[] dims = dimSize(header, keys);
+    int ndims = dims.length;
+    long count = count(dims);
     String channels = keys.get("elementnumberofchannels");
     if (channels != null && parseInt(header, "ElementNumberOfChannels", channels) != 1) {
       throw new DataFileException(header, "expected ElementNumberOfChannels = 1, found " + channels);
@@ -107,6 +96,71 @@ public final class MetaImageReader {
     }
     float[] data = decode(raw, (int) count, type, msb ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
     return new MetaImage(header, dims, spacing, offset, matrix, type, data);
+  }
+
+  /**
+   * The {@code DimSize} of a MetaImage (x first), checked without decoding: the header must parse,
+   * its element type be supported, the data file exist and, for uncompressed data, hold at least
+   * the bytes the header describes (after {@code HeaderSize}).
+   *
+   * @throws DataFileException naming the header or data file at fault
+   */
+  public static int[] readDimSize(Path header) {
+    byte[] headerBytes = readAll(header);
+    int[] dataStart = new int[1];
+    Map<String, String> keys = parseHeader(header, headerBytes, dataStart);
+    int[] dims = dimSize(header, keys);
+    String type = require(header, keys, "elementtype", "ElementType").toUpperCase(Locale.ROOT);
+    long expected = count(dims) * bytesPerElement(header, type);
+    String dataName = require(header, keys, "elementdatafile", "ElementDataFile");
+    Path dataFile = header;
+    long stored = headerBytes.length - dataStart[0];
+    if (!dataName.equalsIgnoreCase("LOCAL")) {
+      dataFile = header.toAbsolutePath().getParent().resolve(dataName);
+      try {
+        stored = Files.size(dataFile);
+      } catch (NoSuchFileException e) {
+        throw new DataFileException(dataFile, "file not found (the data file of " + header + ")", e);
+      } catch (IOException e) {
+        throw new DataFileException(dataFile, "cannot read file: " + e, e);
+      }
+    }
+    if (bool(keys.getOrDefault("compresseddata", "False"))) {
+      return dims; // the inflated size is only known by inflating
+    }
+    String hs = keys.get("headersize");
+    long skip = hs == null ? 0 : Math.max(0, parseInt(header, "HeaderSize", hs));
+    if (stored - skip < expected) {
+      throw new DataFileException(dataFile, "truncated data: found " + (stored - skip)
+          + " bytes, expected " + expected + " (" + Arrays.toString(dims) + " of " + type
+          + ", header " + header + ")");
+    }
+    return dims;
+  }
+
+  /** {@code DimSize}, checked against {@code NDims} and for sizes >= 1. */
+  private static int[] dimSize(Path header, Map<String, String> keys) {
+    int[] dims = ints(header, keys, "dimsize");
+    int ndims = keys.containsKey("ndims") ? parseInt(header, "NDims", keys.get("ndims")) : dims.length;
+    if (ndims != dims.length || ndims < 1) {
+      throw new DataFileException(header, "NDims = " + ndims + " but DimSize has " + dims.length
+          + " values " + Arrays.toString(dims));
+    }
+    for (int d : dims) {
+      if (d < 1) {
+        throw new DataFileException(header, "DimSize values must be >= 1, found "
+            + Arrays.toString(dims));
+      }
+    }
+    return dims;
+  }
+
+  private static long count(int[] dims) {
+    long count = 1;
+    for (int d : dims) {
+      count *= d;
+    }
+    return count;
   }
 
   /** Parses the {@code Key = Value} lines up to and including ElementDataFile. */

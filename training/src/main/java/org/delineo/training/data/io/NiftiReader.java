@@ -93,6 +93,99 @@ public final class NiftiReader {
   }
 
   static NiftiVolume parse(Path file, byte[] bytes) {
+    NiftiHeader h = header(file, bytes);
+    ByteBuffer header = ByteBuffer.wrap(bytes).order(h.order());
+    int[] dims = h.dims();
+    double[] spacing = new double[dims.length];
+    for (int i = 0; i < dims.length; i++) {
+      spacing[i] = cleanSpacing(header.getFloat(PIXDIM + 4 * (i + 1)));
+    }
+    requireData(file, h, bytes.length);
+
+    float[] data = decode(bytes, (int) h.voxOffset(), (int) h.voxels(), h.datatype(), h.order());
+    float slope = header.getFloat(SCL_SLOPE);
+    float inter = header.getFloat(SCL_INTER);
+    applyScaling(data, slope, inter);
+
+    double[][] affine = affine(header, spacing);
+    return new NiftiVolume(data, dims, spacing, affine, h.datatype().code(), slope, inter);
+  }
+
+  /**
+   * Checks a file without decoding its voxels: the header (read from the first decompressed bytes
+   * of a {@code .nii.gz}) and the size the data need. A {@code .nii} must hold at least {@code
+   * vox_offset + voxels × bytes}; for gzip data the trailer's ISIZE (the uncompressed size modulo
+   * 2^32, the last 4 bytes) must equal that size, which a truncated or padded download breaks. Only
+   * when it does not is the file inflated (without keeping the data), so that a file of several
+   * gzip members, whose trailer counts the last member alone, is not rejected.
+   *
+   * @throws DataFileException naming the file when it is missing, its header is invalid or
+   *     unsupported, or its size does not fit the header
+   */
+  public static NiftiHeader readHeader(Path file) {
+    byte[] head;
+    long fileSize;
+    try (var channel = java.nio.channels.FileChannel.open(file)) {
+      fileSize = channel.size();
+      ByteBuffer first = ByteBuffer.allocate((int) Math.min(fileSize, HEADER_SIZE));
+      while (first.hasRemaining() && channel.read(first) >= 0) {
+        // Read until the header is complete or the file ends.
+      }
+      head = first.array();
+      boolean gzipName = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
+      boolean gzipMagic = head.length >= 2 && head[0] == (byte) 0x1f && head[1] == (byte) 0x8b;
+      if (gzipName && !gzipMagic) {
+        throw new DataFileException(
+            file, "name ends in .gz but the content is not gzip (expected first bytes 1f 8b, found "
+                + hexPrefix(head, 4) + ")");
+      }
+      if (!gzipMagic) {
+        NiftiHeader h = header(file, head);
+        requireData(file, h, fileSize);
+        return h;
+      }
+      if (fileSize < 18) {
+        throw new DataFileException(file, "truncated gzip data: " + fileSize + " bytes");
+      }
+      ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      channel.read(trailer, fileSize - 4);
+      long isize = trailer.getInt(0) & 0xFFFFFFFFL;
+      NiftiHeader h = header(file, gunzipPrefix(file));
+      long expected = h.voxOffset() + h.voxels() * h.datatype().bytes();
+      // ISIZE describes only the last gzip member; a concatenated file is confirmed by inflating it.
+      if (isize != (expected & 0xFFFFFFFFL) && gunzippedSize(file) != expected) {
+        throw new DataFileException(file, "truncated or corrupt gzip data: the trailer gives "
+            + isize + " uncompressed bytes, the header needs " + expected + " (vox_offset "
+            + h.voxOffset() + " + " + h.voxels() + " voxels × " + h.datatype().bytes() + " bytes)");
+      }
+      return h;
+    } catch (NoSuchFileException e) {
+      throw new DataFileException(file, "file not found", e);
+    } catch (IOException e) {
+      throw new DataFileException(file, "cannot read file: " + e, e);
+    }
+  }
+
+  /** The decompressed size of the whole file, or -1 when its gzip data are corrupt or cut short. */
+  private static long gunzippedSize(Path file) {
+    try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+      return in.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The first {@link NiftiHeaderLayout#HEADER_SIZE} decompressed bytes (fewer if the data end). */
+  private static byte[] gunzipPrefix(Path file) {
+    try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+      return in.readNBytes(HEADER_SIZE);
+    } catch (IOException e) {
+      throw new DataFileException(file, "corrupt or truncated gzip data: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses and checks the 348-byte header; voxels are not touched. */
+  private static NiftiHeader header(Path file, byte[] bytes) {
     if (bytes.length < HEADER_SIZE) {
       throw new DataFileException(
           file, "truncated header: expected at least " + HEADER_SIZE + " bytes, found "
@@ -103,11 +196,6 @@ public final class NiftiReader {
 
     int[] dims = dims(file, header);
     NiftiDatatype type = datatype(file, header);
-    double[] spacing = new double[dims.length];
-    for (int i = 0; i < dims.length; i++) {
-      spacing[i] = cleanSpacing(header.getFloat(PIXDIM + 4 * (i + 1)));
-    }
-
     long voxels = 1;
     for (int d : dims) {
       voxels *= d;
@@ -124,19 +212,18 @@ public final class NiftiReader {
       throw new DataFileException(
           file, "volume of " + voxels + " voxels is too large (more than 2 GiB of data)");
     }
-    if (bytes.length < offset + dataBytes) {
+    return new NiftiHeader(dims, type, offset, header.order());
+  }
+
+  /** Fails unless {@code available} bytes hold the header's data. */
+  private static void requireData(Path file, NiftiHeader h, long available) {
+    long expected = h.voxOffset() + h.voxels() * h.datatype().bytes();
+    if (available < expected) {
       throw new DataFileException(
-          file, "truncated data: expected " + (offset + dataBytes) + " bytes (vox_offset " + offset
-              + " + " + voxels + " voxels × " + type.bytes() + " bytes), found " + bytes.length);
+          file, "truncated data: expected " + expected + " bytes (vox_offset " + h.voxOffset()
+              + " + " + h.voxels() + " voxels × " + h.datatype().bytes() + " bytes), found "
+              + available);
     }
-
-    float[] data = decode(bytes, (int) offset, (int) voxels, type, header.order());
-    float slope = header.getFloat(SCL_SLOPE);
-    float inter = header.getFloat(SCL_INTER);
-    applyScaling(data, slope, inter);
-
-    double[][] affine = affine(header, spacing);
-    return new NiftiVolume(data, dims, spacing, affine, type.code(), slope, inter);
   }
 
   private static ByteOrder byteOrder(Path file, byte[] bytes) {

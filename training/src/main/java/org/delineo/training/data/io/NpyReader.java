@@ -28,6 +28,8 @@ public final class NpyReader {
       Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
   private static final Pattern SHAPE =
       Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
+  /** Largest header {@link #readShape} reads; real headers are well under a kilobyte. */
+  private static final int MAX_HEADER_BYTES = 1 << 20;
   private static final String SUPPORTED = "<f4, <f8, <i1, <i2, <i4, <i8, |u1, <u2, |b1 (or >)";
 
   private NpyReader() {}
@@ -54,6 +56,54 @@ public final class NpyReader {
   }
 
   static NpyArray parse(Path file, byte[] bytes) {
+    Header h = header(file, bytes);
+    requireData(file, h, bytes.length - h.dataStart());
+    ByteBuffer data = ByteBuffer.wrap(bytes, (int) h.dataStart(), (int) h.dataBytes()).slice()
+        .order(h.dtype().order);
+    return decode(file, h.descr(), h.shape(), h.dtype(), data, (int) h.count());
+  }
+
+  /**
+   * The shape of a {@code .npy} file, checked without decoding: its header is parsed as {@link
+   * #read} does and the file must hold exactly the data the header describes.
+   *
+   * @throws DataFileException naming the file when it is missing, its header is corrupt or
+   *     unsupported, or its size does not fit the header
+   */
+  public static int[] readShape(Path file) {
+    try (var channel = java.nio.channels.FileChannel.open(file)) {
+      long size = channel.size();
+      // The header's length is in bytes 8-9 (version 1) or 8-11 (versions 2, 3); header() checks it.
+      byte[] first = readPrefix(channel, 12);
+      ByteBuffer le = ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN);
+      long headerEnd = first.length;
+      if (first.length >= 10 && first[6] == 1) {
+        headerEnd = 10 + (le.getShort(8) & 0xFFFF);
+      } else if (first.length >= 12) {
+        headerEnd = 12 + (le.getInt(8) & 0xFFFFFFFFL);
+      }
+      byte[] whole = readPrefix(channel, (int) Math.min(headerEnd, MAX_HEADER_BYTES));
+      Header h = header(file, whole);
+      requireData(file, h, size - h.dataStart());
+      return h.shape().clone();
+    } catch (NoSuchFileException e) {
+      throw new DataFileException(file, "file not found", e);
+    } catch (IOException e) {
+      throw new DataFileException(file, "cannot read file: " + e, e);
+    }
+  }
+
+  /** Up to {@code n} bytes from the start of the file (fewer when it is shorter). */
+  private static byte[] readPrefix(java.nio.channels.FileChannel channel, int n) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(n, channel.size()));
+    while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
+      // A file channel may return fewer bytes than asked; keep reading until full.
+    }
+    return buffer.array();
+  }
+
+  /** Parses and checks the magic and header dict; {@code bytes} need not hold the data. */
+  private static Header header(Path file, byte[] bytes) {
     if (bytes.length >= 2 && bytes[0] == 'P' && bytes[1] == 'K') {
       throw new DataFileException(file, "is a zip archive (.npz?); only single .npy arrays are"
           + " supported");
@@ -124,19 +174,20 @@ public final class NpyReader {
         throw new DataFileException(file, "array too large (more than 2^31 elements)");
       }
     }
-    long expected = count * dtype.size;
-    long found = bytes.length - dataStart;
+    return new Header(descr, shape, dtype, dataStart, count);
+  }
+
+  /** Fails unless {@code found} bytes after the header are exactly the header's data. */
+  private static void requireData(Path file, Header h, long found) {
+    long expected = h.dataBytes();
     if (found < expected) {
       throw new DataFileException(file, "truncated data: expected " + expected + " bytes ("
-          + count + " elements × " + dtype.size + " bytes), found " + found);
+          + h.count() + " elements × " + h.dtype().size + " bytes), found " + found);
     }
     if (found > expected) {
       throw new DataFileException(file, "corrupt file: expected " + expected + " bytes of data ("
-          + count + " elements × " + dtype.size + " bytes), found " + found);
+          + h.count() + " elements × " + h.dtype().size + " bytes), found " + found);
     }
-    ByteBuffer data = ByteBuffer.wrap(bytes, (int) dataStart, (int) expected).slice()
-        .order(dtype.order);
-    return decode(file, descr, shape, dtype, data, (int) count);
   }
 
   private static String descr(Path file, String header) {
@@ -224,6 +275,13 @@ public final class NpyReader {
 
   private static String abbreviate(String s) {
     return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+  }
+
+  /** A parsed header: dtype, shape and where the data start. */
+  private record Header(String descr, int[] shape, Dtype dtype, long dataStart, long count) {
+    long dataBytes() {
+      return count * dtype.size;
+    }
   }
 
   /** A parsed dtype descriptor: byte order, kind letter and item size. */

@@ -1,0 +1,76 @@
+package org.delineo.training.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.delineo.proto.ExperimentConfig;
+import org.junit.jupiter.api.Test;
+
+/** {@link ConfigValidator}: shipped configs pass; out-of-range values fail naming the --set path. */
+class ConfigValidatorTest {
+  private static final Path CONFIGS = Path.of("..", "configs");
+
+  @Test
+  void everyShippedConfigPasses() throws IOException {
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(CONFIGS)) {
+      files = walk.filter(p -> p.toString().endsWith(".pbtxt")).sorted().toList();
+    }
+    assertFalse(files.isEmpty());
+    for (Path file : files) {
+      ConfigValidator.validate(ExperimentConfigLoader.load(file, List.of()));
+    }
+  }
+
+  @Test
+  void defaultsPass() {
+    ConfigValidator.validate(ExperimentConfig.getDefaultInstance());
+  }
+
+  @Test
+  void messagesNameTheFieldRangeAndValue() {
+    assertEquals("data.batch_size must be >= 1, found -4", error("data.batch_size=-4"));
+    assertEquals("data.num_workers must be >= 1, found 0", error("data.num_workers=0"));
+    assertEquals("data.crop_size[1] must be >= 1, found 0", error("data.crop_size=64,0"));
+    assertEquals("data.crop_size must have 2 values (H, W) for layout SYNTHETIC_SCENES2D, found [8, 8, 8]",
+        error("data.layout=SYNTHETIC_SCENES2D", "data.crop_size=8,8,8"));
+    assertEquals("eval.window must have 3 values (D, H, W) for layout BRATS, found [8, 8]",
+        error("data.layout=BRATS", "eval.window=8,8"));
+    // Volumes take three axes, so the same three values pass there.
+    ConfigValidator.validate(config("data.layout=BRATS", "data.crop_size=8,8,8"));
+    assertEquals("data.mean and data.std must have the same length (one value per channel), found 3 and 2",
+        error("data.mean=1,2,3", "data.std=1,1"));
+    assertEquals("data.std[1] must be a finite number > 0, found 0.0", error("data.mean=1,2", "data.std=1,0"));
+    assertEquals("schedule.total_steps must be >= 1, found 0", error("schedule.total_steps=0"));
+    assertEquals("schedule.warmup_steps must be >= 0, found -1", error("schedule.warmup_steps=-1"));
+    assertEquals("optimizer.lr must be a finite number >= 0, found NaN", error("optimizer.lr=nan"));
+    assertEquals("optimizer.weight_decay must be a finite number >= 0, found -1.0E-4",
+        error("optimizer.weight_decay=-0.0001"));
+    assertEquals("optimizer.sgd.momentum must be in [0, 1), found 1.5", error("optimizer.sgd.momentum=1.5"));
+    assertEquals("optimizer.adamw.beta2 must be in [0, 1), found 1.0", error("optimizer.adamw.beta2=1"));
+    assertEquals("eval.max_cases must be >= 0, found -2", error("eval.max_cases=-2"));
+    assertEquals("checkpoint.keep_last must be >= 0, found -1", error("checkpoint.keep_last=-1"));
+    assertEquals("model.num_classes must be >= 0, found -3", error("model.num_classes=-3"));
+    assertEquals("runtime.intra_op_threads must be >= 0, found -1", error("runtime.intra_op_threads=-1"));
+    assertEquals("early_stopping.patience must be >= 0, found -5", error("early_stopping.patience=-5"));
+    assertEquals("loss.terms[1].weight must be a finite number, found Infinity",
+        error("loss.terms[0].weight=1", "loss.terms[1].weight=inf"));
+    assertEquals("data.augmentation.flip_prob must be in [0, 1], found 2.0",
+        error("data.augmentation.flip_prob=2"));
+  }
+
+  private static ExperimentConfig config(String... sets) {
+    return ExperimentConfigLoader.applyOverrides(ExperimentConfig.getDefaultInstance(), List.of(sets));
+  }
+
+  private static String error(String... sets) {
+    ExperimentConfig config = config(sets);
+    return assertThrows(ConfigException.class, () -> ConfigValidator.validate(config)).getMessage();
+  }
+}
