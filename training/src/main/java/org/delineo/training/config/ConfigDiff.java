@@ -13,17 +13,20 @@ import java.util.Objects;
  * nested messages are compared field by field ({@code model.unet.channels}), repeated messages
  * element by element ({@code loss.terms[1].weight}), repeated scalars as whole lists. A field set
  * on one side only counts as a difference even when the other side's default equals the value,
- * since code may test its presence.
+ * since code may test its presence. A message present on one side only is reported as
+ * {@code path: (unset) -> (set)}, followed by its fields that differ from their defaults.
  */
 public final class ConfigDiff {
   private static final TextFormat.Printer PRINTER = TextFormat.printer().escapingNonAscii(false);
   private static final String UNSET = "(unset)";
+  private static final String SET = "(set)";
 
   /**
    * One differing field.
    *
    * @param path dotted field path, with {@code [i]} for elements of repeated messages
-   * @param before the value in the first message, in text format, or "(unset)"
+   * @param before the value in the first message, in text format, or "(unset)" (or "(set)" for
+   *     a message present on one side only)
    * @param after the value in the second message, likewise
    */
   public record Change(String path, String before, String after) {
@@ -42,24 +45,31 @@ public final class ConfigDiff {
           + " with " + after.getDescriptorForType().getFullName());
     }
     List<Change> changes = new ArrayList<>();
-    compare("", before, after, changes);
+    compare("", before, after, false, changes);
     return changes;
   }
 
-  private static void compare(String prefix, Message a, Message b, List<Change> changes) {
+  private static void compare(String prefix, Message a, Message b, boolean byValue, List<Change> changes) {
     for (FieldDescriptor f : a.getDescriptorForType().getFields()) {
       String path = prefix + f.getName();
       if (f.isRepeated()) {
         compareRepeated(path, f, a, b, changes);
-      } else if (a.hasField(f) != b.hasField(f)) {
-        changes.add(new Change(path, a.hasField(f) ? text(f, a.getField(f)) : UNSET,
-            b.hasField(f) ? text(f, b.getField(f)) : UNSET));
-      } else if (a.hasField(f)) {
-        if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-          compare(path + ".", (Message) a.getField(f), (Message) b.getField(f), changes);
-        } else if (!Objects.equals(a.getField(f), b.getField(f))) {
+      } else if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        if (a.hasField(f) != b.hasField(f)) {
+          // Presence alone can switch a feature on (e.g. loss.ohem); the fields then differ from
+          // the absent side's defaults.
+          changes.add(new Change(path, a.hasField(f) ? SET : UNSET, b.hasField(f) ? SET : UNSET));
+          compare(path + ".", (Message) a.getField(f), (Message) b.getField(f), true, changes);
+        } else if (a.hasField(f)) {
+          compare(path + ".", (Message) a.getField(f), (Message) b.getField(f), byValue, changes);
+        }
+      } else if (byValue || a.hasField(f) == b.hasField(f)) {
+        if (!Objects.equals(a.getField(f), b.getField(f))) {
           changes.add(new Change(path, text(f, a.getField(f)), text(f, b.getField(f))));
         }
+      } else {
+        changes.add(new Change(path, a.hasField(f) ? text(f, a.getField(f)) : UNSET,
+            b.hasField(f) ? text(f, b.getField(f)) : UNSET));
       }
     }
   }
@@ -77,7 +87,8 @@ public final class ConfigDiff {
     for (int i = 0; i < Math.max(na, nb); i++) {
       String element = path + "[" + i + "]";
       if (i < na && i < nb) {
-        compare(element + ".", (Message) a.getRepeatedField(f, i), (Message) b.getRepeatedField(f, i), changes);
+        compare(element + ".", (Message) a.getRepeatedField(f, i), (Message) b.getRepeatedField(f, i), false,
+            changes);
       } else {
         changes.add(new Change(element, i < na ? text(f, a.getRepeatedField(f, i)) : UNSET,
             i < nb ? text(f, b.getRepeatedField(f, i)) : UNSET));
