@@ -34,7 +34,7 @@ class ConfigDiffTest {
 
   @Test
   void repeatedMessagesElementByElement() {
-    assertEquals(List.of("loss.terms[1].weight: 0.5 -> 0.25", "loss.terms[2]: (unset) -> { weight: 1.0 focal {} }"),
+    assertEquals(List.of("loss.terms[1].weight: 0.5 -> 0.25", "loss.terms[2]: (unset) -> { weight: 1.0 focal { } }"),
         diff("loss { terms { weight: 0.5 cross_entropy {} } terms { weight: 0.5 dice {} } }",
             "loss { terms { weight: 0.5 cross_entropy {} } terms { weight: 0.25 dice {} }"
                 + " terms { weight: 1 focal {} } }"));
@@ -54,7 +54,7 @@ class ConfigDiffTest {
   void aMessagePresentOnOneSideListsItsNonDefaultFields() {
     // optimizer.lr's schema default is 0.01.
     assertEquals(List.of("optimizer: (unset) -> (set)", "optimizer.lr: 0.01 -> 0.5"),
-        diff("name: \"a\"", "optimizer { lr: 0.5 weight_decay: 0.0005 }"));
+        diff("name: \"a\"", "name: \"a\" optimizer { lr: 0.5 weight_decay: 0.0005 }"));
   }
 
   @Test

@@ -128,7 +128,7 @@ class EventFileWriterTest {
 
   /**
    * The restart marker, encoded by hand from event.proto: wall_time (field 1, double 256.5),
-   * step (field 2, varint 5), session_log (field 6, length 2) holding status (field 1) START = 1.
+   * step (field 2, varint 5), session_log (field 7, length 2) holding status (field 1) START = 1.
    */
   @Test
   void sessionStartIsTensorBoardsRestartMarker(@TempDir Path dir) throws Exception {
@@ -136,7 +136,7 @@ class EventFileWriterTest {
       writer.sessionStart(5);
       List<byte[]> recs = records(Files.readAllBytes(writer.file()));
       assertEquals(2, recs.size(), "after the version header, before any scalar");
-      assertArrayEquals(bytes("09 00 00 00 00 00 08 70 40 10 05 32 02 08 01"), recs.get(1));
+      assertArrayEquals(bytes("09 00 00 00 00 00 08 70 40 10 05 3a 02 08 01"), recs.get(1));
     }
   }
 
