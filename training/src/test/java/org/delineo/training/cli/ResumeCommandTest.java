@@ -64,12 +64,12 @@ class ResumeCommandTest {
     Map<String, String> before = snapshot(run);
     assertEquals(DelineoCli.USAGE_ERROR, cli.run(new String[] {"train", "--resume", "--workdir", run.toString(),
         "--config", config.toString(), "--set", "model.num_classes=7", "--set", "optimizer.lr=0.5",
-        "--set", "model.unet.channels=[4, 8, 16, 32, 32]", "--force"}));
+        "--set", "model.unet.channels=[4, 8, 16, 32, 32]"}));
     String message = lastLine(err());
     assertTrue(message.contains("model.num_classes: 0 -> 7"), message);
     assertTrue(message.contains("model.unet.channels: [4, 8, 16, 32, 64] -> [4, 8, 16, 32, 32]"), message);
     assertTrue(message.contains("optimizer.lr: 0.01 -> 0.5"), message);
-    // total_steps 2 -> 4 is harmless, but the refusal lists only what cannot be forced.
+    // total_steps 2 -> 4 (the file's value) is harmless: the refusal lists only what cannot be forced.
     assertFalse(message.contains("total_steps"), message);
     assertEquals(before, snapshot(run), "the run directory is untouched");
   }
@@ -123,7 +123,8 @@ class ResumeCommandTest {
     deleteTree(run.resolve("checkpoints/ckpt-4"));
     assertEquals(List.of(2L, 4L), metricSteps());
 
-    assertEquals(0, cli.run(new String[] {"train", "--resume", "--workdir", run.toString()}), err());
+    assertEquals(0, cli.run(new String[] {"train", "--resume", "--workdir", run.toString(),
+        "--config", config.toString()}), err());
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("at step 2"), out.toString(StandardCharsets.UTF_8));
     assertEquals(List.of(2L, 4L), metricSteps(), "step 4 evaluated again, logged once");
 
