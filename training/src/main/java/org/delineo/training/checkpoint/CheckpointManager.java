@@ -143,10 +143,7 @@ public final class CheckpointManager {
       // An ordinary failure cleans up; a crash (an Error, or the process dying) leaves the
       // temporary directory for the next open to remove.
       deleteQuietly(tmp);
-      if (e instanceof DelineoException de) {
-        throw de;
-      }
-      throw new DelineoException("cannot write checkpoint " + target + ": " + e, e);
+      throw saveFailure(name, e);
     }
     latest = name;
     best = bestAfter;
@@ -159,6 +156,23 @@ public final class CheckpointManager {
       removeCheckpoint(old);
     }
     return target;
+  }
+
+  /**
+   * The checkpoint {@link #latest()} of a manager of {@code dir} would name, found without
+   * creating or cleaning anything (a resume checks before it writes); empty when {@code dir} is
+   * missing or holds no complete checkpoint.
+   */
+  public static Optional<Path> latestIn(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    String named = readIndex(dir).getLatest();
+    if (!named.isEmpty() && NAME.matcher(named).matches() && isComplete(dir.resolve(named))) {
+      return Optional.of(dir.resolve(named));
+    }
+    List<Path> all = completeCheckpoints(dir);
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
   /** The most recently saved checkpoint, if any complete one exists. */
@@ -185,6 +199,10 @@ public final class CheckpointManager {
 
   /** The complete checkpoint directories present, by ascending step. */
   public List<Path> checkpoints() {
+    return completeCheckpoints(dir);
+  }
+
+  private static List<Path> completeCheckpoints(Path dir) {
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path p : entries) {
@@ -245,11 +263,26 @@ public final class CheckpointManager {
   }
 
   private static void saveVariables(Session session, Path tmp) {
-    try {
-      session.save(tmp.resolve(VARIABLES_PREFIX).toString());
-    } catch (TensorFlowException e) {
-      throw new DelineoException("cannot save variables into " + tmp + ": " + e.getMessage(), e);
+    session.save(tmp.resolve(VARIABLES_PREFIX).toString());
+  }
+
+  /**
+   * One line for a failed save: which checkpoint, why (TensorFlow's first message line, without
+   * its node names and unrelated hints), and which checkpoint is still good. A full device is
+   * named as such, since freeing space and resuming is all it takes.
+   */
+  private DelineoException saveFailure(String name, Exception e) {
+    String reason = e instanceof TensorFlowException
+        ? TensorFlowMessages.firstLine(e.getMessage())
+        : e instanceof DelineoException ? e.getMessage() : String.valueOf(e);
+    String lastGood = latest().map(p -> p.getFileName().toString()).orElse("(none written yet)");
+    if (TensorFlowMessages.isNoSpace(e)) {
+      return new DelineoException("cannot write checkpoint " + name + " into " + dir
+          + ": no space left on device; the last good checkpoint is " + lastGood
+          + " (free space, then --resume)", e);
     }
+    return new DelineoException("cannot write checkpoint " + name + " into " + dir + ": " + reason
+        + "; the last good checkpoint is " + lastGood, e);
   }
 
   private void moveIntoPlace(Path tmp, Path target) throws IOException {

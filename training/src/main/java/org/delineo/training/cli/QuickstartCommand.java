@@ -9,6 +9,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.synth.SyntheticData;
@@ -50,13 +51,15 @@ final class QuickstartCommand implements Command {
     Path home = Path.of(System.getProperty("delineo.home", "."));
     Path file = home.resolve(CONFIG);
     String[] sets = line.getOptionValues("set");
-    ExperimentConfig config = ExperimentConfigLoader.withExplicitDefaults(
-        ExperimentConfigLoader.load(file, sets == null ? List.of() : List.of(sets)));
+    ExperimentConfig config = ExperimentConfigLoader.load(file, sets == null ? List.of() : List.of(sets));
+    ConfigValidator.validate(config);
+    config = ExperimentConfigLoader.withExplicitDefaults(config);
     Path data = Path.of(config.getData().getRoot());
     if (!Files.exists(data.resolve("dataset.txt"))) {
       out.println("writing synthetic scenes to " + data);
       SyntheticData.write("scenes2d", data, 300, 7);
     }
+    TrainingPreflight.run(config.getData(), out);
     Trainer.Outcome outcome = TrainCommand.train(config, List.of(), null, false, out);
     Path best = outcome.bestCheckpoint().orElseThrow(() ->
         new DelineoException("training wrote no checkpoint: " + outcome.stopReason()));

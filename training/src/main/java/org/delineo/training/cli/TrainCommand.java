@@ -10,14 +10,26 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.config.ConfigDiff;
+import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
+import org.delineo.training.config.ResumeConfigCheck;
 import org.delineo.training.run.Provenance;
 import org.delineo.training.run.RunDirectory;
 import org.delineo.training.train.DatasetFactory;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 
-/** {@code delineo train}: trains an experiment into a run directory (or resumes one). */
+/**
+ * {@code delineo train}: trains an experiment into a run directory (or resumes one).
+ *
+ * <p>{@code --resume --workdir W} continues the run in W. Its config defaults to
+ * {@code W/config.pbtxt} (with {@code --set} applied on top) and its ablations to the recorded
+ * ones. Before anything is built or written, the resolved config is compared with the recorded
+ * one (see {@link ResumeConfigCheck}: differences that change the graph or the data are an error,
+ * harmless ones need {@code --force}), the ablations with provenance.json's, and W must hold a
+ * complete checkpoint. W changes only once the checkpoint is restored.
+ */
 final class TrainCommand implements Command {
 
   @Override
@@ -32,10 +44,14 @@ final class TrainCommand implements Command {
 
   @Override
   public Options options() {
-    Options o = ConfigOptions.addTo(new Options(), true);
+    // --config is checked in run(): a resume defaults it to the run's recorded config.
+    Options o = ConfigOptions.addTo(new Options(), false);
     o.addOption(Option.builder().longOpt("workdir").hasArg().argName("DIR")
         .desc("run directory (default runs/<name>-<timestamp>); with --resume, the run to continue").build());
-    o.addOption(Option.builder().longOpt("resume").desc("continue from the latest checkpoint in --workdir").build());
+    o.addOption(Option.builder().longOpt("resume")
+        .desc("continue from the latest checkpoint in --workdir (--config defaults to its config.pbtxt)").build());
+    o.addOption(Option.builder().longOpt("force")
+        .desc("with --resume: accept config changes that keep graph and data (e.g. schedule.total_steps)").build());
     o.addOption(Option.builder().longOpt("ablate").hasArg().argName("a,b")
         .desc("apply named ablations (see `delineo ablations`)").build());
     o.addOption(Option.builder().longOpt("aux-loss").hasArg().argName("X")
@@ -46,16 +62,61 @@ final class TrainCommand implements Command {
 
   @Override
   public int run(CommandLine line, PrintStream out) {
-    ExperimentConfig config = ConfigOptions.load(line);
+    boolean resume = line.hasOption("resume");
+    if (line.hasOption("force") && !resume) {
+      throw new DelineoException("--force only applies to --resume");
+    }
+    Trainer.Outcome outcome;
+    if (resume) {
+      RunDirectory run = resumedRun(line.getOptionValue("workdir"));
+      ExperimentConfig config = resolve(line, line.hasOption(ConfigOptions.CONFIG)
+          ? ConfigOptions.load(line) : recordedWithOverrides(run, line));
+      List<String> ablations = line.hasOption("ablate") ? ablations(line) : run.recordedAblations();
+      TrainingPreflight.run(config.getData(), out);
+      outcome = resume(config, ablations == null ? List.of() : ablations, run, line.hasOption("force"), out);
+    } else {
+      if (!line.hasOption(ConfigOptions.CONFIG)) {
+        throw new DelineoException("train needs --config FILE (only --resume defaults it, to the run's config.pbtxt)");
+      }
+      ExperimentConfig config = resolve(line, ConfigOptions.load(line));
+      // Before the run directory exists: a bad file must fail the command without leaving anything.
+      TrainingPreflight.run(config.getData(), out);
+      outcome = train(config, ablations(line), line.getOptionValue("workdir"), false, out);
+    }
+    return outcome.nonFiniteLoss() ? 1 : 0;
+  }
+
+  /** The config as a fresh run resolves it: --aux-loss applied, then every default made explicit. */
+  private static ExperimentConfig resolve(CommandLine line, ExperimentConfig config) {
     if (line.hasOption("aux-loss")) {
       config = ExperimentConfigLoader.applyOverrides(config, List.of("loss.aux_loss=" + line.getOptionValue("aux-loss")));
     }
-    config = ExperimentConfigLoader.withExplicitDefaults(config);
-    // Before the run directory exists: a bad file must fail the command without leaving anything.
-    TrainingPreflight.run(config.getData(), out);
-    Trainer.Outcome outcome = train(config, ablations(line), line.getOptionValue("workdir"),
-        line.hasOption("resume"), out);
-    return outcome.nonFiniteLoss() ? 1 : 0;
+    ConfigValidator.validate(config);
+    return ExperimentConfigLoader.withExplicitDefaults(config);
+  }
+
+  private static ExperimentConfig recordedWithOverrides(RunDirectory run, CommandLine line) {
+    String[] sets = line.getOptionValues(ConfigOptions.SET);
+    return ExperimentConfigLoader.applyOverrides(recordedConfig(run), sets == null ? List.of() : List.of(sets));
+  }
+
+  private static ExperimentConfig recordedConfig(RunDirectory run) {
+    return ExperimentConfigLoader.parse(run.readConfigText(), run.configFile().toString());
+  }
+
+  private static RunDirectory resumedRun(String workdir) {
+    if (workdir == null) {
+      throw new DelineoException("--resume needs --workdir, the run directory to continue");
+    }
+    Path dir = Path.of(workdir);
+    if (!Files.isDirectory(dir)) {
+      throw new DelineoException("run directory " + dir + " not found; --resume continues an existing run"
+          + " (run without --resume to start a fresh one)");
+    }
+    RunDirectory run = RunDirectory.existing(dir);
+    // First, since a run killed before its first checkpoint is the likeliest folder without one.
+    Trainer.resumePoint(run);
+    return run;
   }
 
   static List<String> ablations(CommandLine line) {
@@ -63,18 +124,22 @@ final class TrainCommand implements Command {
     return value == null || value.isBlank() ? List.of() : List.of(value.split(","));
   }
 
-  /** Creates or opens the run directory, records config and provenance, trains, reports. */
+  /**
+   * Creates or opens the run directory, records config and provenance, trains, reports. With
+   * {@code resume}, continues the run in {@code workdir} as {@link #resume} does, accepting no
+   * config change.
+   */
   static Trainer.Outcome train(ExperimentConfig config, List<String> ablationNames, String workdir,
       boolean resume, PrintStream out) {
+    if (resume) {
+      RunDirectory run = resumedRun(workdir);
+      return resume(config, ablationNames, run, false, out);
+    }
     Experiment experiment = Experiment.create(config, ablationNames);
     RunDirectory run;
-    if (resume) {
-      if (workdir == null) {
-        throw new DelineoException("--resume needs --workdir, the run directory to continue");
-      }
-      run = RunDirectory.open(Path.of(workdir));
-    } else if (workdir != null) {
+    if (workdir != null) {
       Path dir = Path.of(workdir);
+      refuseExistingRun(dir);
       try {
         Files.createDirectories(dir);
       } catch (IOException e) {
@@ -85,12 +150,82 @@ final class TrainCommand implements Command {
       run = RunDirectory.create(Path.of("runs"), config.getName().isEmpty() ? "run" : config.getName());
     }
     run.writeConfig(ExperimentConfigLoader.toText(config));
-    run.writeProvenance(Provenance.collect(config.getRuntime().getSeed(), experiment.ablations(),
-        config.getRuntime().getIntraOpThreads(), config.getRuntime().getInterOpThreads(),
-        config.getRuntime().getDevice().name()));
+    run.writeProvenance(provenance(config, experiment));
     out.println("run directory: " + run.path());
-    Trainer.Outcome outcome = new Trainer(experiment, DatasetFactory.open(config.getData()), run, out)
-        .train(resume);
+    return report(new Trainer(experiment, DatasetFactory.open(config.getData()), run, out).train(false), out);
+  }
+
+  /**
+   * Continues the run in {@code run} with {@code config} (resolved) and {@code ablationNames}.
+   * Validates first and changes nothing on failure: the config against the recorded one, the
+   * ablations against provenance.json's, and that a checkpoint exists. Once the checkpoint is
+   * restored, accepted config changes are recorded (the previous config kept as
+   * {@code config-<step>.pbtxt}) and the resuming process's provenance is added as
+   * {@code provenance-resume-<step>.json}; provenance.json keeps the run's first start.
+   *
+   * @param force whether config changes that keep graph and data are accepted
+   */
+  static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
+      boolean force, PrintStream out) {
+    Trainer.resumePoint(run);
+    ExperimentConfig recorded = ExperimentConfigLoader.withExplicitDefaults(recordedConfig(run));
+    List<ConfigDiff.Change> accepted =
+        ResumeConfigCheck.check(recorded, config, run.configFile().toString(), force);
+    List<String> recordedAblations = run.recordedAblations();
+    if (recordedAblations != null && !recordedAblations.equals(ablationNames)) {
+      throw new DelineoException("cannot resume: --ablate " + String.join(",", ablationNames)
+          + " differs from the ablations recorded in " + run.provenanceFile() + ": "
+          + (recordedAblations.isEmpty() ? "(none)" : String.join(",", recordedAblations))
+          + " (omit --ablate to use the recorded ones)");
+    }
+    Experiment experiment = Experiment.create(config, ablationNames);
+    if (!accepted.isEmpty()) {
+      out.println("accepting config changes (--force): " + ResumeConfigCheck.describe(accepted, config));
+    }
+    out.println("run directory: " + run.path());
+    Trainer trainer = new Trainer(experiment, DatasetFactory.open(config.getData()), run, out)
+        .beforeFirstStep(state -> {
+          if (!accepted.isEmpty()) {
+            Path kept = run.replaceConfig(ExperimentConfigLoader.toText(config), state.getStep());
+            out.println("previous config kept as " + kept);
+          }
+          run.writeResumeProvenance(provenance(config, experiment), state.getStep());
+        });
+    return report(trainer.train(true), out);
+  }
+
+  /**
+   * A fresh run never starts in a folder that already holds one: its checkpoints of the same steps
+   * would be replaced and its records mixed with the new run's (a forgotten {@code --resume}).
+   */
+  private static void refuseExistingRun(Path dir) {
+    for (String record : List.of(RunDirectory.CONFIG_FILE, RunDirectory.METRICS_FILE, RunDirectory.CHECKPOINTS)) {
+      Path path = dir.resolve(record);
+      if (Files.isRegularFile(path) || isNonEmptyDirectory(path)) {
+        throw new DelineoException("run directory " + dir + " already holds a run (" + path
+            + "); continue it with --resume, or choose another --workdir");
+      }
+    }
+  }
+
+  private static boolean isNonEmptyDirectory(Path path) {
+    if (!Files.isDirectory(path)) {
+      return false;
+    }
+    try (var entries = Files.list(path)) {
+      return entries.findAny().isPresent();
+    } catch (IOException e) {
+      throw new DelineoException("cannot read run directory " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Provenance provenance(ExperimentConfig config, Experiment experiment) {
+    return Provenance.collect(config.getRuntime().getSeed(), experiment.ablations(),
+        config.getRuntime().getIntraOpThreads(), config.getRuntime().getInterOpThreads(),
+        config.getRuntime().getDevice().name());
+  }
+
+  private static Trainer.Outcome report(Trainer.Outcome outcome, PrintStream out) {
     out.println("finished at step " + outcome.steps()
         + (outcome.stopReason().isEmpty() ? "" : " (" + outcome.stopReason() + ")"));
     outcome.bestCheckpoint().ifPresent(p -> out.println("best checkpoint: " + p));

@@ -1,14 +1,19 @@
 package org.delineo.training.metrics;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
 import org.delineo.training.run.Json;
 import org.delineo.training.run.RunDirectory;
@@ -22,6 +27,9 @@ import org.delineo.training.run.RunDirectory;
 public final class MetricsLog {
   /** The file name used in run directories. */
   public static final String FILE_NAME = RunDirectory.METRICS_FILE;
+
+  /** The first key of every record written here. */
+  private static final Pattern STEP = Pattern.compile("\\{\\s*\"step\"\\s*:\\s*(-?\\d+)");
 
   private final Path file;
 
@@ -76,6 +84,72 @@ public final class MetricsLog {
     }
     record.put("per_class", perClass);
     appendLine(Json.write(record));
+  }
+
+  /**
+   * Cuts the log back to the evaluations of steps up to {@code step}, as a resume from the
+   * checkpoint of that step needs: a run killed after an evaluation line but before its
+   * checkpoint would otherwise log that step twice. Lines are recognised by the {@code "step"}
+   * key every record starts with; a last line without its newline (a crash in mid-write) is
+   * dropped, other unreadable lines are kept. The file is rewritten atomically (a temporary file
+   * in the same folder, fsynced, renamed over it), and only when something is removed.
+   *
+   * @return the number of lines removed
+   */
+  public int retainUpTo(long step) {
+    if (!Files.isRegularFile(file)) {
+      return 0;
+    }
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new DelineoException("cannot read metrics log " + file + ": " + e, e);
+    }
+    StringBuilder kept = new StringBuilder(text.length());
+    int removed = 0;
+    int start = 0;
+    while (start < text.length()) {
+      int newline = text.indexOf('\n', start);
+      boolean complete = newline >= 0;
+      String line = complete ? text.substring(start, newline) : text.substring(start);
+      start = complete ? newline + 1 : text.length();
+      Matcher m = STEP.matcher(line);
+      boolean later = m.lookingAt() && Long.parseLong(m.group(1)) > step;
+      if (later || !complete) {
+        removed++;
+      } else {
+        kept.append(line).append('\n');
+      }
+    }
+    if (removed > 0) {
+      replaceAtomically(kept.toString());
+    }
+    return removed;
+  }
+
+  private void replaceAtomically(String text) {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + System.nanoTime());
+    try {
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+        // On disk before the rename, so a crash leaves the old or the new log, never an empty one.
+        channel.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new DelineoException("cannot rewrite metrics log " + file + ": " + e, e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException e) {
+        // A leftover temporary is harmless: its name starts with a dot and is never read.
+      }
+    }
   }
 
   private void appendLine(String json) {

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.DoubleSupplier;
 import org.delineo.graph.DelineoException;
 import org.tensorflow.proto.Event;
+import org.tensorflow.proto.SessionLog;
 import org.tensorflow.proto.Summary;
 
 /**
@@ -18,6 +19,9 @@ import org.tensorflow.proto.Summary;
  * framing of {@link Event} protos, the first one carrying {@code file_version "brain.Event:2"}, then
  * one event per scalar (a {@link Summary} value with {@code simple_value}). TensorBoard reads the
  * file while it grows; {@link #flush()} makes the scalars so far visible. Thread safe.
+ *
+ * <p>A resumed run calls {@link #sessionStart} first: TensorBoard's convention for a restart, which
+ * makes it drop the events that earlier files of the folder hold for the steps trained again.
  */
 public final class EventFileWriter implements Closeable {
   private final Path file;
@@ -59,6 +63,19 @@ public final class EventFileWriter implements Closeable {
   /** The event file written. */
   public Path file() {
     return file;
+  }
+
+  /**
+   * Records that a session starts (again) at {@code firstStep}: an event with
+   * {@code session_log { status: START }} at that step. TensorBoard's event accumulator, purging
+   * orphaned data (its default) in files of version 2 as written here, then discards every event
+   * it has read so far with a step of {@code firstStep} or later, so the steps a resumed run
+   * repeats are not shown twice. Call it before any scalar.
+   */
+  public void sessionStart(long firstStep) {
+    write(Event.newBuilder().setWallTime(wallClock.getAsDouble()).setStep(firstStep)
+        .setSessionLog(SessionLog.newBuilder().setStatus(SessionLog.SessionStatus.START)).build());
+    flush();
   }
 
   /** Records scalar {@code tag} (e.g. {@code train/loss}) at {@code step}. */

@@ -10,6 +10,9 @@ public final class LossGuard {
   /**
    * Returns normally when {@code loss} is finite.
    *
+   * @param step the step that produced {@code loss}, numbered as its progress line numbers it
+   *     (the first step is 1), so the message and the progress line agree
+   *
    * @throws NonFiniteLossException naming the step and the value otherwise
    */
   public static void check(long step, double loss) {

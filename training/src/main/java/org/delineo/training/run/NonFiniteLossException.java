@@ -17,7 +17,7 @@ public class NonFiniteLossException extends DelineoException {
     this.value = value;
   }
 
-  /** The step whose loss was not finite. */
+  /** The step whose loss was not finite, counted from 1 as the progress lines count steps. */
   public long step() {
     return step;
   }

@@ -55,6 +55,18 @@ public final class ProgressDisplay {
 
   /** Reports that {@code step} has finished with this loss and learning rate. */
   public void update(long step, double loss, double learningRate) {
+    update(step, loss, learningRate, false);
+  }
+
+  /**
+   * Reports the step a run stops at (e.g. on a non-finite loss): shown whatever the interval, so
+   * the last progress line is that step's.
+   */
+  public void stoppedAt(long step, double loss, double learningRate) {
+    update(step, loss, learningRate, true);
+  }
+
+  private void update(long step, double loss, double learningRate, boolean show) {
     long now = nanoClock.getAsLong();
     if (firstStep < 0) {
       firstStep = step;
@@ -63,7 +75,7 @@ public final class ProgressDisplay {
     double seconds = (now - firstNanos) / 1e9;
     double rate = step > firstStep && seconds > 0 ? (step - firstStep) / seconds : Double.NaN;
     double eta = totalSteps > 0 && rate > 0 ? (totalSteps - step) / rate : Double.NaN;
-    boolean last = totalSteps > 0 && step >= totalSteps;
+    boolean last = show || (totalSteps > 0 && step >= totalSteps);
     if (terminal) {
       if (last || lastWidth == 0 || now - lastDrawNanos >= REDRAW_NANOS) {
         draw(formatLine(step, totalSteps, rate, eta, loss, learningRate));

@@ -6,11 +6,14 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.tensorflow.TensorFlow;
 
 /**
@@ -46,6 +49,9 @@ public record Provenance(
     Instant startTime) {
 
   private static final long GIT_TIMEOUT_MILLIS = 2000;
+  private static final Pattern ABLATIONS =
+      Pattern.compile("\"ablations\"\\s*:\\s*\\[(.*?)]", Pattern.DOTALL);
+  private static final Pattern JSON_STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   public Provenance {
     ablations = List.copyOf(ablations);
@@ -76,6 +82,24 @@ public record Provenance(
     json.put("host", host);
     json.put("start_time", startTime.toString());
     return Json.writePretty(json);
+  }
+
+  /**
+   * The {@code "ablations"} array of a provenance.json written by {@link #toJson} (an empty list
+   * when absent). The names are plain identifiers, so string escapes are only undone for
+   * quotes and backslashes.
+   */
+  public static List<String> ablationsIn(String json) {
+    Matcher array = ABLATIONS.matcher(json);
+    List<String> names = new ArrayList<>();
+    if (!array.find()) {
+      return names;
+    }
+    Matcher name = JSON_STRING.matcher(array.group(1));
+    while (name.find()) {
+      names.add(name.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
+    }
+    return names;
   }
 
   /** Delineo's version: the jar manifest, then Maven's pom.properties, else "unknown". */

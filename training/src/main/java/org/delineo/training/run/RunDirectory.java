@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
 
@@ -14,6 +15,12 @@ import org.delineo.graph.DelineoException;
  * One training run's directory, {@code <base>/<name>-<yyyyMMdd-HHmmss>}: the resolved
  * {@code config.pbtxt}, {@code provenance.json}, {@code metrics.jsonl}, and the subdirectories
  * {@code checkpoints/} and {@code events/} (TensorBoard).
+ *
+ * <p>A resumed run keeps the records of its first start: {@code provenance.json} stays as written
+ * then, and each resume adds {@code provenance-resume-<step>.json} (the resuming process's facts;
+ * {@code <step>} is the restored step). When a resume accepts config changes ({@code --force}),
+ * the previous {@code config.pbtxt}, which produced the checkpoints up to the restored step, is
+ * kept as {@code config-<step>.pbtxt} and {@code config.pbtxt} holds the config in use from then on.
  */
 public final class RunDirectory {
   /** Subdirectory of the checkpoints. */
@@ -94,6 +101,19 @@ public final class RunDirectory {
     return run;
   }
 
+  /**
+   * An existing run directory, opened without creating or changing anything in it (a resume
+   * validates before it writes).
+   *
+   * @throws DelineoException when {@code path} is not a directory
+   */
+  public static RunDirectory existing(Path path) {
+    if (!Files.isDirectory(path)) {
+      throw new DelineoException("run directory " + path + " not found");
+    }
+    return new RunDirectory(path);
+  }
+
   public Path path() {
     return path;
   }
@@ -126,6 +146,75 @@ public final class RunDirectory {
   /** Writes provenance.json. */
   public void writeProvenance(Provenance provenance) {
     write(provenanceFile(), provenance.toJson());
+  }
+
+  /**
+   * The recorded config.pbtxt's text.
+   *
+   * @throws DelineoException naming the file when it is missing or unreadable
+   */
+  public String readConfigText() {
+    Path file = configFile();
+    if (!Files.isRegularFile(file)) {
+      throw new DelineoException("run directory " + path + " has no " + CONFIG_FILE
+          + " recording its config; cannot check what the run was trained with");
+    }
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new DelineoException("cannot read " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * The ablations provenance.json records, or null when the run has no provenance.json.
+   *
+   * @throws DelineoException when the file is unreadable
+   */
+  public List<String> recordedAblations() {
+    Path file = provenanceFile();
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      return Provenance.ablationsIn(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new DelineoException("cannot read " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * Records the config a resume from {@code restoredStep} continues with: the previous
+   * config.pbtxt is renamed to {@code config-<restoredStep>.pbtxt} (with a suffix if taken), then
+   * the new text is written as config.pbtxt.
+   *
+   * @return where the previous config now is
+   */
+  public Path replaceConfig(String configText, long restoredStep) {
+    Path kept = unused("config-" + restoredStep, ".pbtxt");
+    try {
+      Files.move(configFile(), kept);
+    } catch (IOException e) {
+      throw new DelineoException("cannot keep the previous " + configFile() + " as " + kept + ": " + e, e);
+    }
+    writeConfig(configText);
+    return kept;
+  }
+
+  /** Writes the provenance of a resume from {@code restoredStep}; provenance.json is kept as is. */
+  public Path writeResumeProvenance(Provenance provenance, long restoredStep) {
+    Path file = unused("provenance-resume-" + restoredStep, ".json");
+    write(file, provenance.toJson());
+    return file;
+  }
+
+  /** {@code <stem><ext>}, or {@code <stem>-2<ext>}, ... when taken: earlier records are never overwritten. */
+  private Path unused(String stem, String ext) {
+    Path candidate = path.resolve(stem + ext);
+    for (int n = 2; Files.exists(candidate); n++) {
+      candidate = path.resolve(stem + "-" + n + ext);
+    }
+    return candidate;
   }
 
   private static void write(Path file, String text) {

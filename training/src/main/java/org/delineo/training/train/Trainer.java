@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.delineo.graph.DelineoException;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.ExperimentConfig;
@@ -44,6 +46,7 @@ public final class Trainer {
   private final SegmentationDataset dataset;
   private final RunDirectory run;
   private final PrintStream out;
+  private Consumer<TrainingState> beforeFirstStep = state -> {};
 
   /**
    * What a run ended with.
@@ -86,9 +89,17 @@ public final class Trainer {
   /**
    * As {@link #train(boolean)}, but stops after global step {@code stopAtStep} (when positive)
    * without changing the schedule: an interruption, as a crash or a pre-empted job would cause.
+   *
+   * <p>Order of a resume: the latest checkpoint is found (an error, before anything is built,
+   * when there is none), the graph is built and restored, and only then does the run's folder
+   * change: the {@link #beforeFirstStep} action runs, {@code metrics.jsonl} is cut back to the
+   * restored step, and a new event file starts with TensorBoard's restart marker.
+   *
+   * @throws DelineoException when {@code resume} and the run has no complete checkpoint
    */
   public Outcome train(boolean resume, long stopAtStep) {
     ExperimentConfig config = experiment.config();
+    Optional<Path> latest = resume ? Optional.of(resumePoint(run)) : Optional.empty();
     int numClasses = numClasses(config, dataset);
     int channels = inChannels(config, dataset);
     long seed = config.getRuntime().getSeed();
@@ -99,21 +110,59 @@ public final class Trainer {
       TrainingGraph g = TrainingGraph.build(graph, seed, model, experiment.strategy(), experiment.optimizer(),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels);
-      try (Session session = SessionFactory.open(graph, config.getRuntime());
-          EventFileWriter events = new EventFileWriter(run.events())) {
+      try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         TrainingState state = TrainingState.getDefaultInstance();
-        Optional<Path> latest = checkpoints.latest();
-        if (resume && latest.isPresent()) {
+        if (resume) {
           state = checkpoints.restore(session, latest.get());
           out.println("resumed from " + latest.get() + " at step " + state.getStep());
         } else {
           session.initialize();
           InitCheckpoint.apply(session, graph, config.getModel(), out);
         }
-        return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
-            numClasses, model.requiredInputSize(), stopAtStep);
+        beforeFirstStep.accept(state);
+        try (EventFileWriter events = new EventFileWriter(run.events())) {
+          if (resume) {
+            cutRecordsBackTo(state.getStep(), events);
+          }
+          return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
+              numClasses, model.requiredInputSize(), stopAtStep);
+        }
       }
     }
+  }
+
+  /**
+   * Sets what runs once the session is initialised or restored, just before the first step (by
+   * then a resume has restored its checkpoint): the place to record the run's config.
+   *
+   * @param action receives the starting state (the restored one, or the default for a fresh run)
+   * @return this trainer
+   */
+  public Trainer beforeFirstStep(Consumer<TrainingState> action) {
+    this.beforeFirstStep = action;
+    return this;
+  }
+
+  /**
+   * The checkpoint a resume of {@code run} starts from, found without changing anything.
+   *
+   * @throws DelineoException when the run holds no complete checkpoint
+   */
+  public static Path resumePoint(RunDirectory run) {
+    return CheckpointManager.latestIn(run.checkpoints()).orElseThrow(() -> new DelineoException(
+        "no checkpoint in " + run.checkpoints() + " to resume from; run without --resume to start a fresh run"));
+  }
+
+  /**
+   * Forgets what the run recorded after the restored step (evaluations and scalars of steps that
+   * will be trained again), so each step is recorded once.
+   */
+  private void cutRecordsBackTo(long restoredStep, EventFileWriter events) {
+    int removed = new MetricsLog(run.metricsFile()).retainUpTo(restoredStep);
+    if (removed > 0) {
+      out.println("removed " + removed + " line(s) after step " + restoredStep + " from " + run.metricsFile());
+    }
+    events.sessionStart(restoredStep + 1);
   }
 
   /** What the strategy draws its batches from, with modality masks when the model takes them. */
@@ -155,19 +204,21 @@ public final class Trainer {
         StepBatch batch = loader.next();
         float[] values = g.run(session, batch, fetchNames);
         double loss = values[0];
+        double lr = values[values.length - 1];
         try {
-          LossGuard.check(step, loss);
+          // Numbered as the progress line numbers it: the step that just ran is step + 1.
+          LossGuard.check(step + 1, loss);
         } catch (NonFiniteLossException e) {
           nonFinite = true;
           stopReason = e.getMessage() + "; the last good checkpoint is "
               + checkpoints.latest().map(Path::toString).orElse("(none written yet)");
-          out.println();
+          progress.stoppedAt(step + 1, loss, lr);
+          progress.finish();
           out.println("stopped: " + stopReason);
           break;
         }
         lastLoss = loss;
         step++;
-        double lr = values[values.length - 1];
         progress.update(step, loss, lr);
         if (step % logInterval == 0) {
           for (int i = 0; i < fetchNames.size(); i++) {
@@ -214,7 +265,13 @@ public final class Trainer {
           if (early != null) {
             early.writeTo(state);
           }
-          checkpoints.save(session, state.build(), monitored);
+          try {
+            checkpoints.save(session, state.build(), monitored);
+          } catch (DelineoException e) {
+            // End a redrawn progress line, so the CLI's error line stands on its own.
+            progress.finish();
+            throw e;
+          }
         }
         if (stop) {
           progress.message("early stopping at step " + step + ": " + stopReason);

@@ -105,6 +105,20 @@ class AblateCommandTest {
   void trainExitsWithOneOnANonFiniteLoss() {
     assertEquals(1, cli.run(new String[] {"train", "--config", config.toString(), "--set", "optimizer.lr=1e30",
         "--workdir", dir.resolve("nan").toString()}), err.toString(StandardCharsets.UTF_8));
+    // The stop names the step of the last progress line, and that line shows the non-finite loss.
+    String log = out.toString(StandardCharsets.UTF_8);
+    Matcher progress = Pattern.compile("(?m)^step (\\d+)/\\d+ .*  loss (\\S+)  lr").matcher(log);
+    String lastStep = null;
+    String lastLoss = null;
+    while (progress.find()) {
+      lastStep = progress.group(1);
+      lastLoss = progress.group(2);
+    }
+    Matcher stop = Pattern.compile("(?m)^stopped: loss is (\\S+) at step (\\d+)").matcher(log);
+    assertTrue(stop.find() && lastStep != null, log);
+    assertEquals(stop.group(2), lastStep, log);
+    assertTrue(Double.isNaN(Double.parseDouble(lastLoss)) || Double.isInfinite(Double.parseDouble(lastLoss)), log);
+    assertEquals(stop.group(1), lastLoss, "the same value in both");
   }
 
   @Test

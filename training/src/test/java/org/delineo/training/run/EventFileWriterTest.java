@@ -126,6 +126,20 @@ class EventFileWriterTest {
     assertTrue(!second.file().equals(writer.file()), "a second writer in the same second gets its own file");
   }
 
+  /**
+   * The restart marker, encoded by hand from event.proto: wall_time (field 1, double 256.5),
+   * step (field 2, varint 5), session_log (field 7, length 2) holding status (field 1) START = 1.
+   */
+  @Test
+  void sessionStartIsTensorBoardsRestartMarker(@TempDir Path dir) throws Exception {
+    try (EventFileWriter writer = new EventFileWriter(dir, () -> 256.5, "testhost")) {
+      writer.sessionStart(5);
+      List<byte[]> recs = records(Files.readAllBytes(writer.file()));
+      assertEquals(2, recs.size(), "after the version header, before any scalar");
+      assertArrayEquals(bytes("09 00 00 00 00 00 08 70 40 10 05 3a 02 08 01"), recs.get(1));
+    }
+  }
+
   private static byte[] bytes(String hex) {
     String[] parts = hex.trim().split("\\s+");
     byte[] out = new byte[parts.length];

@@ -65,6 +65,20 @@ class ProgressDisplayTest {
   }
 
   @Test
+  void theStepARunStopsAtIsShownWhateverTheInterval() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    long[] now = {0};
+    ProgressDisplay display = new ProgressDisplay(
+        new PrintStream(bytes, true, StandardCharsets.UTF_8), 100, false, 10, () -> now[0]);
+    display.update(1, 0.5, 0.01);
+    now[0] = 1_000_000_000L;
+    display.stoppedAt(2, Double.NaN, 0.01);
+    // Step 2, one step after step 1, 1 s later: 1 it/s, 98 left -> 98 s.
+    assertEquals("step 2/100 (2%)  1.00 it/s  ETA 01:38  loss NaN  lr 1.00e-02\n",
+        bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
   void unknownTotalOmitsEta() {
     assertEquals("step 7  3.50 it/s  loss 0.1235  lr 1.00e-03",
         ProgressDisplay.formatLine(7, 0, 3.5, Double.NaN, 0.12345, 0.001));
