@@ -10,6 +10,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.config.ConfigDiff;
 import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
@@ -195,27 +196,15 @@ final class TrainCommand implements Command {
   }
 
   /**
-   * A fresh run never starts in a folder that already holds one: its checkpoints of the same steps
-   * would be replaced and its records mixed with the new run's (a forgotten {@code --resume}).
+   * A fresh run never starts in a folder that holds a checkpoint: checkpoints of the same steps
+   * would be replaced (a forgotten {@code --resume}). A folder left by a run killed before its first
+   * checkpoint is fine; the new run cuts its records back to step 0.
    */
   private static void refuseExistingRun(Path dir) {
-    for (String record : List.of(RunDirectory.CONFIG_FILE, RunDirectory.METRICS_FILE, RunDirectory.CHECKPOINTS)) {
-      Path path = dir.resolve(record);
-      if (Files.isRegularFile(path) || isNonEmptyDirectory(path)) {
-        throw new DelineoException("run directory " + dir + " already holds a run (" + path
-            + "); continue it with --resume, or choose another --workdir");
-      }
-    }
-  }
-
-  private static boolean isNonEmptyDirectory(Path path) {
-    if (!Files.isDirectory(path)) {
-      return false;
-    }
-    try (var entries = Files.list(path)) {
-      return entries.findAny().isPresent();
-    } catch (IOException e) {
-      throw new DelineoException("cannot read run directory " + path + ": " + e.getMessage(), e);
+    Path checkpoints = dir.resolve(RunDirectory.CHECKPOINTS);
+    if (Files.isDirectory(checkpoints) && CheckpointManager.latestIn(checkpoints).isPresent()) {
+      throw new DelineoException("run directory " + dir + " already holds a run with checkpoints in " + checkpoints
+          + "; continue it with --resume, or choose another --workdir");
     }
   }
 

@@ -121,9 +121,9 @@ public final class Trainer {
         }
         beforeFirstStep.accept(state);
         try (EventFileWriter events = new EventFileWriter(run.events())) {
-          if (resume) {
-            cutRecordsBackTo(state.getStep(), events);
-          }
+          // Also for a fresh run (step 0): a folder left by a run killed before its first checkpoint
+          // may hold records of steps this run trains again.
+          cutRecordsBackTo(state.getStep(), events);
           return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
               numClasses, model.requiredInputSize(), stopAtStep);
         }

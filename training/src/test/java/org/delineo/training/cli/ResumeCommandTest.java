@@ -134,6 +134,29 @@ class ResumeCommandTest {
     steps.forEach((tag, s) -> assertEquals(s.stream().distinct().toList(), s, tag + " steps " + s));
   }
 
+  @Test
+  void aFreshRunRefusesAFolderWithCheckpointsAndCleansOneKilledBeforeItsFirst() throws IOException {
+    train("--set", "schedule.total_steps=2");
+    Map<String, String> before = snapshot(run);
+    // A forgotten --resume would replace ckpt-2 and mix two runs' records.
+    assertEquals(DelineoCli.USAGE_ERROR, cli.run(new String[] {"train", "--config", config.toString(),
+        "--workdir", run.toString()}));
+    assertEquals("delineo train: run directory " + run + " already holds a run with checkpoints in "
+        + run.resolve("checkpoints") + "; continue it with --resume, or choose another --workdir", lastLine(err()));
+    assertEquals(before, snapshot(run), "the run directory is untouched");
+
+    // Killed after its step-2 evaluation line, before the checkpoint: a fresh start is allowed and
+    // its metrics.jsonl holds the new run's evaluations only.
+    try (Stream<Path> s = Files.walk(run.resolve("checkpoints"))) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    assertEquals(List.of(2L), metricSteps());
+    train();
+    assertEquals(List.of(2L, 4L), metricSteps());
+  }
+
   private void train(String... extra) {
     List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--workdir", run.toString()));
     args.addAll(List.of(extra));
