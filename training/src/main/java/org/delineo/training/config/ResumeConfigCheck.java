@@ -14,8 +14,11 @@ import org.delineo.proto.ScheduleConfig;
  * checkpoints stay valid and the data continue where they stopped. They are
  * {@code schedule.total_steps}, {@code eval.interval_steps}, {@code eval.max_cases},
  * {@code checkpoint.interval_steps}, {@code checkpoint.keep_last}, {@code runtime.log_interval_steps},
- * {@code runtime.intra_op_threads}, {@code runtime.inter_op_threads}, {@code description} and
- * everything under {@code early_stopping} and {@code export}. Note that {@code schedule.total_steps}
+ * {@code runtime.intra_op_threads}, {@code runtime.inter_op_threads}, {@code name}, {@code description},
+ * {@code data.num_workers} and {@code data.prefetch} (the loader's order does not depend on its
+ * threads), {@code data.root} (a dataset moved to another disk or machine; the resume's pre-flight
+ * check reads every file there, but that it is the same data is the user's word) and everything under
+ * {@code early_stopping} and {@code export}. Note that {@code schedule.total_steps}
  * is also the horizon T of the poly learning-rate decay: changing it changes the learning rate of
  * every step after the restored one (the message says so), which is the usual intent of training
  * longer but no longer equals an uninterrupted run of either length. Any other difference (model,
@@ -24,7 +27,11 @@ import org.delineo.proto.ScheduleConfig;
 public final class ResumeConfigCheck {
   /** Paths (a field, or a message and all below it) that a forced resume may change. */
   static final List<String> HARMLESS = List.of(
+      "name",
       "description",
+      "data.root",
+      "data.num_workers",
+      "data.prefetch",
       "schedule.total_steps",
       "eval.interval_steps",
       "eval.max_cases",
