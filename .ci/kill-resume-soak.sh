@@ -21,15 +21,15 @@ name: "soak"
 model { unet { channels: [8, 16, 32, 64, 128] encoder_dropout: [0, 0, 0, 0, 0] } }
 data { layout: SYNTHETIC_SCENES2D root: "$work/data" batch_size: 4 num_workers: 2 augmentation { flip_prob: 0.5 } }
 optimizer { adamw {} lr: 0.005 }
-schedule { total_steps: 60 warmup_steps: 5 }
-eval { interval_steps: 10 }
-checkpoint { interval_steps: 3 keep_last: 2 }
+schedule { total_steps: 240 warmup_steps: 5 }
+eval { interval_steps: 40 }
+checkpoint { interval_steps: 7 keep_last: 2 }
 runtime { seed: 1 intra_op_threads: 2 inter_op_threads: 2 log_interval_steps: 1 }
 EOF
 
 echo "uninterrupted run..."
 cli train --config "$work/soak.pbtxt" --workdir "$work/ref" >"$work/ref.log" 2>&1
-final="checkpoints/ckpt-60"
+final="checkpoints/ckpt-240"
 
 done_killing=0
 started=0
@@ -45,8 +45,8 @@ while [[ ! -d "$work/killed/$final" ]]; do
   "$root/delineo" "${args[@]}" >>"$work/killed.log" 2>&1 &
   pid=$!
   if ((done_killing < kills)); then
-    # JVM and TF start take ~3 s; a tiny step takes ~0.1 s: kill anywhere in the first seconds of training.
-    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 3.5 + (r % 400) / 100 }')"
+    # JVM start, graph build and restore take ~5 s; kill anywhere from then to a few seconds into training.
+    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 4 + (r % 800) / 100 }')"
     if kill -9 "$pid" 2>/dev/null; then
       done_killing=$((done_killing + 1))
       step="$(ls "$work/killed/checkpoints" 2>/dev/null | sed -n 's/^ckpt-//p' | sort -n | tail -1)"
