@@ -81,6 +81,44 @@ class CheckpointMismatchCliTest {
     assertEquals(List.of(), listing(base), "nothing in an existing base either");
   }
 
+  /**
+   * Two {@code delineo export} commands into one base at the same moment (issue: the loser failed
+   * and its export was lost): both exit 0 with distinct complete versions, and models.config serves
+   * both. The exporter-level race is made deterministic in serving's ConcurrentExportTest; here the
+   * two commands are only started together.
+   */
+  @Test
+  void twoExportsAtOnceBothLandAsDistinctVersions() throws Exception {
+    Path base = dir.resolve("concurrent");
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<String>> runs = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        runs.add(pool.submit(() -> {
+          ByteArrayOutputStream log = new ByteArrayOutputStream();
+          PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+          start.await();
+          int status = new DelineoCli(Commands.all(), ps, ps).run(new String[] {"export", "--config",
+              config.toString(), "--checkpoint", checkpoint.toString(), "--base", base.toString(), "--name", "tiny"});
+          return status + " " + log.toString(StandardCharsets.UTF_8);
+        }));
+      }
+      for (java.util.concurrent.Future<String> run : runs) {
+        String result = run.get();
+        assertTrue(result.startsWith("0 "), result);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of("1", "2"), listing(base.resolve("tiny")).stream().filter(p -> !p.contains("/")).toList());
+    for (String v : List.of("1", "2")) {
+      assertTrue(Files.isRegularFile(base.resolve("tiny/" + v + "/saved_model.pb")), "version " + v + " complete");
+    }
+    String modelsConfig = Files.readString(base.resolve("models.config"));
+    assertTrue(modelsConfig.contains("versions: 1") && modelsConfig.contains("versions: 2"), modelsConfig);
+  }
+
   private void assertMisfit(int status) {
     String stderr = err.toString(StandardCharsets.UTF_8);
     assertEquals(2, status, stderr);
