@@ -11,7 +11,6 @@ import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.image.ResizeNearestNeighbor;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -22,8 +21,9 @@ import org.tensorflow.types.TInt32;
  *
  * <ul>
  *   <li>j = i: the branch itself;
- *   <li>j &gt; i (coarser): 1×1 conv + BN ({@code .fuse_layers.i.j.0/.1}), nearest upsampling by
- *       2^(j−i);
+ *   <li>j &gt; i (coarser): 1×1 conv + BN ({@code .fuse_layers.i.j.0/.1}), bilinear upsampling by
+ *       2^(j−i) with half-pixel centres (mmseg's {@code Upsample(mode='bilinear',
+ *       align_corners=False)}), then a bilinear resize to output i's size;
  *   <li>j &lt; i (finer): i−j stride-2 3×3 conv + BN steps ({@code .fuse_layers.i.j.k.0/.1}), a ReLU
  *       after each but the last; the intermediate steps keep branch j's channels.
  * </ul>
@@ -114,26 +114,29 @@ final class HrModule extends Module {
   }
 
   /**
-   * Nearest upsampling by {@code factor} (mmseg's {@code nn.Upsample}), then mmseg's bilinear resize
-   * (align_corners=False) to the target's size. For sizes divisible by the network stride the two
-   * agree and only the nearest op is built; otherwise (odd sizes, or sizes unknown when building)
-   * the bilinear resize corrects the off-by-one.
+   * mmseg 1.x {@code HRModule}'s j &gt; i path after the 1×1 conv + BN: {@code Upsample(scale_factor=
+   * factor, mode='bilinear', align_corners=False)} (output size = input size · factor), then in
+   * {@code forward} {@code resize(size=x[i].shape[2:], mode='bilinear', align_corners=False)}. Two
+   * bilinear resizes do not compose into one, so when the sizes differ (odd sizes: 3 · 2 = 6 vs 5)
+   * both are built; when the static sizes already agree the second is mmseg's identity and is
+   * skipped. With sizes unknown when building both are built (the second is then an exact identity
+   * at equal sizes: half-pixel sampling at scale 1 lands on the input pixels).
    */
   private static Operand<TFloat32> upsample(
       Ops tf, Operand<TFloat32> y, int factor, Operand<TFloat32> target) {
     Shape s = y.shape();
     Shape t = target.shape();
     if (s.get(1) > 0 && s.get(2) > 0 && t.get(1) > 0 && t.get(2) > 0) {
-      Operand<TFloat32> up = Resize.nearest2d(tf, y, s.get(1) * factor, s.get(2) * factor);
+      Operand<TFloat32> up = Resize.bilinear2d(
+          tf, y, s.get(1) * factor, s.get(2) * factor, ResizeMode.HALF_PIXEL);
       if (t.get(1) == s.get(1) * factor && t.get(2) == s.get(2) * factor) {
         return up;
       }
       return Resize.bilinear2d(tf, up, t.get(1), t.get(2), ResizeMode.HALF_PIXEL);
     }
     Operand<TInt32> hw = tf.slice(tf.shape(y), tf.constant(new int[] {1}), tf.constant(new int[] {2}));
-    Operand<TFloat32> up = tf.image.resizeNearestNeighbor(
-        y, tf.math.mul(hw, tf.constant(factor)),
-        ResizeNearestNeighbor.alignCorners(false), ResizeNearestNeighbor.halfPixelCenters(false));
+    Operand<TFloat32> up =
+        Resize.bilinear2d(tf, y, tf.math.mul(hw, tf.constant(factor)), ResizeMode.HALF_PIXEL);
     Operand<TInt32> targetHw =
         tf.slice(tf.shape(target), tf.constant(new int[] {1}), tf.constant(new int[] {2}));
     return Resize.bilinear2d(tf, up, targetHw, ResizeMode.HALF_PIXEL);

@@ -247,7 +247,7 @@ class HrNetTest {
       Ops tf = ctx.tf();
       HrNet net = small();
       // 65 → 33 → 17 (stride 4), then 9, 5, 3: each stride-2 3×3 conv with padding 1 gives
-      // floor((n − 1) / 2) + 1; the 2× nearest upsample of 3 (6) is resized to 5 bilinearly.
+      // floor((n − 1) / 2) + 1; the 2× bilinear upsample of 3 (6) is resized to 5 bilinearly.
       Operand<TFloat32> fixed = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, 65, 65, 3)));
       Operand<TFloat32> open = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, 3)));
       List<Operand<TFloat32>> a = net.apply(ctx, fixed);
