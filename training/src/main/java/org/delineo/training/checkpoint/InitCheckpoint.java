@@ -13,16 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.delineo.graph.DelineoException;
-import org.delineo.graph.Tensors;
 import org.delineo.proto.ModelConfig;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
 import org.tensorflow.proto.DataType;
-import org.tensorflow.op.core.Assign;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -63,11 +59,23 @@ public final class InitCheckpoint {
   /** Loads {@code file} into the graph's model variables; see the class comment. */
   public static InitCheckpointReport load(Session session, Graph graph, Path file, List<String> modules,
       boolean strict) {
+    return load(session, graph, file, modules, strict, Set.of());
+  }
+
+  /**
+   * As {@link #load(Session, Graph, Path, List, boolean)} into an EVAL or PREDICT graph, which lacks
+   * the variables only training builds (auxiliary heads): file names that match {@code trainOnly}
+   * (the TRAIN graph's model variables missing here) are reported as train-only, not unexpected,
+   * so a full state dict passes strict mode.
+   */
+  public static InitCheckpointReport load(Session session, Graph graph, Path file, List<String> modules,
+      boolean strict, Set<String> trainOnly) {
     Map<String, Output<TFloat32>> variables = modelVariables(graph);
     List<String> wanted = variables.keySet().stream().filter(n -> within(n, modules)).toList();
     String fileName = file.getFileName() == null ? file.toString() : file.getFileName().toString();
     Map<String, WeightArray> values = new LinkedHashMap<>(); // our name → array in the file's layout
     List<String> unexpected = new ArrayList<>();
+    List<String> trainOnlyFound = new ArrayList<>();
     int skipped = 0;
     boolean pytorch;
     if (fileName.endsWith(".safetensors") || fileName.endsWith(".npz")) {
@@ -81,6 +89,8 @@ public final class InitCheckpoint {
           skipped++;
         } else if (variables.containsKey(ours)) {
           values.put(ours, raw.get(e.getKey()));
+        } else if (trainOnly.contains(ours)) {
+          trainOnlyFound.add(ours);
         } else {
           unexpected.add(e.getKey().equals(ours) ? ours : e.getKey() + " (as " + ours + ")");
         }
@@ -109,20 +119,12 @@ public final class InitCheckpoint {
       }
     }
     InitCheckpointReport report = new InitCheckpointReport(file.toString(), List.copyOf(assign.keySet()),
-        missing, unexpected, mismatched, skipped);
+        missing, unexpected, mismatched, trainOnlyFound, skipped);
     if (strict && !report.clean()) {
       throw new DelineoException("init_checkpoint " + file + " does not match the model (strict mode; set"
           + " model.init_checkpoint_strict: false to load what fits):\n" + report.format());
     }
-    Ops tf = Ops.create(graph);
-    for (Map.Entry<String, float[]> e : assign.entrySet()) {
-      Output<TFloat32> ref = variables.get(e.getKey());
-      Placeholder<TFloat32> value = tf.placeholder(TFloat32.class, Placeholder.shape(ref.shape()));
-      Assign<TFloat32> op = tf.assign(ref, value);
-      try (TFloat32 t = Tensors.floats(ref.shape(), e.getValue())) {
-        session.runner().feed(value, t).addTarget(op).run();
-      }
-    }
+    VariableAssignment.assign(session, graph, variables, assign, VariableAssignment.DEFAULT_FLOATS_PER_RUN);
     return report;
   }
 
@@ -140,7 +142,7 @@ public final class InitCheckpoint {
   }
 
   /** Float VariableV2 outputs by name, without optimizer slots ({@code <variable>.<slot>}). */
-  static Map<String, Output<TFloat32>> modelVariables(Graph graph) {
+  public static Map<String, Output<TFloat32>> modelVariables(Graph graph) {
     Map<String, Output<TFloat32>> all = new LinkedHashMap<>();
     for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
       GraphOperation op = it.next();

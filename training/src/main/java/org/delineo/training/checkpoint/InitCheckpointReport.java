@@ -10,10 +10,12 @@ import java.util.List;
  * @param missing our variables (within the requested modules) the file lacks
  * @param unexpected file names (after mapping, within the requested modules) that match no variable
  * @param mismatched {@code name: ours [..], file [..]} for names whose shapes no layout rule reconciles
+ * @param trainOnly file names of variables only the TRAIN graph builds (auxiliary heads), absent
+ *     from the EVAL / PREDICT graph loaded into: not loaded, and no problem in strict mode
  * @param skipped file names outside the requested modules or ignored ({@code num_batches_tracked})
  */
 public record InitCheckpointReport(String source, List<String> loaded, List<String> missing, List<String> unexpected,
-    List<String> mismatched, int skipped) {
+    List<String> mismatched, List<String> trainOnly, int skipped) {
 
   /** Whether every requested variable was found with a fitting shape and nothing was left over. */
   public boolean clean() {
@@ -27,6 +29,7 @@ public record InitCheckpointReport(String source, List<String> loaded, List<Stri
     append(b, "missing (kept their initial values)", missing);
     append(b, "unexpected (not in the model)", unexpected);
     append(b, "shape mismatch (not loaded)", mismatched);
+    append(b, "train-only (built in training only, not loaded here)", trainOnly);
     return b.toString();
   }
 

@@ -8,7 +8,6 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
-import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.IsicLayout;
 import org.delineo.training.data.SegmentationDataset;
@@ -22,9 +21,13 @@ import org.delineo.training.train.Trainer;
 import org.delineo.training.metrics.MetricsTable;
 import org.delineo.training.train.CheckpointEvaluation;
 import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.train.ModelWeights;
 import org.delineo.training.wiring.Experiment;
 
-/** {@code delineo eval --config F --checkpoint D [--split val|test]}: metrics of a checkpoint. */
+/**
+ * {@code delineo eval --config F (--checkpoint D | --weights FILE) [--split val|test]}: metrics of a
+ * checkpoint or of a PyTorch state dict.
+ */
 final class EvalCommand implements Command {
 
   @Override
@@ -41,8 +44,7 @@ final class EvalCommand implements Command {
   @Override
   public Options options() {
     Options o = ConfigOptions.addTo(new Options(), true);
-    o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("DIR").required()
-        .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N, or .../checkpoints/best or latest)").build());
+    WeightsOptions.addTo(o);
     o.addOption(Option.builder().longOpt("split").hasArg().desc("val (default) or test").build());
     o.addOption(Option.builder().longOpt("masks").hasArg().argName("all|full")
         .desc("multi-modal models: score every case under all 15 modality masks (default) or only with all"
@@ -58,8 +60,8 @@ final class EvalCommand implements Command {
   public int run(CommandLine line, PrintStream out) {
     ExperimentConfig config = ConfigOptions.load(line);
     Split split = split(line.getOptionValue("split", "val"));
+    Path checkpoint = WeightsOptions.source(line);
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
-    Path checkpoint = CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))).toAbsolutePath();
     Experiment experiment = Experiment.create(config, List.of());
     ConfusionMatrix m = CheckpointEvaluation.run(experiment, dataset, checkpoint, split);
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
@@ -99,8 +101,9 @@ final class EvalCommand implements Command {
     out.println("modality masks (" + split.name().toLowerCase(Locale.ROOT) + ", Dice % and HD95 mm, empty rule "
         + rule.name() + "):");
     out.println(table.format());
-    // runs/<run>/checkpoints/ckpt-N -> runs/<run>
-    Path runDir = checkpoint.getParent() != null && checkpoint.getParent().getParent() != null
+    // runs/<run>/checkpoints/ckpt-N -> runs/<run>; a state dict file: its folder
+    Path runDir = ModelWeights.isStateDict(checkpoint) ? checkpoint.getParent()
+        : checkpoint.getParent() != null && checkpoint.getParent().getParent() != null
         ? checkpoint.getParent().getParent() : checkpoint;
     String stem = "modality_masks_" + split.name().toLowerCase(Locale.ROOT) + "_" + checkpoint.getFileName();
     table.writeCsv(runDir.resolve(stem + ".csv"));

@@ -21,7 +21,6 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
 import org.delineo.graph.DelineoException;
-import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.graph.GraphContext;
 import org.delineo.proto.ExportConfig;
 import org.delineo.serving.EncodedImages;
@@ -39,6 +38,7 @@ import org.delineo.training.data.synth.SyntheticScenes2d;
 import org.delineo.training.train.DatasetFactory;
 import org.delineo.training.train.InferenceGraph;
 import org.delineo.training.train.InputNormalization;
+import org.delineo.training.train.ModelWeights;
 import org.delineo.training.train.NormalizationKind;
 import org.delineo.training.train.TestResize;
 import org.delineo.training.train.TestResizedModel;
@@ -46,8 +46,9 @@ import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 
 /**
- * {@code delineo export --config F --checkpoint D --base DIR --name NAME [--version N] [--label L]}:
- * a SavedModel of the PREDICT graph (rebuilt without loss or optimizer, weights restored) under
+ * {@code delineo export --config F (--checkpoint D | --weights FILE) --base DIR --name NAME [--version N]
+ * [--label L]}: a SavedModel of the PREDICT graph (rebuilt without loss or optimizer, weights
+ * restored from a checkpoint or a PyTorch state dict) under
  * {@code DIR/NAME/<version>}, written atomically. The graph applies the dataset reader's
  * normalisation ({@link NormalizationKind}) before the model's, so clients send raw intensities;
  * where that normalisation is not NONE the export also has the signatures {@code normalize} and
@@ -80,8 +81,7 @@ final class ExportCommand implements Command {
   @Override
   public Options options() {
     Options o = ConfigOptions.addTo(new Options(), true);
-    o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("DIR").required()
-        .desc("checkpoint directory (runs/<run>/checkpoints/ckpt-N, or .../checkpoints/best or latest)").build());
+    WeightsOptions.addTo(o);
     o.addOption(Option.builder().longOpt("base").hasArg().argName("DIR").required().desc("export base directory").build());
     o.addOption(Option.builder().longOpt("name").hasArg().required().desc("model name (a folder under --base)").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("version (default: next integer)").build());
@@ -95,7 +95,7 @@ final class ExportCommand implements Command {
   public int run(CommandLine line, PrintStream out) {
     ExperimentConfig config = ConfigOptions.load(line);
     String version = line.getOptionValue("version");
-    Exported e = export(config, CheckpointManager.resolve(Path.of(line.getOptionValue("checkpoint"))), Path.of(line.getOptionValue("base")),
+    Exported e = export(config, WeightsOptions.source(line), Path.of(line.getOptionValue("base")),
         line.getOptionValue("name"), version == null ? null : Long.parseLong(version), line.getOptionValue("label"));
     out.println("exported SavedModel to " + e.dir());
     out.println(e.warmupSource());
@@ -108,9 +108,9 @@ final class ExportCommand implements Command {
   }
 
   /**
-   * Exports the checkpoint with warm-up requests built from real samples of the dataset (validation
-   * split, else training split), or synthetic ones of the signature's size when no dataset is
-   * configured or found or its splits are empty; then merges the model into {@code models.config}
+   * Exports the checkpoint (or a state dict file, {@link ModelWeights}) with warm-up requests built
+   * from real samples of the dataset (validation split, else training split), or synthetic ones of
+   * the signature's size when no dataset is configured or found or its splits are empty; then merges the model into {@code models.config}
    * ({@link ServingConfigWriter#mergeModelsConfig}: other models and existing labels are kept,
    * {@code label} is pointed at the new version) and writes {@code batching_parameters.txt}.
    */
@@ -121,6 +121,19 @@ final class ExportCommand implements Command {
     int classes = dataset != null ? Trainer.numClasses(config, dataset) : layoutDefault(config, true);
     int channels = dataset != null ? Trainer.inChannels(config, dataset) : layoutDefault(config, false);
     Experiment experiment = Experiment.create(config, List.of());
+    if (!ModelWeights.isStateDict(checkpoint)) {
+      return export(config, checkpoint, base, name, version, label, dataset, is3d, classes, channels, experiment);
+    }
+    // The exporter restores through the saver: the state dict becomes a scratch bundle first (a
+    // strict-mode failure stops the command before anything is written under base).
+    return ModelWeights.withBundle(checkpoint, experiment.model(classes, channels),
+        InputNormalization.of(config.getData(), channels), is3d ? 3 : 2, channels,
+        bundle -> export(config, bundle, base, name, version, label, dataset, is3d, classes, channels, experiment));
+  }
+
+  /** The export proper, from the checkpoint directory {@code checkpoint}. */
+  private static Exported export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version,
+      String label, SegmentationDataset dataset, boolean is3d, int classes, int channels, Experiment experiment) {
     int spatialRank = is3d ? 3 : 2;
     long[] fixedSize = inputSize(config, spatialRank);
     int warmups = config.getExport().getWarmupRequests();

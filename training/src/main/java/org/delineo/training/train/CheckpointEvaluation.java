@@ -14,7 +14,6 @@ import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.graph.Mode;
 import org.delineo.proto.ExperimentConfig;
-import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
 import org.delineo.training.metrics.ConfusionMatrix;
@@ -91,7 +90,10 @@ public final class CheckpointEvaluation {
     });
   }
 
-  /** Builds the EVAL graph of {@code experiment}, lets {@code scoring} add to it, restores and scores. */
+  /**
+   * Builds the EVAL graph of {@code experiment}, lets {@code scoring} add to it, restores and scores;
+   * {@code checkpoint} may also be a state dict file ({@link ModelWeights}).
+   */
   private static <T> T score(Experiment experiment, SegmentationDataset dataset, Path checkpoint, Scoring<T> scoring) {
     ExperimentConfig config = experiment.config();
     int classes = Trainer.numClasses(config, dataset);
@@ -99,11 +101,12 @@ public final class CheckpointEvaluation {
     try (Graph graph = new Graph()) {
       GraphContext ctx = GraphContext.create(graph, Mode.EVAL, config.getRuntime().getSeed());
       SegmentationModel model = experiment.model(classes, channels);
-      InferenceGraph g = InferenceGraph.build(ctx, model, InputNormalization.of(config.getData(), channels),
-          dataset.is3d() ? 3 : 2, channels, "image");
+      InputNormalization normalization = InputNormalization.of(config.getData(), channels);
+      int rank = dataset.is3d() ? 3 : 2;
+      InferenceGraph g = InferenceGraph.build(ctx, model, normalization, rank, channels, "image");
       Function<Session, T> run = scoring.build(ctx, g, model, classes);
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
-        CheckpointManager.restoreCheckpoint(session, checkpoint);
+        ModelWeights.restore(session, graph, checkpoint, model, normalization, rank, channels);
         return run.apply(session);
       }
     }

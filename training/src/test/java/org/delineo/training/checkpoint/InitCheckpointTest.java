@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.delineo.graph.DelineoException;
@@ -162,6 +163,34 @@ class InitCheckpointTest {
         assertTrue(e.getMessage().contains(name), "strict failure lists " + name + ": " + e.getMessage());
       }
       assertArrayEquals(new float[4], t.get("backbone.stem.1.running_mean"), "strict failure assigns nothing");
+    }
+  }
+
+  @Test
+  void trainOnlyNamesPassStrictModeInAnEvalGraphAndAreReportedAsSuch() throws IOException {
+    // A full state dict: the model's own names plus an auxiliary head the EVAL graph never builds.
+    Path file = dir.resolve("full.npz");
+    Map<String, NpyArray> arrays = new LinkedHashMap<>();
+    arrays.put("backbone.stem.0.weight", NpyArray.ofFloats(iota(72), 4, 2, 3, 3));
+    arrays.put("backbone.stem.1.running_mean", NpyArray.ofFloats(new float[] {1, 2, 3, 4}, 4));
+    arrays.put("backbone.dw.weight", NpyArray.ofFloats(iota(8), 4, 1, 1, 2));
+    arrays.put("backbone.half", NpyArray.ofFloats(iota(5), 5));
+    arrays.put("decode_head.fc.weight", NpyArray.ofFloats(iota(6), 2, 3));
+    arrays.put("auxiliary_head.conv_seg.weight", NpyArray.ofFloats(iota(6), 2, 3, 1, 1));
+    writeNpz(file, arrays);
+    try (Tiny t = new Tiny()) {
+      DelineoException e = assertThrows(DelineoException.class,
+          () -> InitCheckpoint.load(t.session, t.graph, file, List.of(), true),
+          "without knowing the TRAIN graph's names the auxiliary head is unexpected");
+      assertTrue(e.getMessage().contains("auxiliary_head.conv_seg.weight"), e.getMessage());
+
+      InitCheckpointReport r = InitCheckpoint.load(t.session, t.graph, file, List.of(), true,
+          Set.of("auxiliary_head.conv_seg.weight", "auxiliary_head.conv_seg.bias"));
+      assertTrue(r.clean(), r.format());
+      assertEquals(List.of("auxiliary_head.conv_seg.weight"), r.trainOnly(), "only what the file holds");
+      assertEquals(5, r.loaded().size(), r.format());
+      assertTrue(r.format().contains("1 train-only"), r.format());
+      assertArrayEquals(new float[] {1, 2, 3, 4}, t.get("backbone.stem.1.running_mean"));
     }
   }
 
