@@ -146,7 +146,8 @@ class PredictLogitsTest {
   void logitsOutNeedsModel() {
     assertEquals(2, cli.run(new String[] {"predict", "--server", "http://localhost:1", "--name", "m", "--input",
         image().toString(), "--out", dir.resolve("out").toString(), "--logits-out", dir.resolve("logits").toString()}));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--logits-out"), err.toString(StandardCharsets.UTF_8));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("option --logits-out: expected --model DIR"),
+        err.toString(StandardCharsets.UTF_8));
     assertFalse(Files.exists(dir.resolve("out")), "nothing created");
   }
 }
