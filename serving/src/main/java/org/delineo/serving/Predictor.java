@@ -85,6 +85,8 @@ public final class Predictor implements AutoCloseable {
   private final SessionFunction normalizeFunction;
   /** The signature predict_normalized (serving_default on normalised input); null with normalizeFunction. */
   private final SessionFunction normalizedFunction;
+  /** The signature predict_logits (image, and modality_mask where the model takes one); null for exports without it. */
+  private final SessionFunction logitsFunction;
   /** Length of modality_mask's second axis; 0 for models without a mask. */
   private final int modalities;
   /** Spatial input sizes from the signature; -1 where dynamic. */
@@ -123,6 +125,8 @@ public final class Predictor implements AutoCloseable {
     boolean normalizes = hasNormalizedPath(bundle.metaGraphDef().getSignatureDefMap());
     this.normalizeFunction = normalizes ? bundle.function(SavedModelExporter.NORMALIZE_SIGNATURE_KEY) : null;
     this.normalizedFunction = normalizes ? bundle.function(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY) : null;
+    this.logitsFunction = bundle.metaGraphDef().getSignatureDefMap().containsKey(SavedModelExporter.LOGITS_SIGNATURE_KEY)
+        ? bundle.function(SavedModelExporter.LOGITS_SIGNATURE_KEY) : null;
     this.modalities = modalities;
     this.inputSpatial = inputSpatial;
     this.inputChannels = inputChannels;
@@ -360,6 +364,18 @@ public final class Predictor implements AutoCloseable {
   private Prediction predictSlices(float[] volume, int[] shape, boolean[] mask) {
     int depth = shape[0];
     int[] sliceShape = Arrays.copyOfRange(shape, 1, 4);
+    List<float[]> slices = checkSlices(volume, shape);
+    int[] spatial = checkInput(slices.get(0), sliceShape);
+    if (windows.fits(spatial)) {
+      return WindowedInference.stack(runDirect(slices, spatial, sliceShape[2], mask), spatial);
+    }
+    return windows.slideSlices(volume, depth, spatial, sliceShape[2], mask, normalizeFunction != null, calls);
+  }
+
+  /** A volume {@code [D, H, W, C]} for a 2D model checked (sizes, value count, finite) and cut into its D slices. */
+  private static List<float[]> checkSlices(float[] volume, int[] shape) {
+    int depth = shape[0];
+    int[] sliceShape = Arrays.copyOfRange(shape, 1, 4);
     if (depth <= 0) {
       throw new ShapeMismatchException("predict input shape: sizes must be positive, found " + Arrays.toString(shape));
     }
@@ -374,11 +390,76 @@ public final class Predictor implements AutoCloseable {
     for (int z = 0; z < depth; z++) {
       slices.add(Arrays.copyOfRange(volume, z * per, (z + 1) * per));
     }
-    int[] spatial = checkInput(slices.get(0), sliceShape);
-    if (windows.fits(spatial)) {
-      return WindowedInference.stack(runDirect(slices, spatial, sliceShape[2], mask), spatial);
+    return slices;
+  }
+
+  /**
+   * The raw class logits of one image or volume, from the export's {@code predict_logits}
+   * signature in ONE model call (a volume given to a 2D model: all its D slices in that call, as
+   * {@link #predict} sends them), for checking equivalence with a reference implementation;
+   * {@code softmax} of them is what {@link #predict} answers for the same input.
+   *
+   * <p>Only inputs that fit the window are accepted: averaging logits over sliding windows would
+   * give numbers the model never produced, and {@code predict_logits} has no normalised-input
+   * variant, so windows of exports that normalise with request statistics would be normalised
+   * one by one, unlike {@link #predict}'s.
+   *
+   * @param image row-major values of shape {@code shape}
+   * @param shape {@code H, W, C} or {@code D, H, W, C}
+   * @param modalityMask as for {@link #predict(float[], int[], boolean[])}; null = all present
+   * @throws DelineoException if the export has no {@code predict_logits}, the input would need
+   *     sliding windows, or the input or mask does not fit the model
+   */
+  public Logits logits(float[] image, int[] shape, boolean[] modalityMask) {
+    boolean[] mask = checkMask(modalityMask);
+    boolean slices = inputSpatial.length == 2 && shape != null && shape.length == 4;
+    int count = 1;
+    int[] spatial;
+    if (slices) {
+      spatial = checkInput(checkSlices(checkPresent(image), shape).get(0), Arrays.copyOfRange(shape, 1, 4));
+      count = shape[0];
+    } else {
+      spatial = checkInput(image, shape);
     }
-    return windows.slideSlices(volume, depth, spatial, sliceShape[2], mask, normalizeFunction != null, calls);
+    if (logitsFunction == null) {
+      throw new DelineoException("SavedModel " + dir + " has no signature '" + SavedModelExporter.LOGITS_SIGNATURE_KEY
+          + "'; expected an export that has it, found " + bundle.metaGraphDef().getSignatureDefMap().keySet());
+    }
+    if (!windows.fits(spatial)) {
+      throw new ShapeMismatchException("logits of input " + Arrays.toString(shape) + ": the model in " + dir
+          + " takes windows of " + Arrays.toString(windows.window(spatial)) + ", so this input needs sliding windows;"
+          + " logits are given only for inputs the model takes in one call (expected spatial size "
+          + Arrays.toString(windows.window(spatial)) + ", or a dynamic-size model without a window)");
+    }
+    int channels = shape[shape.length - 1];
+    long[] dims = WindowedInference.batchDims(count, spatial, channels);
+    boolean[] fed = mask;
+    if (fed == null && modalities > 0) {
+      // predict_logits of a multi-modal export takes the mask: all present.
+      fed = new boolean[modalities];
+      Arrays.fill(fed, true);
+    }
+    Shape inputShape = Shape.of(dims);
+    try (TFloat32 input = Tensors.floats(inputShape, image);
+        TBool maskTensor = fed == null ? null : maskTensor(fed, count);
+        Result result = logitsFunction.call(maskTensor == null
+            ? Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input)
+            : Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
+                SavedModelExporter.INPUT_MODALITY_MASK, maskTensor))) {
+      Tensor logits = output(result, SavedModelExporter.OUTPUT_LOGITS);
+      long[] l = logits.shape().asArray();
+      long[] expected = Arrays.copyOf(dims, dims.length - 1);
+      if (l.length != dims.length || !Arrays.equals(Arrays.copyOf(l, l.length - 1), expected)) {
+        throw new ShapeMismatchException("the model in " + dir + " answered '" + SavedModelExporter.LOGITS_SIGNATURE_KEY
+            + "' input " + inputShape + " with logits " + logits.shape() + "; expected " + Shape.of(expected)
+            + " plus a class axis (outputs at input resolution)");
+      }
+      int[] outShape = slices ? new int[] {shape[0], spatial[0], spatial[1]} : spatial.clone();
+      return new Logits(outShape, (int) l[l.length - 1], Tensors.toFloats(logits));
+    } catch (TensorFlowException e) {
+      throw new DelineoException("running '" + SavedModelExporter.LOGITS_SIGNATURE_KEY + "' of the model in " + dir
+          + " on input " + inputShape + " failed: " + e.getMessage(), e);
+    }
   }
 
   /**

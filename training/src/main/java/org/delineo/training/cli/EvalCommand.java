@@ -63,7 +63,8 @@ final class EvalCommand implements Command {
     Path checkpoint = WeightsOptions.source(line);
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     Experiment experiment = Experiment.create(config, List.of());
-    ConfusionMatrix m = CheckpointEvaluation.run(experiment, dataset, checkpoint, split);
+    // A state dict's load report is printed once, by this first of the evaluations that load it.
+    ConfusionMatrix m = CheckpointEvaluation.run(experiment, dataset, checkpoint, split, out);
     out.println(split.name().toLowerCase(Locale.ROOT) + " (" + dataset.ids(split).size() + " samples):");
     out.println(MetricsTable.format(m));
     if (dataset instanceof SliceDataset sliced) {

@@ -96,15 +96,15 @@ final class ExportCommand implements Command {
     ExperimentConfig config = ConfigOptions.load(line);
     String version = line.getOptionValue("version");
     Exported e = export(config, WeightsOptions.source(line), Path.of(line.getOptionValue("base")),
-        line.getOptionValue("name"), version == null ? null : Long.parseLong(version), line.getOptionValue("label"));
+        line.getOptionValue("name"), version == null ? null : Long.parseLong(version), line.getOptionValue("label"), out);
     out.println("exported SavedModel to " + e.dir());
     out.println(e.warmupSource());
     return 0;
   }
 
-  /** As {@link #export(ExperimentConfig, Path, Path, String, Long, String)} without a label; returns the version directory. */
+  /** As {@link #export(ExperimentConfig, Path, Path, String, Long, String, PrintStream)} without a label or report; returns the version directory. */
   static Path export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version) {
-    return export(config, checkpoint, base, name, version, null).dir();
+    return export(config, checkpoint, base, name, version, null, null).dir();
   }
 
   /**
@@ -112,10 +112,11 @@ final class ExportCommand implements Command {
    * from real samples of the dataset (validation split, else training split), or synthetic ones of
    * the signature's size when no dataset is configured or found or its splits are empty; then merges the model into {@code models.config}
    * ({@link ServingConfigWriter#mergeModelsConfig}: other models and existing labels are kept,
-   * {@code label} is pointed at the new version) and writes {@code batching_parameters.txt}.
+   * {@code label} is pointed at the new version) and writes {@code batching_parameters.txt}. A
+   * state dict's load report goes to {@code report} (null: not printed).
    */
   static Exported export(ExperimentConfig config, Path checkpoint, Path base, String name, Long version,
-      String label) {
+      String label, PrintStream report) {
     SegmentationDataset dataset = openIfPresent(config.getData());
     boolean is3d = dataset != null ? dataset.is3d() : layoutIs3d(config.getData().getLayout());
     int classes = dataset != null ? Trainer.numClasses(config, dataset) : layoutDefault(config, true);
@@ -127,7 +128,7 @@ final class ExportCommand implements Command {
     // The exporter restores through the saver: the state dict becomes a scratch bundle first (a
     // strict-mode failure stops the command before anything is written under base).
     return ModelWeights.withBundle(checkpoint, experiment.model(classes, channels),
-        InputNormalization.of(config.getData(), channels), is3d ? 3 : 2, channels,
+        InputNormalization.of(config.getData(), channels), is3d ? 3 : 2, channels, report,
         bundle -> export(config, bundle, base, name, version, label, dataset, is3d, classes, channels, experiment));
   }
 

@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.ShapeMismatchException;
+import org.delineo.serving.Logits;
 import org.delineo.serving.PadMode;
 import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.Predictor;
@@ -33,6 +35,8 @@ import org.delineo.training.data.io.LabelMap;
 import org.delineo.training.data.io.NiftiReader;
 import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
+import org.delineo.training.data.io.NpyArray;
+import org.delineo.training.data.io.NpyWriter;
 
 /**
  * {@code delineo predict}: label maps for image (PNG/JPEG) and volume (NIfTI) files, from an exported
@@ -49,6 +53,13 @@ import org.delineo.training.data.io.NiftiWriter;
  * modality is sent as zeros with {@code modality_mask} false (the model must take a mask), and the
  * output line says so. Labels are written in BraTS' stored convention (class 3 becomes 4, undoing
  * training's 4 to 3) with the affine of the first available modality.
+ *
+ * <p>{@code --logits-out DIR} (with {@code --model}) also writes each input's raw class logits,
+ * from the export's {@code predict_logits} in one model call with the same modality mask, as
+ * {@code DIR/<name>_logits.npy} float32 in the input's layout plus a class axis
+ * ({@code [H, W, K]}, {@code [D, H, W, K]}), for comparison with a reference implementation. An
+ * input that would need sliding windows is refused ({@link Predictor#logits}), before any of its
+ * files is written.
  */
 final class PredictCommand implements Command {
   /** Distinct overlay colours per class (0xRRGGBB); class 0 is left uncoloured. */
@@ -86,6 +97,9 @@ final class PredictCommand implements Command {
     o.addOption(Option.builder().longOpt("modalities").hasArg().argName("LIST")
         .desc("BraTS case directories: the available modalities, e.g. flair,t1ce (the others are sent as zeros"
             + " with modality_mask false; default all of " + String.join(",", BratsLayout.MODALITIES) + ")").build());
+    o.addOption(Option.builder().longOpt("logits-out").hasArg().argName("DIR")
+        .desc("with --model: also write each input's raw logits as DIR/<name>_logits.npy (float32, the input's"
+            + " layout plus a class axis); only for inputs the model takes in one call (no sliding windows)").build());
     o.addOption(Option.builder().longOpt("allow-missing")
         .desc("BraTS case directories: a missing modality file counts as an unavailable modality instead of an error")
         .build());
@@ -113,16 +127,25 @@ final class PredictCommand implements Command {
 
   @Override
   public int run(CommandLine line, PrintStream out) throws Exception {
-    Path outDir = Files.createDirectories(Path.of(line.getOptionValue("out")));
     if (line.hasOption("model") == line.hasOption("server")) {
       throw new DelineoException("give exactly one of --model DIR or --server URL --name NAME");
     }
+    if (line.hasOption("logits-out") && !line.hasOption("model")) {
+      throw new DelineoException("option --logits-out: expected --model DIR (logits come from the SavedModel in this"
+          + " JVM), found --server");
+    }
+    Path outDir = Files.createDirectories(Path.of(line.getOptionValue("out")));
     Labeller labeller;
+    LogitsSource logits = null;
     AutoCloseable resource = null;
     if (line.hasOption("model")) {
       Predictor predictor = Predictor.load(Path.of(line.getOptionValue("model")), windowOptions(line));
       resource = predictor;
       labeller = (image, shape, mask) -> predictor.predict(image, shape, mask).labels();
+      if (line.hasOption("logits-out")) {
+        Path logitsDir = Path.of(line.getOptionValue("logits-out"));
+        logits = new LogitsSource(predictor, logitsDir);
+      }
     } else {
       if (!line.hasOption("name")) {
         throw new DelineoException("--server needs --name, the model's name on the server");
@@ -143,8 +166,8 @@ final class PredictCommand implements Command {
     try {
       for (String input : line.getOptionValues("input")) {
         Path path = Path.of(input);
-        out.println(Files.isDirectory(path) ? predictBratsCase(path, outDir, labeller, declared, allowMissing)
-            : predictFile(path, outDir, labeller));
+        out.println(Files.isDirectory(path) ? predictBratsCase(path, outDir, labeller, logits, declared, allowMissing)
+            : predictFile(path, outDir, labeller, logits));
       }
     } finally {
       if (resource != null) {
@@ -158,6 +181,28 @@ final class PredictCommand implements Command {
   @FunctionalInterface
   private interface Labeller {
     int[] labels(float[] image, int[] shape, boolean[] modalityMask);
+  }
+
+  /**
+   * {@code --logits-out}: the predictor's logits of an input, computed before any of that input's
+   * files is written (so a refused input leaves nothing behind), written after them.
+   */
+  private record LogitsSource(Predictor predictor, Path dir) {
+    Logits of(float[] image, int[] shape, boolean[] mask) {
+      return predictor.logits(image, shape, mask);
+    }
+
+    /** {@code dir/<name>_logits.npy}; the output line's suffix. */
+    String write(String name, Logits logits) {
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new DelineoException("option --logits-out: cannot create folder " + dir + ": " + e.getMessage(), e);
+      }
+      Path file = dir.resolve(name + "_logits.npy");
+      NpyWriter.write(file, NpyArray.ofFloats(logits.values(), logits.shapeWithClasses()));
+      return ", " + file;
+    }
   }
 
   /**
@@ -315,8 +360,8 @@ final class PredictCommand implements Command {
    * the labels in stored convention with the first available modality's affine, and an overlay of
    * the middle axial slice over that modality.
    */
-  private static String predictBratsCase(Path dir, Path outDir, Labeller labeller, boolean[] declared,
-      boolean allowMissing) {
+  private static String predictBratsCase(Path dir, Path outDir, Labeller labeller, LogitsSource logitsSource,
+      boolean[] declared, boolean allowMissing) {
     String id = dir.getFileName().toString();
     List<String> names = BratsLayout.MODALITIES;
     NiftiVolume[] volumes = new NiftiVolume[names.size()];
@@ -372,7 +417,10 @@ final class PredictCommand implements Command {
       }
     }
     // All present: no mask, so exports without modality_mask (4-channel models) work too.
-    int[] classes = labeller.labels(image, new int[] {s[0], s[1], s[2], channels}, missing.isEmpty() ? null : mask);
+    int[] shape = {s[0], s[1], s[2], channels};
+    boolean[] fed = missing.isEmpty() ? null : mask;
+    Logits logits = logitsSource == null ? null : logitsSource.of(image, shape, fed);
+    int[] classes = labeller.labels(image, shape, fed);
     int[] toStored = BratsLayout.storedLabels();
     int[] labels = new int[classes.length];
     float[] asFloat = new float[classes.length];
@@ -392,17 +440,18 @@ final class PredictCommand implements Command {
     writeOverlay(outDir.resolve(id + "_overlay.png"),
         greyToRgb(Arrays.copyOfRange(reference.data(), mid * plane, (mid + 1) * plane)), s[1], s[2],
         Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
-    return dir + " -> " + labelFile + (missing.isEmpty() ? "" : " (missing " + String.join(",", missing)
-        + ": zeros, modality_mask false)");
+    return dir + " -> " + labelFile + (logits == null ? "" : logitsSource.write(id, logits))
+        + (missing.isEmpty() ? "" : " (missing " + String.join(",", missing) + ": zeros, modality_mask false)");
   }
 
-  private static String predictFile(Path file, Path outDir, Labeller labeller) {
+  private static String predictFile(Path file, Path outDir, Labeller labeller, LogitsSource logitsSource) {
     String name = file.getFileName().toString().replaceAll("(\\.nii\\.gz|\\.nii|\\.png|\\.jpe?g)$", "");
     String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
     if (lower.endsWith(".nii") || lower.endsWith(".nii.gz")) {
       NiftiVolume v = NiftiReader.read(file);
       int[] shape = Arrays.copyOf(v.rowMajorShape(), v.rank() + 1);
       shape[v.rank()] = 1;
+      Logits logits = logitsSource == null ? null : logitsSource.of(v.data(), shape, null);
       int[] labels = labeller.labels(v.data(), shape, null);
       float[] asFloat = new float[labels.length];
       for (int i = 0; i < labels.length; i++) {
@@ -416,15 +465,17 @@ final class PredictCommand implements Command {
       float[] slice = Arrays.copyOfRange(v.data(), mid * plane, (mid + 1) * plane);
       writeOverlay(outDir.resolve(name + "_overlay.png"), greyToRgb(slice), s[s.length - 2], s[s.length - 1],
           Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
-      return file + " -> " + labelFile;
+      return file + " -> " + labelFile + (logits == null ? "" : logitsSource.write(name, logits));
     }
     DecodedImage image = ImageReader.read(file);
-    int[] labels = labeller.labels(image.data(), new int[] {image.height(), image.width(), image.channels()}, null);
+    int[] shape = {image.height(), image.width(), image.channels()};
+    Logits logits = logitsSource == null ? null : logitsSource.of(image.data(), shape, null);
+    int[] labels = labeller.labels(image.data(), shape, null);
     Path labelFile = outDir.resolve(name + "_labels.png");
     ImageWriter.writeLabelsPng(labelFile, new LabelMap(image.height(), image.width(), labels));
     float[] rgb = image.channels() == 3 ? image.data() : greyToRgb(image.data());
     writeOverlay(outDir.resolve(name + "_overlay.png"), rgb, image.height(), image.width(), labels);
-    return file + " -> " + labelFile;
+    return file + " -> " + labelFile + (logits == null ? "" : logitsSource.write(name, logits));
   }
 
   /** Grey intensities rescaled to 0..255 and repeated over three channels. */

@@ -1,5 +1,6 @@
 package org.delineo.training.train;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
@@ -33,8 +34,17 @@ public final class CheckpointEvaluation {
 
   /** The confusion matrix of the checkpoint's predictions on {@code split}. */
   public static ConfusionMatrix run(Experiment experiment, SegmentationDataset dataset, Path checkpoint, Split split) {
+    return run(experiment, dataset, checkpoint, split, null);
+  }
+
+  /**
+   * As {@link #run(Experiment, SegmentationDataset, Path, Split)}; where {@code checkpoint} is a
+   * state dict, its load report goes to {@code report} (null: not printed).
+   */
+  public static ConfusionMatrix run(Experiment experiment, SegmentationDataset dataset, Path checkpoint, Split split,
+      PrintStream report) {
     ExperimentConfig config = experiment.config();
-    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+    return score(experiment, dataset, checkpoint, report, (ctx, g, model, classes) -> {
       Evaluator evaluator = Evaluator.of(g, config, classes, model.requiredInputSize());
       return session -> evaluator.evaluate(session, dataset, dataset.ids(split));
     });
@@ -54,7 +64,7 @@ public final class CheckpointEvaluation {
       throw new org.delineo.training.config.ConfigException("field 'data.test_resize': expected it empty for the"
           + " modality-mask table, found " + config.getData().getTestResizeList());
     }
-    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+    return score(experiment, dataset, checkpoint, null, (ctx, g, model, classes) -> {
       ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(g,
           Evaluator.slideOutput(g.logits(), config.getEval()),
           Evaluator.slidingWindow(config, rank, model.requiredInputSize(), 2), classes, rule);
@@ -69,7 +79,7 @@ public final class CheckpointEvaluation {
   public static PerClassVolumeMetrics volumes(Experiment experiment, SliceDataset dataset, Path checkpoint,
       Split split, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
-    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+    return score(experiment, dataset, checkpoint, null, (ctx, g, model, classes) -> {
       VolumeSliceEvaluation evaluation = new VolumeSliceEvaluation(
           Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
       return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
@@ -83,7 +93,7 @@ public final class CheckpointEvaluation {
   public static PerClassVolumeMetrics images(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
       Split split, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
-    return score(experiment, dataset, checkpoint, (ctx, g, model, classes) -> {
+    return score(experiment, dataset, checkpoint, null, (ctx, g, model, classes) -> {
       ImageEvaluation evaluation = new ImageEvaluation(
           Evaluator.of(g, config, classes, model.requiredInputSize()), classes, rule);
       return session -> evaluation.evaluate(session, dataset, dataset.ids(split));
@@ -92,9 +102,11 @@ public final class CheckpointEvaluation {
 
   /**
    * Builds the EVAL graph of {@code experiment}, lets {@code scoring} add to it, restores and scores;
-   * {@code checkpoint} may also be a state dict file ({@link ModelWeights}).
+   * {@code checkpoint} may also be a state dict file ({@link ModelWeights}), whose load report goes
+   * to {@code report} unless that is null.
    */
-  private static <T> T score(Experiment experiment, SegmentationDataset dataset, Path checkpoint, Scoring<T> scoring) {
+  private static <T> T score(Experiment experiment, SegmentationDataset dataset, Path checkpoint, PrintStream report,
+      Scoring<T> scoring) {
     ExperimentConfig config = experiment.config();
     int classes = Trainer.numClasses(config, dataset);
     int channels = Trainer.inChannels(config, dataset);
@@ -106,7 +118,7 @@ public final class CheckpointEvaluation {
       InferenceGraph g = InferenceGraph.build(ctx, model, normalization, rank, channels, "image");
       Function<Session, T> run = scoring.build(ctx, g, model, classes);
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
-        ModelWeights.restore(session, graph, checkpoint, model, normalization, rank, channels);
+        ModelWeights.restore(session, graph, checkpoint, model, normalization, rank, channels, report);
         return run.apply(session);
       }
     }

@@ -1,6 +1,7 @@
 package org.delineo.training.train;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -13,6 +14,7 @@ import org.delineo.graph.Mode;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.checkpoint.InitCheckpoint;
+import org.delineo.training.checkpoint.InitCheckpointReport;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 
@@ -54,23 +56,38 @@ public final class ModelWeights {
    */
   public static void restore(Session session, Graph graph, Path source, SegmentationModel model,
       InputNormalization normalization, int spatialRank, int channels) {
+    restore(session, graph, source, model, normalization, spatialRank, channels, null);
+  }
+
+  /**
+   * As {@link #restore(Session, Graph, Path, SegmentationModel, InputNormalization, int, int)};
+   * a state dict's load report ({@link InitCheckpointReport#format()}: loaded, train-only,
+   * missing names) is printed to {@code report} unless that is null, so the user sees what the
+   * file gave. A checkpoint directory prints nothing.
+   */
+  public static void restore(Session session, Graph graph, Path source, SegmentationModel model,
+      InputNormalization normalization, int spatialRank, int channels, PrintStream report) {
     if (!isStateDict(source)) {
       CheckpointManager.restoreCheckpoint(session, source);
       return;
     }
     session.initialize();
-    InitCheckpoint.load(session, graph, source, List.of(), true,
+    InitCheckpointReport loaded = InitCheckpoint.load(session, graph, source, List.of(), true,
         TrainOnlyVariables.of(graph, model, normalization, spatialRank, channels));
+    if (report != null) {
+      report.println(loaded.format());
+    }
   }
 
   /**
    * Converts the state dict {@code file} into a scratch checkpoint directory holding a variables
    * bundle (the saver's format, for code that restores by prefix such as the SavedModel exporter),
    * applies {@code use} to it and deletes it. The conversion goes through an EVAL graph of
-   * {@code model}, so names, layouts and strictness are those of {@link #restore}.
+   * {@code model}, so names, layouts and strictness are those of {@link #restore}; the load report
+   * goes to {@code report} (null: not printed).
    */
   public static <T> T withBundle(Path file, SegmentationModel model, InputNormalization normalization,
-      int spatialRank, int channels, Function<Path, T> use) {
+      int spatialRank, int channels, PrintStream report, Function<Path, T> use) {
     Path dir;
     try {
       dir = Files.createTempDirectory("delineo-weights-");
@@ -82,7 +99,7 @@ public final class ModelWeights {
         InferenceGraph.build(GraphContext.create(graph, Mode.EVAL, 0), model, normalization, spatialRank, channels,
             "image");
         try (Session session = new Session(graph)) {
-          restore(session, graph, file, model, normalization, spatialRank, channels);
+          restore(session, graph, file, model, normalization, spatialRank, channels, report);
           session.save(dir.resolve(CheckpointManager.VARIABLES_PREFIX).toString());
         }
       }

@@ -25,6 +25,8 @@ import org.delineo.training.data.io.ImageReader;
 import org.delineo.training.data.io.NiftiReader;
 import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
+import org.delineo.training.data.io.NpyArray;
+import org.delineo.training.data.io.NpyReader;
 import org.delineo.training.data.synth.SyntheticBrats3d;
 import org.delineo.training.train.NormalizationKind;
 import org.junit.jupiter.api.BeforeAll;
@@ -131,6 +133,18 @@ class PredictBratsCaseTest {
 
   /** The stored labels Predictor gives for the files stacked here; null mask = all present. */
   private static int[] expected(Path caseDir, boolean[] mask) {
+    try (Predictor p = Predictor.load(model)) {
+      int[] classes = p.predict(stacked(caseDir, mask), new int[] {SIZE, SIZE, SIZE, M}, mask).labels();
+      int[] stored = new int[classes.length];
+      for (int i = 0; i < classes.length; i++) {
+        stored[i] = STORED[classes[i]];
+      }
+      return stored;
+    }
+  }
+
+  /** The case's files stacked as channels here, masked-out modalities as zeros. */
+  private static float[] stacked(Path caseDir, boolean[] mask) {
     float[] image = new float[SIZE * SIZE * SIZE * M];
     for (int m = 0; m < M; m++) {
       if (mask != null && !mask[m]) {
@@ -141,14 +155,7 @@ class PredictBratsCaseTest {
         image[v * M + m] = data[v];
       }
     }
-    try (Predictor p = Predictor.load(model)) {
-      int[] classes = p.predict(image, new int[] {SIZE, SIZE, SIZE, M}, mask).labels();
-      int[] stored = new int[classes.length];
-      for (int i = 0; i < classes.length; i++) {
-        stored[i] = STORED[classes[i]];
-      }
-      return stored;
-    }
+    return image;
   }
 
   private int predict(String... extra) {
@@ -193,6 +200,41 @@ class PredictBratsCaseTest {
     int[] masked = expected(caseDir, mask);
     assertLabels(masked, T1CE_AFFINE);
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("missing flair,t1"), out.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * --logits-out with a modality mask: the mask reaches predict_logits, so the classes that copy a
+   * missing modality (identity head, zero bias) have logit exactly 0, and softmax of the logits is
+   * what Predictor answers with that mask.
+   */
+  @Test
+  void logitsOutTakesTheMask() {
+    boolean[] mask = {false, true, false, true};
+    Path logitsDir = dir.resolve("logits");
+    assertEquals(0, predict("--modalities", "t1ce,t2", "--logits-out", logitsDir.toString()),
+        err.toString(StandardCharsets.UTF_8));
+    NpyArray logits = NpyReader.read(logitsDir.resolve(ID + "_logits.npy"));
+    assertArrayEquals(new int[] {SIZE, SIZE, SIZE, M}, logits.shape());
+    float[] probabilities;
+    try (Predictor p = Predictor.load(model)) {
+      probabilities = p.predict(stacked(caseDir, mask), new int[] {SIZE, SIZE, SIZE, M}, mask).probabilities();
+    }
+    float[] l = logits.floatData();
+    boolean nonZero = false;
+    for (int v = 0; v < SIZE * SIZE * SIZE; v++) {
+      double sum = 0;
+      for (int k = 0; k < M; k++) {
+        if (!mask[k]) {
+          assertEquals(0f, l[v * M + k], 0f, "masked-out class " + k + " at voxel " + v);
+        }
+        nonZero |= l[v * M + k] != 0f;
+        sum += Math.exp(l[v * M + k]);
+      }
+      for (int k = 0; k < M; k++) {
+        assertEquals(probabilities[v * M + k], Math.exp(l[v * M + k]) / sum, 1e-5, "softmax, voxel " + v + " class " + k);
+      }
+    }
+    assertTrue(nonZero, "some present-modality logits are non-zero");
   }
 
   @Test

@@ -66,19 +66,26 @@ class WeightsCliTest {
         err.toString(StandardCharsets.UTF_8));
     Path ckpt = run.resolve("checkpoints/ckpt-2");
     Path weights = dir.resolve("tiny.npz");
-    writeStateDict(ExperimentConfigLoader.load(config, List.of()), ckpt, weights);
+    int variables = writeStateDict(ExperimentConfigLoader.load(config, List.of()), ckpt, weights);
+    // The load report names the file and counts every model variable written into it, once.
+    String report = "init_checkpoint " + weights + ": loaded " + variables + " variables";
 
     String fromCheckpoint = evalTable(config, "--checkpoint", ckpt);
     String fromWeights = evalTable(config, "--weights", weights);
     assertTrue(fromCheckpoint.contains("mIoU"), fromCheckpoint);
-    assertEquals(fromCheckpoint, fromWeights, "same weights, same metrics");
-    assertEquals(fromCheckpoint, evalTable(config, "--checkpoint", weights), "--checkpoint FILE.npz reads weights");
+    assertFalse(fromCheckpoint.contains("init_checkpoint"), "a checkpoint directory has no load report");
+    assertEquals(1, occurrences(fromWeights, report), fromWeights);
+    assertEquals(fromCheckpoint, withoutReport(fromWeights), "same weights, same metrics");
+    assertEquals(fromCheckpoint, withoutReport(evalTable(config, "--checkpoint", weights)),
+        "--checkpoint FILE.npz reads weights");
 
     Path base = dir.resolve("export");
     assertEquals(0, cli.run(new String[] {"export", "--config", config.toString(), "--checkpoint", ckpt.toString(),
         "--base", base.toString(), "--name", "ckpt"}), err.toString(StandardCharsets.UTF_8));
+    out.reset();
     assertEquals(0, cli.run(new String[] {"export", "--config", config.toString(), "--weights", weights.toString(),
         "--base", base.toString(), "--name", "weights"}), err.toString(StandardCharsets.UTF_8));
+    assertEquals(1, occurrences(out.toString(StandardCharsets.UTF_8), report), out.toString(StandardCharsets.UTF_8));
     SegmentationDataset dataset = DatasetFactory.open(ExperimentConfigLoader.load(config, List.of()).getData());
     Sample s = dataset.load(dataset.ids(Split.TEST).get(0));
     try (Predictor a = Predictor.load(base.resolve("ckpt/1")); Predictor b = Predictor.load(base.resolve("weights/1"))) {
@@ -109,6 +116,15 @@ class WeightsCliTest {
     assertFalse(Files.exists(base), "a failed export writes nothing");
   }
 
+  private static int occurrences(String text, String part) {
+    return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+  }
+
+  /** The output without the state dict's load report (its first line and the indented lines after it). */
+  private static String withoutReport(String output) {
+    return output.replaceAll("(?m)^init_checkpoint .*\\R(  .*\\R)*", "");
+  }
+
   /** The eval output after its first line (which names nothing of the weights' source). */
   private String evalTable(Path config, String option, Path source) {
     out.reset();
@@ -119,9 +135,9 @@ class WeightsCliTest {
 
   /**
    * The checkpoint's model variables as a PyTorch state dict: conv kernels HWIO → OIHW, matrices
-   * [in, out] → [out, in], by explicit index loops.
+   * [in, out] → [out, in], by explicit index loops; returns how many variables it holds.
    */
-  private static void writeStateDict(ExperimentConfig config, Path ckpt, Path file) throws IOException {
+  private static int writeStateDict(ExperimentConfig config, Path ckpt, Path file) throws IOException {
     List<String> names;
     try (Graph g = new Graph()) {
       InferenceGraph.build(GraphContext.create(g, Mode.EVAL, 0), Experiment.create(config, List.of()).model(
@@ -141,6 +157,7 @@ class WeightsCliTest {
       }
     }
     Files.delete(npy);
+    return names.size();
   }
 
   private static NpyArray torchLayout(WeightArray a) {
