@@ -117,6 +117,8 @@ public final class LoadRun {
     final AtomicInteger wrong = new AtomicInteger();
     final AtomicInteger errors = new AtomicInteger();
     final Queue<String> failures = new ConcurrentLinkedQueue<>();
+    /** Failures seen so far; a slot counter, since checking the queue's size then adding races. */
+    private final AtomicInteger failuresSeen = new AtomicInteger();
     /** The class count answers must have; 0 until the first answer when the plan leaves it open. */
     final AtomicInteger classes;
 
@@ -182,7 +184,7 @@ public final class LoadRun {
     }
 
     private void fail(String line) {
-      if (failures.size() < FAILURES_KEPT) {
+      if (failuresSeen.getAndIncrement() < FAILURES_KEPT) {
         failures.add(line);
       }
     }
