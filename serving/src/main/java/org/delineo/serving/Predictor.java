@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.Tensors;
@@ -433,33 +434,21 @@ public final class Predictor implements AutoCloseable {
     }
     int channels = shape[shape.length - 1];
     long[] dims = WindowedInference.batchDims(count, spatial, channels);
-    boolean[] fed = mask;
-    if (fed == null && modalities > 0) {
-      // predict_logits of a multi-modal export takes the mask: all present.
-      fed = new boolean[modalities];
-      Arrays.fill(fed, true);
-    }
-    Shape inputShape = Shape.of(dims);
-    try (TFloat32 input = Tensors.floats(inputShape, image);
-        TBool maskTensor = fed == null ? null : maskTensor(fed, count);
-        Result result = logitsFunction.call(maskTensor == null
-            ? Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input)
-            : Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
-                SavedModelExporter.INPUT_MODALITY_MASK, maskTensor))) {
-      Tensor logits = output(result, SavedModelExporter.OUTPUT_LOGITS);
-      long[] l = logits.shape().asArray();
-      long[] expected = Arrays.copyOf(dims, dims.length - 1);
-      if (l.length != dims.length || !Arrays.equals(Arrays.copyOf(l, l.length - 1), expected)) {
-        throw new ShapeMismatchException("the model in " + dir + " answered '" + SavedModelExporter.LOGITS_SIGNATURE_KEY
-            + "' input " + inputShape + " with logits " + logits.shape() + "; expected " + Shape.of(expected)
-            + " plus a class axis (outputs at input resolution)");
-      }
-      int[] outShape = slices ? new int[] {shape[0], spatial[0], spatial[1]} : spatial.clone();
-      return new Logits(outShape, (int) l[l.length - 1], Tensors.toFloats(logits));
-    } catch (TensorFlowException e) {
-      throw new DelineoException("running '" + SavedModelExporter.LOGITS_SIGNATURE_KEY + "' of the model in " + dir
-          + " on input " + inputShape + " failed: " + e.getMessage(), e);
-    }
+    // predict_logits of a multi-modal export takes the mask: all present when none is given.
+    boolean[] fed = mask == null && modalities > 0 ? allPresent() : mask;
+    int[] outShape = slices ? new int[] {shape[0], spatial[0], spatial[1]} : spatial.clone();
+    return call(logitsFunction, "'" + SavedModelExporter.LOGITS_SIGNATURE_KEY + "' of ", image, dims, fed, count,
+        result -> {
+          Tensor logits = output(result, SavedModelExporter.OUTPUT_LOGITS);
+          long[] l = logits.shape().asArray();
+          long[] expected = Arrays.copyOf(dims, dims.length - 1);
+          if (l.length != dims.length || !Arrays.equals(Arrays.copyOf(l, l.length - 1), expected)) {
+            throw new ShapeMismatchException("the model in " + dir + " answered '"
+                + SavedModelExporter.LOGITS_SIGNATURE_KEY + "' input " + Shape.of(dims) + " with logits "
+                + logits.shape() + "; expected " + Shape.of(expected) + " plus a class axis (outputs at input resolution)");
+          }
+          return new Logits(outShape, (int) l[l.length - 1], Tensors.toFloats(logits));
+        });
   }
 
   /**
@@ -569,34 +558,50 @@ public final class Predictor implements AutoCloseable {
   private ModelOutput run(float[] batch, int count, int[] spatial, int channels, boolean[] mask,
       boolean normalized) {
     long[] dims = WindowedInference.batchDims(count, spatial, channels);
-    Shape inputShape = Shape.of(dims);
-    boolean[] fed = mask;
-    if (normalized && mask == null && modalities > 0) {
-      fed = new boolean[modalities];
-      Arrays.fill(fed, true);
-    }
+    boolean[] fed = normalized && mask == null && modalities > 0 ? allPresent() : mask;
     SessionFunction f = normalized ? normalizedFunction : fed == null ? function : maskedFunction;
-    try (TFloat32 input = Tensors.floats(inputShape, batch);
-        TBool maskTensor = fed == null ? null : maskTensor(fed, count);
-        Result result = f.call(maskTensor == null
-            ? Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input)
-            : Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
-                SavedModelExporter.INPUT_MODALITY_MASK, maskTensor))) {
+    return call(f, "", batch, dims, fed, count, result -> {
       Tensor probs = output(result, SavedModelExporter.OUTPUT_PROBABILITIES);
       Tensor labels = output(result, SavedModelExporter.OUTPUT_LABELS);
       long[] p = probs.shape().asArray();
       long[] expected = Arrays.copyOf(dims, dims.length - 1);
       if (p.length != dims.length || !Arrays.equals(Arrays.copyOf(p, p.length - 1), expected)
           || !Arrays.equals(labels.shape().asArray(), expected)) {
-        throw new ShapeMismatchException("the model in " + dir + " answered input " + inputShape
+        throw new ShapeMismatchException("the model in " + dir + " answered input " + Shape.of(dims)
             + " with probabilities " + probs.shape() + " and labels " + labels.shape()
             + "; expected " + Shape.of(expected) + " plus a class axis (outputs at input resolution)");
       }
       return new ModelOutput(Tensors.toFloats(probs), Tensors.toInts(labels), (int) p[p.length - 1]);
+    });
+  }
+
+  /**
+   * Feeds {@code batch} (shape {@code dims}) and, when non-null, the mask repeated for each of the
+   * {@code count} inputs, runs {@code f} and reads its result while the tensors are open.
+   *
+   * @param what the signature, for the error message ({@code ""} for the prediction signatures)
+   */
+  private <T> T call(SessionFunction f, String what, float[] batch, long[] dims, boolean[] mask, int count,
+      Function<Result, T> read) {
+    Shape inputShape = Shape.of(dims);
+    try (TFloat32 input = Tensors.floats(inputShape, batch);
+        TBool maskTensor = mask == null ? null : maskTensor(mask, count);
+        Result result = f.call(maskTensor == null
+            ? Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input)
+            : Map.<String, Tensor>of(SavedModelExporter.INPUT_IMAGE, input,
+                SavedModelExporter.INPUT_MODALITY_MASK, maskTensor))) {
+      return read.apply(result);
     } catch (TensorFlowException e) {
-      throw new DelineoException("running the model in " + dir + " on input " + inputShape
+      throw new DelineoException("running " + what + "the model in " + dir + " on input " + inputShape
           + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /** A modality mask with every modality present. */
+  private boolean[] allPresent() {
+    boolean[] all = new boolean[modalities];
+    Arrays.fill(all, true);
+    return all;
   }
 
   /**

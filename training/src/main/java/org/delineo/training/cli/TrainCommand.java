@@ -92,13 +92,16 @@ final class TrainCommand implements Command {
     if (line.hasOption("aux-loss")) {
       config = ExperimentConfigLoader.applyOverrides(config, List.of("loss.aux_loss=" + line.getOptionValue("aux-loss")));
     }
-    ConfigValidator.validate(config);
     return ExperimentConfigLoader.withExplicitDefaults(config);
   }
 
   private static ExperimentConfig recordedWithOverrides(RunDirectory run, CommandLine line) {
     String[] sets = line.getOptionValues(ConfigOptions.SET);
-    return ExperimentConfigLoader.applyOverrides(recordedConfig(run), sets == null ? List.of() : List.of(sets));
+    // ConfigOptions.load range-checks a --config file; the recorded one gets the same check.
+    ExperimentConfig config =
+        ExperimentConfigLoader.applyOverrides(recordedConfig(run), sets == null ? List.of() : List.of(sets));
+    ConfigValidator.validate(config);
+    return config;
   }
 
   private static ExperimentConfig recordedConfig(RunDirectory run) {
@@ -157,9 +160,9 @@ final class TrainCommand implements Command {
   }
 
   /**
-   * Continues the run in {@code run} with {@code config} (resolved) and {@code ablationNames}.
-   * Validates first and changes nothing on failure: the config against the recorded one, the
-   * ablations against provenance.json's, and that a checkpoint exists. Once the checkpoint is
+   * Continues the run in {@code run} (from {@link #resumedRun}, which found its checkpoint) with
+   * {@code config} (resolved) and {@code ablationNames}. Validates first and changes nothing on
+   * failure: the config against the recorded one, the ablations against provenance.json's. Once the checkpoint is
    * restored, accepted config changes are recorded (the previous config kept as
    * {@code config-<step>.pbtxt}) and the resuming process's provenance is added as
    * {@code provenance-resume-<step>.json}; provenance.json keeps the run's first start.
@@ -168,7 +171,6 @@ final class TrainCommand implements Command {
    */
   static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
       boolean force, PrintStream out) {
-    Trainer.resumePoint(run);
     ExperimentConfig recorded = ExperimentConfigLoader.withExplicitDefaults(recordedConfig(run));
     List<ConfigDiff.Change> accepted =
         ResumeConfigCheck.check(recorded, config, run.configFile().toString(), force);

@@ -1,12 +1,9 @@
 package org.delineo.training.metrics;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -15,6 +12,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.data.io.AtomicFiles;
 import org.delineo.training.run.Json;
 import org.delineo.training.run.RunDirectory;
 
@@ -123,33 +121,10 @@ public final class MetricsLog {
       }
     }
     if (removed > 0) {
-      replaceAtomically(kept.toString());
+      // On disk before the rename: a crash leaves the old or the new log, never an empty one.
+      AtomicFiles.write(file, kept.toString().getBytes(StandardCharsets.UTF_8));
     }
     return removed;
-  }
-
-  private void replaceAtomically(String text) {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + System.nanoTime());
-    try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-          channel.write(bytes);
-        }
-        // On disk before the rename, so a crash leaves the old or the new log, never an empty one.
-        channel.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new DelineoException("cannot rewrite metrics log " + file + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // A leftover temporary is harmless: its name starts with a dot and is never read.
-      }
-    }
   }
 
   private void appendLine(String json) {
