@@ -7,5 +7,7 @@
  * take probabilities; distillation terms ({@link org.delineo.losses.prism.TemperatureKlLoss},
  * {@link org.delineo.losses.prism.PrototypeLoss}) take logits or features and detach the teacher
  * themselves. Tensors are channels-last with any number of spatial axes (NHWC or NDHWC).
+ *
+ * <p>May depend on: {@code graph}, {@code graph.layers}.
  */
 package org.delineo.losses.prism;

@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import org.delineo.training.data.pipeline.ModelDimensions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,8 +26,8 @@ import org.delineo.training.metrics.BratsCaseScores;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.run.RunDirectory;
-import org.delineo.training.train.CheckpointEvaluation;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.eval.CheckpointEvaluation;
+import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 
@@ -71,9 +72,9 @@ final class AblateCommand implements Command {
     List<AblationGrid.Entry> entries = AblationGrid.parse(line.getOptionValue("grid"));
     TrainingPreflight.run(config.getData(), out);
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
-    int numClasses = Trainer.numClasses(config, dataset);
+    int numClasses = ModelDimensions.numClasses(config, dataset);
     boolean masks = Experiment.create(config, List.of())
-        .model(numClasses, Trainer.inChannels(config, dataset)).takesModalityMask()
+        .model(numClasses, ModelDimensions.inChannels(config, dataset)).takesModalityMask()
         // The mask table refuses a test-time resize (it slides its own window); leave its columns out.
         && config.getData().getTestResizeCount() == 0;
     Path dir = gridDirectory(line.getOptionValue("workdir"), config);

@@ -6,7 +6,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.train.Benchmark;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.wiring.Experiment;
 
 /**

@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import org.delineo.training.data.pipeline.ModelDimensions;
 import java.util.List;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -17,11 +18,10 @@ import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
-import org.delineo.training.train.Trainer;
 import org.delineo.training.metrics.MetricsTable;
-import org.delineo.training.train.CheckpointEvaluation;
-import org.delineo.training.train.DatasetFactory;
-import org.delineo.training.train.ModelWeights;
+import org.delineo.training.eval.CheckpointEvaluation;
+import org.delineo.training.data.pipeline.DatasetFactory;
+import org.delineo.training.eval.ModelWeights;
 import org.delineo.training.wiring.Experiment;
 
 /**
@@ -79,7 +79,7 @@ final class EvalCommand implements Command {
           + " in pixels, pixel spacing 1):");
       out.println(CheckpointEvaluation.images(experiment, dataset, checkpoint, split, rule).format());
     }
-    if (experiment.model(Trainer.numClasses(config, dataset), Trainer.inChannels(config, dataset)).takesModalityMask()) {
+    if (experiment.model(ModelDimensions.numClasses(config, dataset), ModelDimensions.inChannels(config, dataset)).takesModalityMask()) {
       modalityMaskTable(line, experiment, dataset, checkpoint, split, out);
     }
     return 0;

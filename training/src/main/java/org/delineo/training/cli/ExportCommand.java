@@ -1,5 +1,6 @@
 package org.delineo.training.cli;
 
+import org.delineo.training.data.pipeline.ModelDimensions;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,14 +36,13 @@ import org.delineo.training.data.Split;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.synth.SyntheticMedical2d;
 import org.delineo.training.data.synth.SyntheticScenes2d;
-import org.delineo.training.train.DatasetFactory;
-import org.delineo.training.train.InferenceGraph;
-import org.delineo.training.train.InputNormalization;
-import org.delineo.training.train.ModelWeights;
-import org.delineo.training.train.NormalizationKind;
-import org.delineo.training.train.TestResize;
-import org.delineo.training.train.TestResizedModel;
-import org.delineo.training.train.Trainer;
+import org.delineo.training.data.pipeline.DatasetFactory;
+import org.delineo.training.eval.InferenceGraph;
+import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.eval.ModelWeights;
+import org.delineo.training.data.pipeline.NormalizationKind;
+import org.delineo.training.eval.TestResize;
+import org.delineo.training.eval.TestResizedModel;
 import org.delineo.training.wiring.Experiment;
 
 /**
@@ -119,8 +119,8 @@ final class ExportCommand implements Command {
       String label, PrintStream report) {
     SegmentationDataset dataset = openIfPresent(config.getData());
     boolean is3d = dataset != null ? dataset.is3d() : layoutIs3d(config.getData().getLayout());
-    int classes = dataset != null ? Trainer.numClasses(config, dataset) : layoutDefault(config, true);
-    int channels = dataset != null ? Trainer.inChannels(config, dataset) : layoutDefault(config, false);
+    int classes = dataset != null ? ModelDimensions.numClasses(config, dataset) : layoutDefault(config, true);
+    int channels = dataset != null ? ModelDimensions.inChannels(config, dataset) : layoutDefault(config, false);
     Experiment experiment = Experiment.create(config, List.of());
     if (!ModelWeights.isStateDict(checkpoint)) {
       return export(config, checkpoint, base, name, version, label, dataset, is3d, classes, channels, experiment);

@@ -15,8 +15,8 @@ import org.delineo.training.data.Split;
 import org.delineo.training.data.synth.SyntheticData;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.MetricsTable;
-import org.delineo.training.train.CheckpointEvaluation;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.eval.CheckpointEvaluation;
+import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 

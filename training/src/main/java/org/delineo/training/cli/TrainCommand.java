@@ -17,7 +17,7 @@ import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ResumeConfigCheck;
 import org.delineo.training.run.Provenance;
 import org.delineo.training.run.RunDirectory;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
 

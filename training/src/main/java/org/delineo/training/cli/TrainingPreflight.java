@@ -4,10 +4,10 @@ import java.io.PrintStream;
 import java.util.List;
 import org.delineo.proto.AugmentationConfig;
 import org.delineo.proto.DataConfig;
-import org.delineo.training.data.CropSizeCheck;
-import org.delineo.training.data.DatasetCheck;
+import org.delineo.training.data.pipeline.CropSizeCheck;
+import org.delineo.training.data.pipeline.DatasetCheck;
 import org.delineo.training.data.Split;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.data.pipeline.DatasetFactory;
 
 /**
  * What {@code train} and {@code ablate} check before they create a run directory: every file of

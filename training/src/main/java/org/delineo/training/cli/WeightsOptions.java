@@ -6,7 +6,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.training.checkpoint.CheckpointManager;
-import org.delineo.training.train.ModelWeights;
+import org.delineo.training.eval.ModelWeights;
 
 /**
  * The weights a command restores: {@code --checkpoint DIR} (a Delineo checkpoint, or a

@@ -12,7 +12,6 @@ import org.delineo.training.metrics.BratsRegions;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.training.metrics.VoxelGrid;
-import org.delineo.training.train.InferenceGraph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -54,7 +53,7 @@ public final class ModalityMaskEvaluation {
   /**
    * @param graph an inference graph of a model that takes modality masks
    * @param windowOutput what the windows average, computed from {@code graph}'s logits
-   *     ({@link org.delineo.training.train.Evaluator#slideOutput})
+   *     ({@link org.delineo.training.eval.Evaluator#slideOutput})
    * @param window the sliding window
    * @param rule how empty regions are scored
    */

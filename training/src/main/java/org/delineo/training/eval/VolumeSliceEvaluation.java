@@ -10,7 +10,6 @@ import org.delineo.training.data.SliceDataset;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.PerClassVolumeMetrics;
 import org.delineo.training.metrics.VoxelGrid;
-import org.delineo.training.train.Evaluator;
 import org.tensorflow.Session;
 
 /**

@@ -1,7 +1,7 @@
 package org.delineo.training.strategy;
 
 import java.util.Map;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 
 /**
  * Another source's batches plus a scalar bool feed that is true on the last batch of each epoch:

@@ -6,13 +6,13 @@ import org.delineo.graph.DelineoException;
 import org.delineo.proto.DataConfig;
 import org.delineo.proto.MetaDropConfig;
 import org.delineo.proto.ModalityMaskMode;
-import org.delineo.training.data.BatchLoader;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.BatchLoader;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.brats.ModalityMaskSampler;
 import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.data.brats.ModalitySplitCsv;
-import org.delineo.training.train.AugmentationFactory;
+import org.delineo.training.data.augment.AugmentationFactory;
 
 /**
  * The batches of Meta-Drop: the inner strategy's batches plus a meta batch under {@code meta_}

@@ -11,7 +11,7 @@ import org.delineo.graph.VariableKind;
 import org.delineo.graph.init.Initializers;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.MetaDropConfig;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.optim.GlobalStep;
 import org.delineo.training.optim.Gradient;
 import org.delineo.training.optim.Gradients;

@@ -1,13 +1,13 @@
 package org.delineo.training.strategy;
 
 import org.delineo.graph.DelineoException;
-import org.delineo.training.data.Batch;
+import org.delineo.training.data.pipeline.Batch;
 import org.delineo.training.data.Sample;
-import org.delineo.training.data.SemiSupervisedViews;
+import org.delineo.training.data.pipeline.SemiSupervisedViews;
 import org.delineo.training.data.augment.Augmentation;
 
 /**
- * Carries the views of one unlabeled sample through a {@link org.delineo.training.data.BatchLoader}
+ * Carries the views of one unlabeled sample through a {@link org.delineo.training.data.pipeline.BatchLoader}
  * as a single {@link Sample}: the loader stacks samples of one shape, so the weak view, both strong
  * views and both CutMix masks travel as channels of one image {@code [H, W, 3C + 2]} in the order
  * weak (C), strong 1 (C), strong 2 (C), box 1 (1), box 2 (1). {@link #part} takes a view back out

@@ -257,7 +257,7 @@ public final class PrismStrategy implements TrainingStrategy {
   }
 
   @Override
-  public StepBatchSource batches(TrainingData data, org.delineo.training.data.LoaderPosition start) {
+  public StepBatchSource batches(TrainingData data, org.delineo.training.data.pipeline.LoaderPosition start) {
     SupervisedBatches inner = SupervisedBatches.training(data, start);
     // Only the main batches: the meta objective never reads the epoch-end feed.
     return adaptive && config.getBetaUpdateSteps() == 0 ? new EpochEndBatches(inner, EPOCH_END) : inner;

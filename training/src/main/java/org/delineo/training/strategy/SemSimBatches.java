@@ -8,13 +8,13 @@ import org.delineo.graph.ShapeMismatchException;
 import org.delineo.proto.DataConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.config.ConfigException;
-import org.delineo.training.data.Batch;
-import org.delineo.training.data.BatchLoader;
+import org.delineo.training.data.pipeline.Batch;
+import org.delineo.training.data.pipeline.BatchLoader;
 import org.delineo.training.data.LabeledSplit;
-import org.delineo.training.data.LoaderPosition;
-import org.delineo.training.data.SemiSupervisedViews;
+import org.delineo.training.data.pipeline.LoaderPosition;
+import org.delineo.training.data.pipeline.SemiSupervisedViews;
 import org.delineo.training.strategy.PackedViews.Part;
-import org.delineo.training.train.SemiSupervisedViewsFactory;
+import org.delineo.training.data.pipeline.SemiSupervisedViewsFactory;
 
 /**
  * The batches of SemSim / UniMatch training: per iteration one labeled batch (weak view with

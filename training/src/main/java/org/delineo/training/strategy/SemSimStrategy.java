@@ -15,7 +15,7 @@ import org.delineo.losses.CrossEntropyLoss;
 import org.delineo.losses.DiceLoss;
 import org.delineo.losses.semsim.SemSimLosses;
 import org.delineo.losses.semsim.SemSimSettings;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;

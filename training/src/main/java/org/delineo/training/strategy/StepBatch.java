@@ -3,7 +3,7 @@ package org.delineo.training.strategy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.delineo.training.data.Batch;
+import org.delineo.training.data.pipeline.Batch;
 
 /**
  * Everything one training iteration feeds, by input name (the names a strategy gave its

@@ -1,6 +1,6 @@
 package org.delineo.training.strategy;
 
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 
 /**
  * The batches a strategy trains on, one {@link StepBatch} per iteration, with the position of its

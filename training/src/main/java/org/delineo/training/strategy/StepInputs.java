@@ -4,7 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
-import org.delineo.training.train.InputNormalization;
+import org.delineo.training.data.pipeline.InputNormalization;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;

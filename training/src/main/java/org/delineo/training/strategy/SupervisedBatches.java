@@ -2,9 +2,9 @@ package org.delineo.training.strategy;
 
 import java.util.List;
 import java.util.Map;
-import org.delineo.training.data.Batch;
-import org.delineo.training.data.BatchLoader;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.Batch;
+import org.delineo.training.data.pipeline.BatchLoader;
+import org.delineo.training.data.pipeline.LoaderPosition;
 
 /**
  * Labelled training batches from one loader, with a modality mask per sample when the model takes

@@ -3,12 +3,12 @@ package org.delineo.training.strategy;
 import java.util.List;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.augment.Augmentation;
-import org.delineo.training.data.BatchLoader;
+import org.delineo.training.data.pipeline.BatchLoader;
 import org.delineo.training.data.LabeledSplit;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
-import org.delineo.training.train.AugmentationFactory;
+import org.delineo.training.data.augment.AugmentationFactory;
 
 /**
  * What a strategy draws its training batches from: the experiment config, the dataset, and, for

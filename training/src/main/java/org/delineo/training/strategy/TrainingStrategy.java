@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.optim.Optimizer;
 import org.tensorflow.op.Op;
 

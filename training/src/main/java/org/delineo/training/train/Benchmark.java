@@ -1,5 +1,8 @@
 package org.delineo.training.train;
 
+import org.delineo.training.data.pipeline.ModelDimensions;
+import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.run.SessionFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +11,7 @@ import java.util.List;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.strategy.StepBatchSource;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.wiring.Experiment;
@@ -46,8 +49,8 @@ public final class Benchmark {
 
   public static Result run(Experiment experiment, SegmentationDataset dataset, int steps, int warmup) {
     ExperimentConfig config = experiment.config();
-    int channels = Trainer.inChannels(config, dataset);
-    SegmentationModel model = experiment.model(Trainer.numClasses(config, dataset), channels);
+    int channels = ModelDimensions.inChannels(config, dataset);
+    SegmentationModel model = experiment.model(ModelDimensions.numClasses(config, dataset), channels);
     try (Graph graph = new Graph()) {
       TrainingGraph g = TrainingGraph.build(graph, config.getRuntime().getSeed(), model, experiment.strategy(),
           experiment.optimizer(), OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),

@@ -1,5 +1,9 @@
 package org.delineo.training.train;
 
+import org.delineo.training.eval.Evaluator;
+import org.delineo.training.data.pipeline.ModelDimensions;
+import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.run.SessionFactory;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +22,7 @@ import org.delineo.training.checkpoint.InitCheckpoint;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.strategy.StepBatchSource;
 import org.delineo.training.strategy.TrainingData;
-import org.delineo.training.data.LoaderPosition;
+import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
 import org.delineo.training.metrics.ConfusionMatrix;
@@ -69,18 +73,6 @@ public final class Trainer {
     this.out = out;
   }
 
-  /** Classes of the model: {@code model.num_classes}, or the dataset's when 0. */
-  public static int numClasses(ExperimentConfig config, SegmentationDataset dataset) {
-    int k = config.getModel().getNumClasses();
-    return k > 0 ? k : dataset.numClasses();
-  }
-
-  /** Input channels of the model: {@code model.in_channels}, or the dataset's when 0. */
-  public static int inChannels(ExperimentConfig config, SegmentationDataset dataset) {
-    int c = config.getModel().getInChannels();
-    return c > 0 ? c : dataset.channels();
-  }
-
   /** Trains from scratch, or from the latest checkpoint of this run when {@code resume}. */
   public Outcome train(boolean resume) {
     return train(resume, 0);
@@ -100,8 +92,8 @@ public final class Trainer {
   public Outcome train(boolean resume, long stopAtStep) {
     ExperimentConfig config = experiment.config();
     Optional<Path> latest = resume ? Optional.of(resumePoint(run)) : Optional.empty();
-    int numClasses = numClasses(config, dataset);
-    int channels = inChannels(config, dataset);
+    int numClasses = ModelDimensions.numClasses(config, dataset);
+    int channels = ModelDimensions.inChannels(config, dataset);
     long seed = config.getRuntime().getSeed();
     SegmentationModel model = experiment.model(numClasses, channels);
     CheckpointConfig ckptConfig = config.getCheckpoint();

@@ -1,5 +1,7 @@
 package org.delineo.training.train;
 
+import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.eval.InferenceGraph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -14,7 +14,7 @@ import org.delineo.training.strategy.SemSimBatches;
 import org.delineo.training.strategy.SemSimStrategy;
 import org.delineo.training.strategy.SemSimTerms;
 import org.delineo.training.strategy.TrainingStrategy;
-import org.delineo.training.train.SemiSupervisedViewsFactory;
+import org.delineo.training.data.pipeline.SemiSupervisedViewsFactory;
 
 /**
  * Builds {@link SemSimStrategy} from {@code strategy { semsim { ... } }} and the data section

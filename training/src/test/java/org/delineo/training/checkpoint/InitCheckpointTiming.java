@@ -13,7 +13,7 @@ import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.io.NpyArray;
 import org.delineo.training.data.io.NpyWriter;
 import org.delineo.training.optim.OptimizerFactory;
-import org.delineo.training.train.InputNormalization;
+import org.delineo.training.data.pipeline.InputNormalization;
 import org.delineo.training.train.TrainingGraph;
 import org.delineo.training.wiring.Experiment;
 import org.tensorflow.Graph;

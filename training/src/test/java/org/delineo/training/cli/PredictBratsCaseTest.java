@@ -28,7 +28,7 @@ import org.delineo.training.data.io.NiftiWriter;
 import org.delineo.training.data.io.NpyArray;
 import org.delineo.training.data.io.NpyReader;
 import org.delineo.training.data.synth.SyntheticBrats3d;
-import org.delineo.training.train.NormalizationKind;
+import org.delineo.training.data.pipeline.NormalizationKind;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -325,8 +325,8 @@ class PredictServerTest {
       s.save(prefix);
     }
     return new SavedModelExporter(prefix).export(dir.resolve("exports"), "tiny", null, ctx ->
-        ExportCommand.input(ctx, new MaskedPointwiseModel(M), org.delineo.training.train.NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE,
-            new org.delineo.training.train.InputNormalization(new float[] {0.5f, -1f, 0f, 0.2f},
+        ExportCommand.input(ctx, new MaskedPointwiseModel(M), org.delineo.training.data.pipeline.NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE,
+            new org.delineo.training.data.pipeline.InputNormalization(new float[] {0.5f, -1f, 0f, 0.2f},
                 new float[] {2f, 4f, 1f, 3f}), M, WINDOW));
   }
 

@@ -15,7 +15,7 @@ import java.util.List;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.data.pipeline.DatasetFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

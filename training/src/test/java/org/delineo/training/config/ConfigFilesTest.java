@@ -18,7 +18,7 @@ import org.delineo.proto.LossConfig;
 import org.delineo.training.optim.Gradient;
 import org.delineo.training.optim.Optimizer;
 import org.delineo.training.strategy.StepInputs;
-import org.delineo.training.train.InputNormalization;
+import org.delineo.training.data.pipeline.InputNormalization;
 import org.delineo.training.strategy.TrainStep;
 import org.delineo.training.wiring.Experiment;
 import org.junit.jupiter.api.Test;

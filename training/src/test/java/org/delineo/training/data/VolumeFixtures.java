@@ -9,11 +9,11 @@ import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
 
 /** Writes small NIfTI volumes for layout tests. */
-final class VolumeFixtures {
+public final class VolumeFixtures {
   private VolumeFixtures() {}
 
   /** A float32 volume whose voxel (z, y, x) holds {@code offset + (z * h + y) * w + x}. */
-  static float[] ramp(int d, int h, int w, float offset) {
+  public static float[] ramp(int d, int h, int w, float offset) {
     float[] data = new float[d * h * w];
     for (int i = 0; i < data.length; i++) {
       data[i] = offset + i;
@@ -21,7 +21,7 @@ final class VolumeFixtures {
     return data;
   }
 
-  static void write(Path file, float[] rowMajor, int[] shapeDhw, double[] spacingXyz) {
+  public static void write(Path file, float[] rowMajor, int[] shapeDhw, double[] spacingXyz) {
     try {
       Files.createDirectories(file.getParent());
     } catch (IOException e) {

@@ -11,8 +11,6 @@ import org.delineo.training.data.Split;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.MaskScores;
 import org.delineo.training.metrics.PerClassVolumeMetrics;
-import org.delineo.training.train.Evaluator;
-import org.delineo.training.train.InferenceGraph;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;

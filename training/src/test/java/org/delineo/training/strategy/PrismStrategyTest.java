@@ -16,7 +16,7 @@ import org.delineo.proto.PrismConfig;
 import org.delineo.proto.ScheduleConfig;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.optim.OptimizerFactory;
-import org.delineo.training.train.InputNormalization;
+import org.delineo.training.data.pipeline.InputNormalization;
 import org.delineo.training.train.TrainingGraph;
 import org.delineo.training.wiring.Experiment;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.synth.SyntheticData;
 import org.delineo.training.data.synth.SyntheticMedical2d;
-import org.delineo.training.train.DatasetFactory;
+import org.delineo.training.data.pipeline.DatasetFactory;
 
 /** A tiny synthetic medical2d set and a tiny SemSim config over it (32² crops, narrow channels). */
 final class SemSimFixtures {

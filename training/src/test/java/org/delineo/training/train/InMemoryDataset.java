@@ -11,12 +11,12 @@ import org.delineo.training.data.Split;
  * A tiny 2-class dataset held in memory: 16×16 RGB images with a bright square (class 1) on a dark
  * background; sample {@code poisoned} (if ≥ 0) carries a NaN pixel.
  */
-final class InMemoryDataset implements SegmentationDataset {
-  static final int SIZE = 16;
+public final class InMemoryDataset implements SegmentationDataset {
+  public static final int SIZE = 16;
   private final int count;
   private final int poisoned;
 
-  InMemoryDataset(int count, int poisoned) {
+  public InMemoryDataset(int count, int poisoned) {
     this.count = count;
     this.poisoned = poisoned;
   }

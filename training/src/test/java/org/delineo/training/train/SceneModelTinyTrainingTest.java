@@ -1,5 +1,7 @@
 package org.delineo.training.train;
 
+import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.run.SessionFactory;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -8,7 +10,7 @@ import java.util.List;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.config.ExperimentConfigLoader;
-import org.delineo.training.data.Batch;
+import org.delineo.training.data.pipeline.Batch;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.data.Sample;
 import org.delineo.training.optim.OptimizerFactory;

@@ -1,5 +1,6 @@
 package org.delineo.training.train;
 
+import org.delineo.training.eval.CheckpointEvaluation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

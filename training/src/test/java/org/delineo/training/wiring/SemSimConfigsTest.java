@@ -16,7 +16,7 @@ import org.delineo.proto.DataConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.optim.OptimizerFactory;
-import org.delineo.training.train.InputNormalization;
+import org.delineo.training.data.pipeline.InputNormalization;
 import org.delineo.training.train.TrainingGraph;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;

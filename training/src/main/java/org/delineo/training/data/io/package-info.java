@@ -6,5 +6,7 @@
  * org.delineo.training.data.io.ImageReader}, {@link org.delineo.training.data.io.ImageWriter}).
  * Readers report every bad file as a {@link org.delineo.training.data.io.DataFileException} naming
  * the file; writers write atomically through {@link org.delineo.training.data.io.AtomicFiles}.
+ *
+ * <p>May depend on: {@code graph}.
  */
 package org.delineo.training.data.io;

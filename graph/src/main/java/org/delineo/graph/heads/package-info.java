@@ -1,0 +1,7 @@
+/**
+ * Decode heads (ASPP, pyramid pooling, FCN) and the conv-norm-activation blocks they share,
+ * mirroring mmseg's heads.
+ *
+ * <p>May depend on: {@code graph}, {@code graph.init}, {@code graph.layers}.
+ */
+package org.delineo.graph.heads;
