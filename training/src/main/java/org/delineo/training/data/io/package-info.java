@@ -5,6 +5,6 @@
  * org.delineo.training.data.io.NpyWriter}) and PNG/JPEG images ({@link
  * org.delineo.training.data.io.ImageReader}, {@link org.delineo.training.data.io.ImageWriter}).
  * Readers report every bad file as a {@link org.delineo.training.data.io.DataFileException} naming
- * the file; writers write atomically through {@link org.delineo.training.data.io.AtomicFiles}.
+ * the file; writers write atomically and durably through {@link org.delineo.graph.io.SafeFiles}.
  */
 package org.delineo.training.data.io;
