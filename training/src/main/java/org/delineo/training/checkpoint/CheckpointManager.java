@@ -139,7 +139,9 @@ public final class CheckpointManager {
       Files.createDirectory(tmp);
       saveVariables(session, tmp);
       listener.reached(Stage.VARIABLES_SAVED, tmp);
-      files.writeString(TrainingStateFile.in(tmp), TrainingStateFile.toText(stamped.build()));
+      // A plain write: nothing can see the staging directory, which is synced as a whole next.
+      Files.writeString(TrainingStateFile.in(tmp), TrainingStateFile.toText(stamped.build()),
+          StandardCharsets.UTF_8);
       listener.reached(Stage.STATE_WRITTEN, tmp);
       // Syncs the variables TensorFlow wrote, the state and the directory before the rename, and
       // the rename before writeIndex below names the checkpoint (the order in the class comment).
