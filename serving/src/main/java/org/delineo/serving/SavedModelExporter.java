@@ -39,7 +39,7 @@ import org.tensorflow.types.TInt32;
  * {@code serving_default} with method name {@code tensorflow/serving/predict}, input {@code image}
  * and those two outputs; write the SavedModel (tag {@code serve}) into a staging directory
  * {@code <base>/<model>/.tmp-<model>-<random>}, fsync every file TensorFlow wrote there (its
- * SavedModel writer does not) and the directories, and only then rename it atomically to
+ * SavedModel writer is not relied on to) and the directories, and only then rename it atomically to
  * {@code <base>/<model>/<version>} and fsync the model directory ({@link SafeFiles#publishDirectory}).
  * TF Serving ignores the non-integer staging name, so it never sees a half-written version, and a
  * version that has appeared survives a power cut whole; the serving config naming it is written

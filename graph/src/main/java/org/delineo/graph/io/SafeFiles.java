@@ -32,7 +32,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>A directory is staged under a temporary sibling name ({@link #createStagingDirectory}),
  * filled, and {@link #publishDirectory published}: every file and directory in it synced, renamed to
  * its final name, its parent synced. Trees written by others (TensorFlow's saver and SavedModel
- * writer do not fsync) become durable the same way ({@link #syncTree}).
+ * writer, which are not relied on to fsync) become durable the same way ({@link #syncTree}).
  *
  * <p>Temporaries are named {@value #TEMPORARY_PREFIX}{@code <name>-<random>}: hidden, and never a
  * final name (a TF Serving version is an integer, a checkpoint {@code ckpt-<step>}), so the owner of

@@ -33,7 +33,7 @@ import org.tensorflow.exceptions.TensorFlowException;
  *
  * <p>Crash and power-cut safety ({@link SafeFiles}), in this order: (1) everything is written into
  * a staging directory {@code .tmp-ckpt-<step>-<random>}; (2) every file in it (TensorFlow's
- * {@code variables.index} and {@code variables.data-*}, which its saver does not fsync, and
+ * {@code variables.index} and {@code variables.data-*}, whose saver is not relied on to fsync, and
  * {@code state.pbtxt}) and the directory itself are fsynced; (3) it is renamed to {@code ckpt-<step>}
  * in one step and the checkpoint directory is fsynced; (4) only then is the index file
  * {@code checkpoint} (latest, best, retained list) atomically replaced and fsynced; (5) only then
