@@ -3,23 +3,20 @@ package org.delineo.serving;
 import org.tensorflow.types.TString;
 import java.util.ArrayList;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.checkpoint.CheckpointFit;
+import org.delineo.graph.io.SafeFiles;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -41,9 +38,12 @@ import org.tensorflow.types.TInt32;
  * (softmax over the last axis, float32) and {@code labels} (argmax, int32); attach the signature
  * {@code serving_default} with method name {@code tensorflow/serving/predict}, input {@code image}
  * and those two outputs; write the SavedModel (tag {@code serve}) into a staging directory
- * {@code <base>/<model>/.tmp-<model>-<random>} and rename it atomically to
- * {@code <base>/<model>/<version>}. TF Serving ignores the non-integer staging name, so it never
- * sees a half-written version. An existing version is never overwritten, and concurrent exporters
+ * {@code <base>/<model>/.tmp-<model>-<random>}, fsync every file TensorFlow wrote there (its
+ * SavedModel writer is not relied on to) and the directories, and only then rename it atomically to
+ * {@code <base>/<model>/<version>} and fsync the model directory ({@link SafeFiles#publishDirectory}).
+ * TF Serving ignores the non-integer staging name, so it never sees a half-written version, and a
+ * version that has appeared survives a power cut whole; the serving config naming it is written
+ * after this returns. An existing version is never overwritten, and concurrent exporters
  * get distinct versions. With
  * {@link #withWarmup} the warm-up file ({@link WarmupWriter}) is written into the staging
  * directory too, so the version appears together with it.
@@ -234,7 +234,8 @@ public final class SavedModelExporter {
     } finally {
       if (!moved) {
         if (staging != null) {
-          deleteQuietly(staging);
+          // Best effort: a leftover staging directory is not a version and TF Serving ignores it.
+          SafeFiles.deleteTreeQuietly(staging);
         }
         removeIfEmpty(created);
       }
@@ -254,12 +255,13 @@ public final class SavedModelExporter {
       beforeRename.accept(v);
       if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
         try {
-          // ATOMIC_MOVE is a rename(2) on the same file system: the version appears complete or
-          // not at all.
-          Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+          // Synced, then one rename(2) on the same file system: the version appears complete or
+          // not at all, and stays once it has appeared.
+          SafeFiles.durable().publishDirectory(staging, target);
           return target;
         } catch (FileSystemException e) {
-          // ENOTEMPTY (a plain FileSystemException) or EEXIST: someone else took the name.
+          // ENOTEMPTY (a plain FileSystemException) or EEXIST (FileAlreadyExistsException, also
+          // from publishDirectory's own check): someone else took the name.
           if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw e;
           }
@@ -496,7 +498,7 @@ public final class SavedModelExporter {
       missing.add(0, p);
     }
     try {
-      Files.createDirectories(dir);
+      SafeFiles.durable().createDirectories(dir);
     } catch (IOException e) {
       removeIfEmpty(missing);
       throw new DelineoException("cannot create export directory " + dir + ": " + e.getMessage(), e);
@@ -521,27 +523,10 @@ public final class SavedModelExporter {
   /** A fresh staging directory in the model directory: same file system, so the rename is atomic. */
   private static Path createStaging(Path modelDir, String modelName) {
     try {
-      return Files.createTempDirectory(modelDir, ".tmp-" + modelName + "-");
+      return SafeFiles.durable().createStagingDirectory(modelDir, modelName);
     } catch (IOException e) {
       throw new DelineoException(
           "cannot create a staging directory in " + modelDir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      // Best effort: a leftover staging directory is not a version and TF Serving ignores it.
     }
   }
 }

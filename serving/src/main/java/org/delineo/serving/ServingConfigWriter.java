@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.proto.serving.BatchingParameters;
 import org.delineo.proto.serving.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
 import org.delineo.proto.serving.ModelConfig;
@@ -22,8 +23,11 @@ import org.delineo.proto.serving.ModelServerConfig;
  * §1.6–§1.7): {@code <base>/models.config} (a text {@code ModelServerConfig} with one
  * {@code ModelConfig} per model directory that holds versions) and
  * {@code <base>/batching_parameters.txt} (text {@code BatchingParameters}). Each file is replaced
- * atomically; updates of {@code models.config} hold an exclusive lock on the base directory
- * ({@link ConfigFileLock}), so concurrent exporters merging their models all get in.
+ * atomically and durably ({@link SafeFiles}), so a server polling it never reads a half-written
+ * config; updates of {@code models.config} hold an exclusive lock on the base directory
+ * ({@link ConfigFileLock}), so concurrent exporters merging their models all get in. A version is
+ * named here only after {@link SavedModelExporter} has synced it to disk and returned, so a power
+ * cut cannot leave a config that names a version whose files were lost.
  *
  * <pre>{@code
  * new ServingConfigWriter(ServingVersionPolicy.latest(1))
@@ -288,7 +292,7 @@ public final class ServingConfigWriter {
 
   private static void writeText(Path file, String text) {
     try {
-      AtomicFiles.writeString(file, text);
+      SafeFiles.durable().writeString(file, text);
     } catch (IOException e) {
       throw new DelineoException("writing " + file + " failed: " + e.getMessage(), e);
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.delineo.graph.io.JsonFormatException;
 
 /**
  * Turns parsed TF Serving REST responses into this package's types. Every shape surprise is a

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.JsonFormatException;
 
 /**
  * A tensor as it travels through TF Serving's REST API: a shape and row-major values that are

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.JsonFormatException;
+import org.delineo.graph.io.JsonReader;
 
 /**
  * A client for TensorFlow Serving's REST API ({@code --rest_api_port}, usually 8501): predict in

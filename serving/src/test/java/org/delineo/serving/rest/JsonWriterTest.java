@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.delineo.graph.io.JsonReader;
 import org.junit.jupiter.api.Test;
 
 class JsonWriterTest {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.JsonFormatException;
+import org.delineo.graph.io.JsonReader;
 import org.junit.jupiter.api.Test;
 
 class ServingTensorTest {

@@ -17,6 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.checkpoint.CheckpointFit;
+import org.delineo.graph.io.FileSync;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.CheckpointIndex;
 import org.delineo.proto.MetricRule;
@@ -29,14 +31,16 @@ import org.tensorflow.exceptions.TensorFlowException;
  * {@code ckpt-<step>} holding the session's variables ({@code variables.index},
  * {@code variables.data-*}) and the {@link TrainingState} ({@code state.pbtxt}).
  *
- * <p>Crash safety: everything is first written into a temporary directory
- * {@code .tmp-ckpt-<step>-<random>}, which is renamed to its final name in one atomic step only
- * when complete; then the index file {@code checkpoint} (latest, best, retained list, written to a
- * temporary file and renamed) is updated, and only then are old checkpoints removed. A crash at any
- * point leaves the previous checkpoint intact and {@link #latest()} pointing to it (or to the new
- * one if the crash came after the rename); leftover temporaries are ignored and deleted when a
- * manager opens the directory or saves. Nothing is fsynced: the ordering protects against a
- * crashed process, not against a power loss.
+ * <p>Crash and power-cut safety ({@link SafeFiles}), in this order: (1) everything is written into
+ * a staging directory {@code .tmp-ckpt-<step>-<random>}; (2) every file in it (TensorFlow's
+ * {@code variables.index} and {@code variables.data-*}, whose saver is not relied on to fsync, and
+ * {@code state.pbtxt}) and the directory itself are fsynced; (3) it is renamed to {@code ckpt-<step>}
+ * in one step and the checkpoint directory is fsynced; (4) only then is the index file
+ * {@code checkpoint} (latest, best, retained list) atomically replaced and fsynced; (5) only then
+ * are old checkpoints removed. So the index never names a checkpoint whose files a power cut could
+ * still lose or tear, and a crash or power cut at any point leaves the previous checkpoint intact and
+ * {@link #latest()} pointing to it (or to the new one if it came after the rename); leftover
+ * temporaries are ignored and deleted when a manager opens the directory or saves.
  *
  * <p>Retention: the last {@code keepLast} checkpoints in save order (all when {@code keepLast} is
  * 0), plus, when {@code keepBest}, the one with the strictly best monitored metric (mmengine's
@@ -69,6 +73,7 @@ public final class CheckpointManager {
   private String best = "";
   private double bestMetric = Double.NaN;
   private StageListener listener = (stage, path) -> {};
+  private SafeFiles files = SafeFiles.durable();
 
   /**
    * Opens (creating if needed) the checkpoint directory {@code dir}, removes leftover
@@ -119,7 +124,7 @@ public final class CheckpointManager {
     removeTemporaries();
     String name = NAME_PREFIX + state.getStep();
     Path target = dir.resolve(name);
-    Path tmp = AtomicFiles.temporarySibling(dir, name);
+    Path tmp = SafeFiles.temporarySibling(dir, name);
     boolean newBest = metric != null && Double.isFinite(metric)
         && (Double.isNaN(bestMetric) || better(metric, bestMetric));
     String bestAfter = newBest ? name : best;
@@ -134,15 +139,18 @@ public final class CheckpointManager {
       Files.createDirectory(tmp);
       saveVariables(session, tmp);
       listener.reached(Stage.VARIABLES_SAVED, tmp);
+      // A plain write: nothing can see the staging directory, which is synced as a whole next.
       Files.writeString(TrainingStateFile.in(tmp), TrainingStateFile.toText(stamped.build()),
           StandardCharsets.UTF_8);
       listener.reached(Stage.STATE_WRITTEN, tmp);
+      // Syncs the variables TensorFlow wrote, the state and the directory before the rename, and
+      // the rename before writeIndex below names the checkpoint (the order in the class comment).
       moveIntoPlace(tmp, target);
       listener.reached(Stage.RENAMED, target);
     } catch (IOException | RuntimeException e) {
       // An ordinary failure cleans up; a crash (an Error, or the process dying) leaves the
       // temporary directory for the next open to remove.
-      deleteQuietly(tmp);
+      SafeFiles.deleteTreeQuietly(tmp);
       throw saveFailure(name, e);
     }
     latest = name;
@@ -258,6 +266,11 @@ public final class CheckpointManager {
     this.listener = stageListener;
   }
 
+  /** Test hook: the checkpoints' and the index's files are synced through {@code sync}. */
+  void syncWith(FileSync sync) {
+    this.files = SafeFiles.syncingWith(sync);
+  }
+
   private boolean better(double candidate, double incumbent) {
     return rule == MetricRule.LESS ? candidate < incumbent : candidate > incumbent;
   }
@@ -290,12 +303,12 @@ public final class CheckpointManager {
     if (Files.exists(target)) {
       // A checkpoint of the same step (e.g. after resuming from an earlier one): move it aside
       // first, since a directory cannot be renamed over a non-empty one.
-      replaced = AtomicFiles.temporarySibling(dir, "replaced-" + target.getFileName());
+      replaced = SafeFiles.temporarySibling(dir, "replaced-" + target.getFileName());
       Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
     }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    files.publishDirectory(tmp, target);
     if (replaced != null) {
-      deleteQuietly(replaced);
+      SafeFiles.deleteTreeQuietly(replaced);
     }
   }
 
@@ -329,13 +342,13 @@ public final class CheckpointManager {
       return;
     }
     // Rename first, so a half-deleted directory never looks like a checkpoint.
-    Path doomed = AtomicFiles.temporarySibling(dir, "deleting-" + name);
+    Path doomed = SafeFiles.temporarySibling(dir, "deleting-" + name);
     try {
       Files.move(path, doomed, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new DelineoException("cannot remove old checkpoint " + path + ": " + e, e);
     }
-    deleteQuietly(doomed);
+    SafeFiles.deleteTreeQuietly(doomed);
   }
 
   private void writeIndex() {
@@ -346,7 +359,7 @@ public final class CheckpointManager {
     }
     Path file = dir.resolve(INDEX_FILE);
     try {
-      AtomicFiles.writeText(file, TextFormat.printer().printToString(index.build()));
+      files.writeString(file, TextFormat.printer().printToString(index.build()));
     } catch (IOException e) {
       throw new DelineoException("cannot write checkpoint index " + file + ": " + e, e);
     }
@@ -444,8 +457,9 @@ public final class CheckpointManager {
   private void removeTemporaries() {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path p : entries) {
-        if (p.getFileName().toString().startsWith(AtomicFiles.TEMPORARY_PREFIX)) {
-          deleteQuietly(p);
+        if (p.getFileName().toString().startsWith(SafeFiles.TEMPORARY_PREFIX)) {
+          // Leftovers that cannot be deleted now are ignored, and tried again on the next open.
+          SafeFiles.deleteTreeQuietly(p);
         }
       }
     } catch (IOException e) {
@@ -465,13 +479,5 @@ public final class CheckpointManager {
       throw new IllegalArgumentException("not a checkpoint name: " + name);
     }
     return Long.parseLong(m.group(1));
-  }
-
-  private static void deleteQuietly(Path path) {
-    try {
-      AtomicFiles.deleteTree(path);
-    } catch (IOException e) {
-      // Leftovers carry the temporary prefix and are removed on the next open or save.
-    }
   }
 }

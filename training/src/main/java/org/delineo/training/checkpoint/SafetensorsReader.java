@@ -6,11 +6,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.JsonReader;
 
 /**
  * Reads a {@code .safetensors} file: an 8-byte little-endian header length, a JSON header
@@ -41,7 +41,7 @@ public final class SafetensorsReader {
           + " does not fit the file of " + bytes.length + " bytes");
     }
     String json = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
-    Object parsed = new JsonParser(json, file).parseDocument();
+    Object parsed = JsonReader.parse(json, "safetensors file " + file + ", JSON header");
     if (!(parsed instanceof Map<?, ?> header)) {
       throw new DelineoException("safetensors file " + file + ": expected a JSON object header");
     }
@@ -120,145 +120,5 @@ public final class SafetensorsReader {
       magnitude = (1 + mantissa / 1024f) * (float) Math.pow(2, exponent - 15);
     }
     return sign == 1 ? -magnitude : magnitude;
-  }
-
-  /** Just enough JSON for the header: objects, arrays, strings, numbers, true/false/null. */
-  private static final class JsonParser {
-    private final String s;
-    private final Path file;
-    private int pos;
-
-    JsonParser(String s, Path file) {
-      this.s = s;
-      this.file = file;
-    }
-
-    Object parseDocument() {
-      Object v = value();
-      skipSpace();
-      if (pos != s.length()) {
-        throw error("trailing characters");
-      }
-      return v;
-    }
-
-    private Object value() {
-      skipSpace();
-      if (pos >= s.length()) {
-        throw error("unexpected end");
-      }
-      char c = s.charAt(pos);
-      if (c == '{') {
-        Map<String, Object> m = new LinkedHashMap<>();
-        pos++;
-        skipSpace();
-        if (peek() == '}') {
-          pos++;
-          return m;
-        }
-        while (true) {
-          skipSpace();
-          String key = string();
-          skipSpace();
-          expect(':');
-          m.put(key, value());
-          skipSpace();
-          if (peek() == ',') {
-            pos++;
-          } else {
-            expect('}');
-            return m;
-          }
-        }
-      }
-      if (c == '[') {
-        List<Object> list = new ArrayList<>();
-        pos++;
-        skipSpace();
-        if (peek() == ']') {
-          pos++;
-          return list;
-        }
-        while (true) {
-          list.add(value());
-          skipSpace();
-          if (peek() == ',') {
-            pos++;
-          } else {
-            expect(']');
-            return list;
-          }
-        }
-      }
-      if (c == '"') {
-        return string();
-      }
-      if (s.startsWith("true", pos) || s.startsWith("null", pos)) {
-        pos += 4;
-        return c == 't' ? Boolean.TRUE : null;
-      }
-      if (s.startsWith("false", pos)) {
-        pos += 5;
-        return Boolean.FALSE;
-      }
-      int start = pos;
-      while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
-        pos++;
-      }
-      if (start == pos) {
-        throw error("unexpected character '" + c + "'");
-      }
-      String number = s.substring(start, pos);
-      return number.matches("-?\\d+") ? (Object) Long.parseLong(number) : (Object) Double.parseDouble(number);
-    }
-
-    private String string() {
-      expect('"');
-      StringBuilder out = new StringBuilder();
-      while (pos < s.length() && s.charAt(pos) != '"') {
-        char c = s.charAt(pos++);
-        if (c == '\\') {
-          char e = s.charAt(pos++);
-          switch (e) {
-            case 'n' -> out.append('\n');
-            case 't' -> out.append('\t');
-            case 'r' -> out.append('\r');
-            case 'b' -> out.append('\b');
-            case 'f' -> out.append('\f');
-            case 'u' -> {
-              out.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-              pos += 4;
-            }
-            default -> out.append(e);
-          }
-        } else {
-          out.append(c);
-        }
-      }
-      expect('"');
-      return out.toString();
-    }
-
-    private char peek() {
-      return pos < s.length() ? s.charAt(pos) : '\0';
-    }
-
-    private void expect(char c) {
-      if (peek() != c) {
-        throw error("expected '" + c + "'");
-      }
-      pos++;
-    }
-
-    private void skipSpace() {
-      while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-        pos++;
-      }
-    }
-
-    private DelineoException error(String what) {
-      return new DelineoException("safetensors file " + file + ": corrupt JSON header, " + what + " at character "
-          + pos);
-    }
   }
 }

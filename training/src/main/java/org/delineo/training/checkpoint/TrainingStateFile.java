@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.proto.TrainingState;
 
 /**
@@ -31,13 +32,13 @@ public final class TrainingStateFile {
   }
 
   /**
-   * Writes {@code state} to {@code file} atomically (temporary file, then rename).
+   * Writes {@code state} to {@code file} atomically and durably ({@link SafeFiles}).
    *
    * @throws DelineoException naming the file when it cannot be written
    */
   public static void write(Path file, TrainingState state) {
     try {
-      AtomicFiles.writeText(file, toText(state));
+      SafeFiles.durable().writeString(file, toText(state));
     } catch (IOException e) {
       throw new DelineoException("cannot write training state " + file + ": " + e, e);
     }

@@ -1,11 +1,12 @@
 package org.delineo.training.cli;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.delineo.training.data.io.AtomicFiles;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.training.metrics.BratsCaseScores;
 import org.delineo.training.metrics.ConfusionMatrix;
 
@@ -97,8 +98,16 @@ final class AblationTable {
 
   /** Writes both tables into {@code dir} atomically, so a reader never sees half a table. */
   void write(Path dir) {
-    AtomicFiles.write(dir.resolve(CSV_FILE), toCsv().getBytes(StandardCharsets.UTF_8));
-    AtomicFiles.write(dir.resolve(MARKDOWN_FILE), toMarkdown().getBytes(StandardCharsets.UTF_8));
+    write(dir.resolve(CSV_FILE), toCsv());
+    write(dir.resolve(MARKDOWN_FILE), toMarkdown());
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      SafeFiles.durable().writeString(file, text);
+    } catch (IOException e) {
+      throw new DelineoException("cannot write ablation table " + file + ": " + e, e);
+    }
   }
 
   /** The row's cells in {@link #header()} order; metrics in percent, empty where the run failed. */

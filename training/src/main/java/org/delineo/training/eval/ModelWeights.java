@@ -5,13 +5,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.checkpoint.InitCheckpoint;
@@ -106,17 +105,8 @@ public final class ModelWeights {
       }
       return use.apply(dir);
     } finally {
-      deleteTree(dir);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
       // A leftover scratch folder in the temporary directory is harmless.
+      SafeFiles.deleteTreeQuietly(dir);
     }
   }
 }

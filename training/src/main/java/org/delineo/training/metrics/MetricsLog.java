@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
-import org.delineo.training.data.io.AtomicFiles;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.training.run.Json;
 import org.delineo.training.run.RunDirectory;
 
@@ -122,7 +122,11 @@ public final class MetricsLog {
     }
     if (removed > 0) {
       // On disk before the rename: a crash leaves the old or the new log, never an empty one.
-      AtomicFiles.write(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+      try {
+        SafeFiles.durable().writeString(file, kept.toString());
+      } catch (IOException e) {
+        throw new DelineoException("cannot rewrite metrics log " + file + ": " + e, e);
+      }
     }
     return removed;
   }

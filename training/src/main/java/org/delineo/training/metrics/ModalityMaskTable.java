@@ -1,6 +1,6 @@
 package org.delineo.training.metrics;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
-import org.delineo.training.data.io.AtomicFiles;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.training.run.Json;
 
 /**
@@ -147,12 +147,20 @@ public final class ModalityMaskTable {
 
   /** Writes {@link #toCsv()} to {@code file} atomically. */
   public void writeCsv(Path file) {
-    AtomicFiles.write(file, toCsv().getBytes(StandardCharsets.UTF_8));
+    write(file, toCsv());
   }
 
   /** Writes {@link #toJson()} to {@code file} atomically. */
   public void writeJson(Path file) {
-    AtomicFiles.write(file, toJson().getBytes(StandardCharsets.UTF_8));
+    write(file, toJson());
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      SafeFiles.durable().writeString(file, text);
+    } catch (IOException e) {
+      throw new DelineoException("cannot write modality-mask table " + file + ": " + e, e);
+    }
   }
 
   private int indexOf(String mask) {

@@ -6,14 +6,13 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.delineo.graph.io.JsonFormatException;
+import org.delineo.graph.io.JsonReader;
 import org.tensorflow.TensorFlow;
 
 /**
@@ -49,9 +48,6 @@ public record Provenance(
     Instant startTime) {
 
   private static final long GIT_TIMEOUT_MILLIS = 2000;
-  private static final Pattern ABLATIONS =
-      Pattern.compile("\"ablations\"\\s*:\\s*\\[(.*?)]", Pattern.DOTALL);
-  private static final Pattern JSON_STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   public Provenance {
     ablations = List.copyOf(ablations);
@@ -86,20 +82,25 @@ public record Provenance(
 
   /**
    * The {@code "ablations"} array of a provenance.json written by {@link #toJson} (an empty list
-   * when absent). The names are plain identifiers, so string escapes are only undone for
-   * quotes and backslashes.
+   * when absent).
+   *
+   * @param source where {@code json} came from (e.g. the file), named by errors
+   * @throws JsonFormatException naming {@code source} when the text is not a JSON object or its
+   *     {@code "ablations"} is not an array of strings
    */
-  public static List<String> ablationsIn(String json) {
-    Matcher array = ABLATIONS.matcher(json);
-    List<String> names = new ArrayList<>();
-    if (!array.find()) {
-      return names;
+  public static List<String> ablationsIn(String json, String source) {
+    if (!(JsonReader.parse(json, source) instanceof Map<?, ?> document)) {
+      throw new JsonFormatException(source + ": expected a JSON object");
     }
-    Matcher name = JSON_STRING.matcher(array.group(1));
-    while (name.find()) {
-      names.add(name.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
+    Object ablations = document.get("ablations");
+    if (ablations == null) {
+      return List.of();
     }
-    return names;
+    if (!(ablations instanceof List<?> items) || !items.stream().allMatch(String.class::isInstance)) {
+      throw new JsonFormatException(source + ": \"ablations\": expected an array of strings, found "
+          + ablations);
+    }
+    return items.stream().map(String.class::cast).toList();
   }
 
   /** Delineo's version: the jar manifest, then Maven's pom.properties, else "unknown". */

@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
 
 /**
  * One training run's directory, {@code <base>/<name>-<yyyyMMdd-HHmmss>}: the resolved
@@ -177,7 +178,7 @@ public final class RunDirectory {
       return null;
     }
     try {
-      return Provenance.ablationsIn(Files.readString(file, StandardCharsets.UTF_8));
+      return Provenance.ablationsIn(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     } catch (IOException e) {
       throw new DelineoException("cannot read " + file + ": " + e, e);
     }
@@ -219,7 +220,7 @@ public final class RunDirectory {
 
   private static void write(Path file, String text) {
     try {
-      Files.writeString(file, text, StandardCharsets.UTF_8);
+      SafeFiles.durable().writeString(file, text);
     } catch (IOException e) {
       throw new DelineoException("cannot write " + file + ": " + e, e);
     }

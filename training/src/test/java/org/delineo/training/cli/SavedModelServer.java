@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.delineo.graph.Tensors;
-import org.delineo.serving.rest.JsonReader;
+import org.delineo.graph.io.JsonReader;
 import org.delineo.serving.rest.JsonWriter;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;

@@ -58,6 +58,33 @@ class RunDirectoryTest {
   }
 
   @Test
+  void recordedAblationsReadTheJsonWrittenAndHandEditedProvenance(@TempDir Path base) throws Exception {
+    RunDirectory run = RunDirectory.create(base, "quick", CLOCK);
+    assertNull(run.recordedAblations(), "no provenance.json yet");
+    run.writeProvenance(Provenance.collect(7, List.of("no-dice", "no-aux"), 1, 1, "CPU"));
+    assertEquals(List.of("no-dice", "no-aux"), run.recordedAblations());
+
+    Path file = run.path().resolve("provenance.json");
+    // Hand-edited: a unicode escape (u0064 is d) and an "ablations" key inside another object that must not count.
+    Files.writeString(file, "{\"other\": {\"ablations\": [\"x\"]}, \"ablations\": [\"no-\\u0064ice\"]}");
+    assertEquals(List.of("no-dice"), run.recordedAblations());
+    Files.writeString(file, "{\"seed\": 7}");
+    assertEquals(List.of(), run.recordedAblations());
+  }
+
+  @Test
+  void aDamagedProvenanceFailsNamingTheFile(@TempDir Path base) throws Exception {
+    RunDirectory run = RunDirectory.create(base, "quick", CLOCK);
+    Path file = run.path().resolve("provenance.json");
+    Files.writeString(file, "{\"ablations\": [\"no-dice\"");
+    DelineoException e = assertThrows(DelineoException.class, run::recordedAblations);
+    assertEquals(file + ": malformed JSON at offset 24: expected ',' or ']' but found end of input", e.getMessage());
+    Files.writeString(file, "{\"ablations\": \"no-dice\"}");
+    e = assertThrows(DelineoException.class, run::recordedAblations);
+    assertEquals(file + ": \"ablations\": expected an array of strings, found no-dice", e.getMessage());
+  }
+
+  @Test
   void gitCommitIsNullOutsideARepository(@TempDir Path notARepo) {
     assertNull(Provenance.gitCommit(notARepo));
   }

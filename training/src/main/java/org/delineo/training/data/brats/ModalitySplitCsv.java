@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
-import org.delineo.training.data.io.AtomicFiles;
+import org.delineo.graph.io.SafeFiles;
 
 /**
  * A case → fixed modality mask table in PASSION's split CSV format
@@ -155,7 +155,11 @@ public final class ModalitySplitCsv {
       s.append(quoted(id)).append(',').append(m).append(',').append(quoted(bools.toString()))
           .append(',').append(quoted(pos)).append('\n');
     });
-    AtomicFiles.write(file, s.toString().getBytes(StandardCharsets.UTF_8));
+    try {
+      SafeFiles.durable().writeString(file, s.toString());
+    } catch (IOException e) {
+      throw new DelineoException(file + ": cannot write modality split CSV: " + e, e);
+    }
   }
 
   /** Realised missing rate per modality [flair, t1ce, t1, t2] over the listed cases. */

@@ -2,6 +2,7 @@
  * BraTS specifics: preprocessing, the preprocessed-case dataset and the missing-modality masks and
  * split files.
  *
- * <p>May depend on: {@code graph}, {@code proto}, {@code training.data}, {@code training.data.io}.
+ * <p>May depend on: {@code graph}, {@code graph.io}, {@code proto}, {@code training.data}, {@code
+ * training.data.io}.
  */
 package org.delineo.training.data.brats;

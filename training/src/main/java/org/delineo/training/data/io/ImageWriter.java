@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.delineo.graph.io.SafeFiles;
 
 /**
  * Writes 8-bit PNG files: images (grey or RGB), label maps as grey values, and label maps as
@@ -128,6 +129,10 @@ public final class ImageWriter {
     } finally {
       writer.dispose();
     }
-    AtomicFiles.write(file, bytes.toByteArray());
+    try {
+      SafeFiles.durable().write(file, bytes.toByteArray());
+    } catch (IOException e) {
+      throw new DataFileException(file, "cannot write file: " + e, e);
+    }
   }
 }

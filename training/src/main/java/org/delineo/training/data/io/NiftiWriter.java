@@ -2,12 +2,14 @@ package org.delineo.training.data.io;
 
 import static org.delineo.training.data.io.NiftiHeaderLayout.*;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.zip.GZIPOutputStream;
+import org.delineo.graph.io.SafeFiles;
 
 /**
  * Writes a {@link NiftiVolume} as a single-file NIfTI-1 image (little-endian, magic {@code n+1},
@@ -66,17 +68,21 @@ public final class NiftiWriter {
 
     byte[] bytes = buf.array();
     boolean gzip = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
-    AtomicFiles.write(
-        file,
-        out -> {
-          if (gzip) {
-            try (GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16)) {
-              gz.write(bytes);
+    try {
+      SafeFiles.durable().write(
+          file,
+          out -> {
+            if (gzip) {
+              try (GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16)) {
+                gz.write(bytes);
+              }
+            } else {
+              out.write(bytes);
             }
-          } else {
-            out.write(bytes);
-          }
-        });
+          });
+    } catch (IOException e) {
+      throw new DataFileException(file, "cannot write file: " + e, e);
+    }
   }
 
   /** Fills the 352 header bytes; returns whether values must be stored with slope/intercept. */

@@ -1,9 +1,11 @@
 package org.delineo.training.data.io;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.delineo.graph.io.SafeFiles;
 
 /**
  * Writes an {@link NpyArray} as a NumPy {@code .npy} file, format 1.0, C order: float data as
@@ -55,6 +57,10 @@ public final class NpyWriter {
     } else {
       buf.asIntBuffer().put(array.intData());
     }
-    AtomicFiles.write(file, buf.array());
+    try {
+      SafeFiles.durable().write(file, buf.array());
+    } catch (IOException e) {
+      throw new DataFileException(file, "cannot write file: " + e, e);
+    }
   }
 }

@@ -1,4 +1,4 @@
-package org.delineo.serving.rest;
+package org.delineo.graph.io;
 
 import org.delineo.graph.DelineoException;
 

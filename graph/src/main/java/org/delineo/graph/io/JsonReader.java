@@ -1,4 +1,4 @@
-package org.delineo.serving.rest;
+package org.delineo.graph.io;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,26 +6,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small recursive-descent JSON parser for TF Serving's REST responses. Values become
+ * The project's one JSON parser (the REST client's responses, safetensors headers), a small
+ * recursive-descent reader so that no JSON library is needed. Values become
  * {@code Map<String,Object>} (insertion ordered), {@code List<Object>}, {@code String},
  * {@code Long} (integer literals that fit), {@code Double} (other numbers), {@code Boolean} or
  * {@code null}. Besides RFC 8259 it accepts the tokens {@code NaN}, {@code Infinity} and
  * {@code -Infinity}, which TF Serving emits for non-finite floats.
+ *
+ * <p>Errors are {@link JsonFormatException}s of one line: where the text came from (when the
+ * caller says), the character offset, what was expected and what was found.
  */
 public final class JsonReader {
   /** Deeper nesting than any tensor needs; bounds the recursion on hostile input. */
   static final int MAX_DEPTH = 256;
 
   private final String text;
+  /** Where the text came from, e.g. a file, as error messages name it; null when unknown. */
+  private final String source;
   private int pos;
 
-  private JsonReader(String text) {
+  private JsonReader(String text, String source) {
     this.text = text;
+    this.source = source;
   }
 
   /** Parses one JSON value that must make up the whole text (surrounding whitespace allowed). */
   public static Object parse(String text) {
-    JsonReader reader = new JsonReader(text);
+    return parse(text, null);
+  }
+
+  /**
+   * Like {@link #parse(String)}, for text read from {@code source} (e.g. {@code "safetensors
+   * file /w/model.safetensors, header"}), which every error message starts with.
+   */
+  public static Object parse(String text, String source) {
+    JsonReader reader = new JsonReader(text, source);
     reader.skipWhitespace();
     Object value = reader.value(0);
     reader.skipWhitespace();
@@ -38,7 +53,7 @@ public final class JsonReader {
   private Object value(int depth) {
     if (depth > MAX_DEPTH) {
       throw new JsonFormatException(
-          "malformed JSON at offset " + pos + ": nesting deeper than " + MAX_DEPTH);
+          where() + "malformed JSON at offset " + pos + ": nesting deeper than " + MAX_DEPTH);
     }
     if (pos >= text.length()) {
       throw error("a value");
@@ -193,6 +208,11 @@ public final class JsonReader {
     if (pos == intStart) {
       throw error("a digit");
     }
+    if (text.charAt(intStart) == '0' && pos - intStart > 1) {
+      // RFC 8259 has no octal-looking literals; reading 007 as 7 would hide a corrupt file.
+      pos = intStart + 1;
+      throw error("'.', 'e' or the end of the number after a leading 0");
+    }
     boolean integral = true;
     if (peek() == '.') {
       integral = false;
@@ -266,6 +286,10 @@ public final class JsonReader {
     String found =
         pos >= text.length() ? "end of input" : "'" + text.charAt(pos) + "'";
     return new JsonFormatException(
-        "malformed JSON at offset " + pos + ": expected " + expected + " but found " + found);
+        where() + "malformed JSON at offset " + pos + ": expected " + expected + " but found " + found);
+  }
+
+  private String where() {
+    return source == null ? "" : source + ": ";
   }
 }
