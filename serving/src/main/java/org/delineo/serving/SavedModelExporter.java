@@ -1,52 +1,31 @@
 package org.delineo.serving;
 
-import org.tensorflow.types.TString;
-import java.util.ArrayList;
-import java.io.IOException;
-import java.nio.file.FileSystemException;
-import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
-import org.delineo.graph.GraphContext;
-import org.delineo.graph.Mode;
-import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.checkpoint.CheckpointFit;
-import org.delineo.graph.io.SafeFiles;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
-import org.tensorflow.exceptions.TensorFlowException;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Exports a trained model as a TF Serving version directory (serving-and-ecosystem.md §1–§2).
  *
- * <p>Steps: build a fresh PREDICT-mode graph with the caller's {@link ModelBuilder}; check that the
- * checkpoint holds its variables with their dtypes and shapes ({@link CheckpointFit}) and restore
- * them by name ({@code Session.restore}), all before any directory is created; add {@code probabilities}
- * (softmax over the last axis, float32) and {@code labels} (argmax, int32); attach the signature
- * {@code serving_default} with method name {@code tensorflow/serving/predict}, input {@code image}
- * and those two outputs; write the SavedModel (tag {@code serve}) into a staging directory
- * {@code <base>/<model>/.tmp-<model>-<random>}, fsync every file TensorFlow wrote there (its
- * SavedModel writer is not relied on to) and the directories, and only then rename it atomically to
- * {@code <base>/<model>/<version>} and fsync the model directory ({@link SafeFiles#publishDirectory}).
- * TF Serving ignores the non-integer staging name, so it never sees a half-written version, and a
- * version that has appeared survives a power cut whole; the serving config naming it is written
- * after this returns. An existing version is never overwritten, and concurrent exporters
- * get distinct versions. With
- * {@link #withWarmup} the warm-up file ({@link WarmupWriter}) is written into the staging
- * directory too, so the version appears together with it.
+ * <p>Steps: build a fresh PREDICT-mode graph with the caller's {@link ModelBuilder}, its outputs
+ * and signatures ({@link ExportSignatures}); check that the checkpoint holds its variables with
+ * their dtypes and shapes ({@link CheckpointFit}) and restore them by name ({@link ExportChecks}),
+ * all before any directory is created; then write the SavedModel (tag {@code serve}) into a
+ * staging directory {@code <base>/<model>/.tmp-<model>-<random>} that {@link VersionPublisher}
+ * renames atomically to {@code <base>/<model>/<version>}. TF Serving ignores the non-integer
+ * staging name, so it never sees a half-written version. An existing version is never
+ * overwritten, and concurrent exporters get distinct versions. With {@link #withWarmup} the
+ * warm-up file ({@link WarmupWriter}) and with {@link #withRecord} the model's config and
+ * provenance ({@link ModelRecord}) are written into the staging directory too, so the version
+ * appears together with them.
  *
  * <p>Signatures: {@code serving_default} ({@code image} in, {@code probabilities} and
  * {@code labels} out, plus {@code mask_png_bytes} string {@code [-1]} for 2D models: each label map
@@ -73,7 +52,7 @@ import org.tensorflow.types.TInt32;
  * }</pre>
  */
 public final class SavedModelExporter {
-  /** Signature of encoded images (see {@link #bytesSignature}). */
+  /** Signature of encoded images (see {@link ExportSignatures}). */
   public static final String BYTES_SIGNATURE_KEY = "serving_bytes";
   /** Input of {@link #BYTES_SIGNATURE_KEY}: PNG/JPEG file contents, string {@code [-1]}, all of one size. */
   public static final String INPUT_IMAGE_BYTES = "image_bytes";
@@ -117,24 +96,27 @@ public final class SavedModelExporter {
   /** Warm-up examples, empty for no warm-up file. */
   private final List<WarmupInput> warmupInputs;
   private final int warmupCount;
-  private LongConsumer beforeRename = v -> {};
+  /** Written into {@link ModelRecord#SAVED_MODEL_FOLDER}; null for none. */
+  private final ModelRecord record;
+  private final VersionPublisher publisher = new VersionPublisher();
 
   /**
    * @param checkpointPrefix the prefix given to {@code Session.save} (the files are
    *     {@code <prefix>.index} and {@code <prefix>.data-*})
    */
   public SavedModelExporter(String checkpointPrefix) {
-    this(checkpointPrefix, List.of(), 0);
+    this(checkpointPrefix, List.of(), 0, null);
   }
 
   private SavedModelExporter(String checkpointPrefix, List<WarmupInput> warmupInputs,
-      int warmupCount) {
+      int warmupCount, ModelRecord record) {
     if (checkpointPrefix == null || checkpointPrefix.isEmpty()) {
       throw new DelineoException("checkpoint prefix missing for export");
     }
     this.checkpointPrefix = checkpointPrefix;
     this.warmupInputs = List.copyOf(warmupInputs);
     this.warmupCount = warmupCount;
+    this.record = record;
   }
 
   /**
@@ -153,7 +135,18 @@ public final class SavedModelExporter {
       throw new DelineoException("warm-up record count must be between 1 and "
           + WarmupWriter.MAX_RECORDS + ", found " + count);
     }
-    return new SavedModelExporter(checkpointPrefix, inputs, count);
+    return new SavedModelExporter(checkpointPrefix, inputs, count, record);
+  }
+
+  /**
+   * This exporter, also writing {@code modelRecord} (the resolved config and the provenance) into
+   * each exported version's {@value ModelRecord#SAVED_MODEL_FOLDER}, before the version appears.
+   */
+  public SavedModelExporter withRecord(ModelRecord modelRecord) {
+    if (modelRecord == null) {
+      throw new DelineoException("export record missing: expected a config and a provenance record");
+    }
+    return new SavedModelExporter(checkpointPrefix, warmupInputs, warmupCount, modelRecord);
   }
 
   /**
@@ -164,8 +157,7 @@ public final class SavedModelExporter {
    *
    * <p>Concurrent exporters into one model directory get distinct versions: an automatic number
    * taken by another exporter between choosing and renaming is skipped for the next free one. A
-   * version directory is never replaced or merged into: the rename only targets a name that does
-   * not exist, and a rename onto a (non-empty) version created meanwhile fails.
+   * version directory is never replaced or merged into ({@link VersionPublisher}).
    *
    * @param baseDir TF Serving base directory; created if missing
    * @param modelName the model's directory name under {@code baseDir}
@@ -190,343 +182,31 @@ public final class SavedModelExporter {
     }
     Path modelDir = baseDir.resolve(modelName);
     if (version != null) {
-      checkFree(modelDir.resolve(Long.toString(version)), modelName, version);
+      VersionPublisher.checkFree(modelDir.resolve(Long.toString(version)), modelName, version);
     }
     try (Graph g = new Graph()) {
-      Signatures signatures = buildSignatures(g, builder);
-      CheckpointFit.check(g, Path.of(checkpointPrefix));
+      ExportSignatures signatures = ExportSignatures.build(g, builder, warmupInputs);
       try (Session session = new Session(g)) {
-        restore(session);
-        return writeVersion(session, signatures, modelDir, modelName, version);
+        ExportChecks.restore(session, checkpointPrefix);
+        return publisher.publish(modelDir, modelName, version, staging -> {
+          SavedModelBundle.exporter(staging.toString())
+              .withTags(TAG)
+              .withSession(session)
+              .withSignatures(signatures.all().toArray(new Signature[0]))
+              .export();
+          if (!warmupInputs.isEmpty()) {
+            new WarmupWriter(modelName, signatures.warmupKey()).write(staging, warmupInputs, warmupCount);
+          }
+          if (record != null) {
+            record.writeTo(staging.resolve(ModelRecord.SAVED_MODEL_FOLDER));
+          }
+        });
       }
     }
   }
 
   /** Test hook: called with the chosen version right before each rename attempt. */
   void onBeforeRename(LongConsumer hook) {
-    this.beforeRename = hook;
-  }
-
-  /** The signatures of the PREDICT graph and the one warm-up requests (image only) call. */
-  private record Signatures(List<Signature> all, String warmupKey) {}
-
-  /** Writes the restored session as a new version of {@code modelDir}; returns its directory. */
-  private Path writeVersion(Session session, Signatures signatures, Path modelDir, String modelName, Long version) {
-    List<Path> created = createDirectories(modelDir);
-    Path staging = null;
-    boolean moved = false;
-    try {
-      staging = createStaging(modelDir, modelName);
-      SavedModelBundle.exporter(staging.toString())
-          .withTags(TAG)
-          .withSession(session)
-          .withSignatures(signatures.all().toArray(new Signature[0]))
-          .export();
-      if (!warmupInputs.isEmpty()) {
-        new WarmupWriter(modelName, signatures.warmupKey()).write(staging, warmupInputs, warmupCount);
-      }
-      Path target = moveIntoPlace(staging, modelDir, modelName, version);
-      moved = true;
-      return target;
-    } catch (IOException e) {
-      throw new DelineoException("exporting model '" + modelName + "' into " + modelDir + " failed: "
-          + e.getMessage(), e);
-    } finally {
-      if (!moved) {
-        if (staging != null) {
-          // Best effort: a leftover staging directory is not a version and TF Serving ignores it.
-          SafeFiles.deleteTreeQuietly(staging);
-        }
-        removeIfEmpty(created);
-      }
-    }
-  }
-
-  /**
-   * Renames the complete staging directory to its version; an automatic version taken meanwhile by
-   * another exporter moves on to the next free number. Linux's rename(2) silently replaces an
-   * empty directory, so the target must not exist at all; onto a non-empty one it fails, and the
-   * loser of a race sees the winner's version on disk.
-   */
-  private Path moveIntoPlace(Path staging, Path modelDir, String modelName, Long version) throws IOException {
-    long v = version != null ? version : ModelVersions.next(modelDir);
-    while (true) {
-      Path target = modelDir.resolve(Long.toString(v));
-      beforeRename.accept(v);
-      if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-        try {
-          // Synced, then one rename(2) on the same file system: the version appears complete or
-          // not at all, and stays once it has appeared.
-          SafeFiles.durable().publishDirectory(staging, target);
-          return target;
-        } catch (FileSystemException e) {
-          // ENOTEMPTY (a plain FileSystemException) or EEXIST (FileAlreadyExistsException, also
-          // from publishDirectory's own check): someone else took the name.
-          if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw e;
-          }
-        }
-      }
-      if (version != null) {
-        checkFree(target, modelName, v);
-      }
-      v = Math.max(v + 1, ModelVersions.next(modelDir));
-    }
-  }
-
-  private static void checkFree(Path target, String modelName, long v) {
-    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-      throw new DelineoException("version " + v + " of model '" + modelName + "' already exists at "
-          + target + "; versions are never overwritten");
-    }
-  }
-
-  /** Builds the PREDICT graph with its outputs and signatures in {@code g}. */
-  private Signatures buildSignatures(Graph g, ModelBuilder builder) {
-    GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 0L);
-    PredictGraph predict = builder.build(ctx);
-    checkImage(predict.image());
-    checkModalityMask(predict.modalityMask(), predict.image().shape());
-    checkWarmupInputs(predict.image().shape());
-    Ops tf = ctx.tf();
-    Operand<TFloat32> logits = predict.logits();
-    checkLogits(logits);
-    Operand<TFloat32> probabilities = tf.withName(OUTPUT_PROBABILITIES).nn.softmax(logits);
-    Operand<TInt32> labels = tf.withName(OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
-    Operand<TBool> mask = predict.modalityMask();
-    // 2D models also answer with each label map as a PNG, so REST clients need no decoder of
-    // their own; volumes have no single-image encoding.
-    Operand<TString> png = labels.shape().numDimensions() == 3
-        ? tf.withName(OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels)) : null;
-    List<Signature> signatures = new ArrayList<>();
-    signatures.add(predictSignature(SIGNATURE_KEY, predict.image(), mask, probabilities, labels, png));
-    Signature.Builder logitsSignature = Signature.builder()
-        .key(LOGITS_SIGNATURE_KEY)
-        .methodName(METHOD_NAME)
-        .input(INPUT_IMAGE, predict.image());
-    if (mask != null) {
-      logitsSignature.input(INPUT_MODALITY_MASK, mask);
-      signatures.add(predictSignature(ALL_MODALITIES_SIGNATURE_KEY, predict.image(), null, probabilities, labels, png));
-    }
-    signatures.add(logitsSignature.output(OUTPUT_LOGITS, logits).build());
-    if (predict.imageBytes() != null) {
-      signatures.add(bytesSignature(ctx.tf(), predict));
-    }
-    if (predict.normalizedPath() != null) {
-      signatures.addAll(normalizedSignatures(tf, predict));
-    }
-    return new Signatures(signatures, mask == null ? SIGNATURE_KEY : ALL_MODALITIES_SIGNATURE_KEY);
-  }
-
-  /**
-   * {@code serving_bytes}: encoded images in, probabilities, labels and each label map as a PNG out,
-   * for REST clients sending {@code {"b64": ...}}; any batch size, all images of one size.
-   */
-  private static Signature bytesSignature(Ops tf, PredictGraph predict) {
-    Operand<TFloat32> logits = predict.bytesLogits();
-    Operand<TInt32> labels = tf.withName("bytes_" + OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
-    if (labels.shape().numDimensions() != 3) {
-      throw new ShapeMismatchException("export " + BYTES_SIGNATURE_KEY
-          + ": expected 2D logits [N, H, W, K] for PNG masks, found shape " + logits.shape());
-    }
-    Operand<TString> png = tf.withName("bytes_" + OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels));
-    return Signature.builder()
-        .key(BYTES_SIGNATURE_KEY)
-        .methodName(METHOD_NAME)
-        .input(INPUT_IMAGE_BYTES, predict.imageBytes())
-        .output(OUTPUT_PROBABILITIES, tf.withName("bytes_" + OUTPUT_PROBABILITIES).nn.softmax(logits))
-        .output(OUTPUT_LABELS, labels)
-        .output(OUTPUT_MASK_PNG, png)
-        .build();
-  }
-
-  /**
-   * {@code normalize} and {@code predict_normalized}: the reader's normalisation alone on a whole
-   * input of any size, and {@code serving_default} without it, so that window-sliding clients
-   * normalise with the whole input's statistics. Output tensors get their own names; the
-   * signature keys are those of {@code serving_default}.
-   */
-  private static List<Signature> normalizedSignatures(Ops tf, PredictGraph predict) {
-    NormalizedPath path = predict.normalizedPath();
-    checkNormalizedPath(path, predict);
-    Operand<TFloat32> logits = path.logits();
-    checkLogits(logits);
-    if (logits.shape().get(logits.shape().numDimensions() - 1)
-        != predict.logits().shape().get(predict.logits().shape().numDimensions() - 1)) {
-      throw new ShapeMismatchException("export " + PREDICT_NORMALIZED_SIGNATURE_KEY + " logits: expected the classes of "
-          + SIGNATURE_KEY + " " + predict.logits().shape() + ", found shape " + logits.shape());
-    }
-    Operand<TFloat32> probabilities = tf.withName("normalized_" + OUTPUT_PROBABILITIES).nn.softmax(logits);
-    Operand<TInt32> labels = tf.withName("normalized_" + OUTPUT_LABELS).math.argMax(logits, tf.constant(-1), TInt32.class);
-    Operand<TString> png = labels.shape().numDimensions() == 3
-        ? tf.withName("normalized_" + OUTPUT_MASK_PNG).identity(EncodedImages.encodePng(tf, labels)) : null;
-    Signature normalize = Signature.builder()
-        .key(NORMALIZE_SIGNATURE_KEY)
-        .methodName(METHOD_NAME)
-        .input(INPUT_IMAGE, path.rawImage())
-        .output(INPUT_IMAGE, tf.withName("normalize_output").identity(path.normalized()))
-        .build();
-    return List.of(normalize, predictSignature(PREDICT_NORMALIZED_SIGNATURE_KEY, path.image(), path.modalityMask(),
-        probabilities, labels, png));
-  }
-
-  /**
-   * The raw input is a placeholder of the image's rank and channels with dynamic batch and spatial
-   * sizes; the normalised input is a placeholder shaped exactly like {@code image}; a mask goes
-   * with it exactly when {@code serving_default} has one.
-   */
-  private static void checkNormalizedPath(NormalizedPath path, PredictGraph predict) {
-    Shape image = predict.image().shape();
-    int rank = image.numDimensions();
-    for (Operand<TFloat32> p : List.of(path.rawImage(), path.image())) {
-      if (!"Placeholder".equals(p.op().type())) {
-        throw new DelineoException("export " + NORMALIZE_SIGNATURE_KEY + " / " + PREDICT_NORMALIZED_SIGNATURE_KEY
-            + " input image must be a placeholder, found op '" + p.op().name() + "' of type " + p.op().type());
-      }
-    }
-    Shape raw = path.rawImage().shape();
-    boolean dynamic = !raw.isUnknown() && raw.numDimensions() == rank && raw.get(rank - 1) == image.get(rank - 1);
-    for (int i = 0; dynamic && i < rank - 1; i++) {
-      dynamic = raw.get(i) == Shape.UNKNOWN_SIZE;
-    }
-    if (!dynamic) {
-      long[] expected = new long[rank];
-      Arrays.fill(expected, Shape.UNKNOWN_SIZE);
-      expected[rank - 1] = image.get(rank - 1);
-      throw new ShapeMismatchException("export " + NORMALIZE_SIGNATURE_KEY + " input image: expected shape "
-          + Shape.of(expected) + " (any batch and spatial size, the image's channels), found " + raw);
-    }
-    // Shape.equals is false for any unknown size, so compare the sizes themselves.
-    if (path.image().shape().isUnknown() || !Arrays.equals(path.image().shape().asArray(), image.asArray())) {
-      throw new ShapeMismatchException("export " + PREDICT_NORMALIZED_SIGNATURE_KEY
-          + " input image: expected the shape of " + SIGNATURE_KEY + "'s image " + image + ", found "
-          + path.image().shape());
-    }
-    if ((path.modalityMask() == null) != (predict.modalityMask() == null)) {
-      throw new DelineoException("export " + PREDICT_NORMALIZED_SIGNATURE_KEY + ": expected a "
-          + INPUT_MODALITY_MASK + " input exactly when " + SIGNATURE_KEY + " has one, found "
-          + (path.modalityMask() == null ? "none" : "one") + " (" + SIGNATURE_KEY + ": "
-          + (predict.modalityMask() == null ? "none" : "one") + ")");
-    }
-    checkModalityMask(path.modalityMask(), image);
-  }
-
-  private static Signature predictSignature(String key, Operand<TFloat32> image, Operand<TBool> mask,
-      Operand<TFloat32> probabilities, Operand<TInt32> labels, Operand<TString> png) {
-    Signature.Builder b = Signature.builder().key(key).methodName(METHOD_NAME).input(INPUT_IMAGE, image);
-    if (mask != null) {
-      b.input(INPUT_MODALITY_MASK, mask);
-    }
-    b.output(OUTPUT_PROBABILITIES, probabilities).output(OUTPUT_LABELS, labels);
-    if (png != null) {
-      b.output(OUTPUT_MASK_PNG, png);
-    }
-    return b.build();
-  }
-
-  private static void checkLogits(Operand<TFloat32> logits) {
-    Shape s = logits.shape();
-    if (s.isUnknown() || s.numDimensions() < 2 || s.get(s.numDimensions() - 1) <= 0) {
-      throw new ShapeMismatchException(
-          "export logits: expected a static class axis last ([N, ..., K]), found shape " + s);
-    }
-  }
-
-  /** The mask, if any, must be bool [-1, M] with M the image's channel (modality) count. */
-  private static void checkModalityMask(Operand<TBool> mask, Shape image) {
-    if (mask == null) {
-      return;
-    }
-    Shape s = mask.shape();
-    long modalities = image.get(image.numDimensions() - 1);
-    if (s.isUnknown() || s.numDimensions() != 2 || s.get(0) != Shape.UNKNOWN_SIZE
-        || s.get(1) != modalities) {
-      throw new ShapeMismatchException("export " + INPUT_MODALITY_MASK + ": expected shape [-1, "
-          + modalities + "] (batch, image channels), found " + s);
-    }
-  }
-
-  /** The input must be a float placeholder of rank 4 or 5 whose batch dimension is unknown. */
-  private static void checkImage(Operand<TFloat32> image) {
-    if (!"Placeholder".equals(image.op().type())) {
-      throw new DelineoException(
-          "export image input must be a placeholder, found op '" + image.op().name() + "' of type "
-              + image.op().type());
-    }
-    Shape s = image.shape();
-    if (s.isUnknown() || (s.numDimensions() != 4 && s.numDimensions() != 5)) {
-      throw new ShapeMismatchException(
-          "export image placeholder: expected [-1, H, W, C] or [-1, D, H, W, C], found shape " + s);
-    }
-    if (s.get(0) != Shape.UNKNOWN_SIZE) {
-      throw new ShapeMismatchException(
-          "export image placeholder: the batch dimension must be -1 (any batch size), found shape "
-              + s);
-    }
-  }
-
-  /** Warm-up inputs must fit the placeholder, or TF Serving fails to load the version. */
-  private void checkWarmupInputs(Shape image) {
-    for (WarmupInput input : warmupInputs) {
-      long[] dims = input.shape();
-      boolean fits = dims.length == image.numDimensions() - 1;
-      for (int i = 0; fits && i < dims.length; i++) {
-        long expected = image.get(i + 1);
-        fits = expected == Shape.UNKNOWN_SIZE || expected == dims[i];
-      }
-      if (!fits) {
-        throw new ShapeMismatchException("warm-up input: expected the image placeholder's shape "
-            + image + " without the batch dimension, found " + Arrays.toString(dims));
-      }
-    }
-  }
-
-  private void restore(Session session) {
-    try {
-      session.restore(checkpointPrefix);
-    } catch (TensorFlowException e) {
-      throw new DelineoException("restoring checkpoint '" + checkpointPrefix
-          + "' into the PREDICT graph failed (do the variable names and shapes match?): "
-          + e.getMessage(), e);
-    }
-  }
-
-  /** Creates {@code dir} and any missing parents; returns those it created, outermost first. */
-  private static List<Path> createDirectories(Path dir) {
-    List<Path> missing = new ArrayList<>();
-    for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
-      missing.add(0, p);
-    }
-    try {
-      SafeFiles.durable().createDirectories(dir);
-    } catch (IOException e) {
-      removeIfEmpty(missing);
-      throw new DelineoException("cannot create export directory " + dir + ": " + e.getMessage(), e);
-    }
-    return missing;
-  }
-
-  /**
-   * Removes the directories an export created, innermost first, where still empty: a concurrent
-   * exporter may have put its own version or staging directory there meanwhile.
-   */
-  private static void removeIfEmpty(List<Path> created) {
-    for (int i = created.size() - 1; i >= 0; i--) {
-      try {
-        Files.deleteIfExists(created.get(i));
-      } catch (IOException e) {
-        return; // not empty (or not ours to remove): the directories above it stay too
-      }
-    }
-  }
-
-  /** A fresh staging directory in the model directory: same file system, so the rename is atomic. */
-  private static Path createStaging(Path modelDir, String modelName) {
-    try {
-      return SafeFiles.durable().createStagingDirectory(modelDir, modelName);
-    } catch (IOException e) {
-      throw new DelineoException(
-          "cannot create a staging directory in " + modelDir + ": " + e.getMessage(), e);
-    }
+    publisher.onBeforeRename(hook);
   }
 }

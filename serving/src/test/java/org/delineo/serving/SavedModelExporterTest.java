@@ -351,4 +351,45 @@ class SavedModelExporterTest {
           "a failed export leaves no version and no staging directory");
     }
   }
+
+  /**
+   * The config and provenance travel in the version's assets.extra/delineo and are already in the
+   * staging directory when it is renamed: a published version always has them. They read back as
+   * written, and TF Serving's loader still accepts the version.
+   */
+  @Test
+  void recordIsInTheStagingDirectoryBeforeTheVersionAppears() throws IOException {
+    String prefix = checkpoint();
+    Path base = tmp.resolve("exports");
+    String config = "name: \"tiny\"\nmodel { unet { channels: [4, 8] } }\n";
+    String provenance = "{\n  \"model\": \"unet\",\n  \"checkpoint_step\": 7\n}\n";
+    SavedModelExporter exporter = new SavedModelExporter(prefix).withRecord(new ModelRecord(config, provenance));
+    List<String> stagedBeforeRename = new java.util.ArrayList<>();
+    exporter.onBeforeRename(v -> {
+      try (Stream<Path> entries = Files.list(base.resolve("tiny"))) {
+        for (Path staging : entries.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList()) {
+          Path folder = staging.resolve("assets.extra/delineo");
+          for (String name : List.of("config.pbtxt", "provenance.json")) {
+            if (Files.isRegularFile(folder.resolve(name))) {
+              stagedBeforeRename.add(name);
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    Path dir = exporter.export(base, "tiny", null, SavedModelExporterTest::tinyModel);
+    assertEquals(List.of("config.pbtxt", "provenance.json"), stagedBeforeRename);
+    assertEquals(config, Files.readString(dir.resolve("assets.extra/delineo/config.pbtxt")));
+    assertEquals(provenance, Files.readString(dir.resolve("assets.extra/delineo/provenance.json")));
+    ModelRecord read = ModelRecord.ofSavedModel(dir).orElseThrow();
+    assertEquals(config, read.configText());
+    assertEquals(Map.of("model", "unet", "checkpoint_step", 7L), read.provenance());
+    try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), SavedModelExporter.TAG)) {
+      assertTrue(bundle.metaGraphDef().containsSignatureDef("serving_default"), "still loads");
+    }
+    Path plain = new SavedModelExporter(prefix).export(base, "tiny", null, SavedModelExporterTest::tinyModel);
+    assertTrue(ModelRecord.ofSavedModel(plain).isEmpty(), "an export without a record has none");
+  }
 }

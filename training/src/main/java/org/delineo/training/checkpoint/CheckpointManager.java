@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.delineo.graph.DelineoException;
@@ -23,13 +24,17 @@ import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.CheckpointIndex;
 import org.delineo.proto.MetricRule;
 import org.delineo.proto.TrainingState;
+import org.delineo.serving.ModelRecord;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
 
 /**
  * Writes, retains and restores checkpoints in one directory. A checkpoint is a directory
  * {@code ckpt-<step>} holding the session's variables ({@code variables.index},
- * {@code variables.data-*}) and the {@link TrainingState} ({@code state.pbtxt}).
+ * {@code variables.data-*}), the {@link TrainingState} ({@code state.pbtxt}) and, when the manager
+ * {@linkplain #recordWith records} them, the resolved config and the provenance
+ * ({@link ModelRecord}: {@code config.pbtxt}, {@code provenance.json}), so that the checkpoint alone
+ * can be evaluated or exported.
  *
  * <p>Crash and power-cut safety ({@link SafeFiles}), in this order: (1) everything is written into
  * a staging directory {@code .tmp-ckpt-<step>-<random>}; (2) every file in it (TensorFlow's
@@ -74,6 +79,7 @@ public final class CheckpointManager {
   private double bestMetric = Double.NaN;
   private StageListener listener = (stage, path) -> {};
   private SafeFiles files = SafeFiles.durable();
+  private Function<TrainingState, ModelRecord> records;
 
   /**
    * Opens (creating if needed) the checkpoint directory {@code dir}, removes leftover
@@ -104,6 +110,15 @@ public final class CheckpointManager {
   /** The manager configured by an experiment's checkpoint section. */
   public static CheckpointManager fromConfig(Path dir, CheckpointConfig config) {
     return new CheckpointManager(dir, config.getKeepLast(), config.getKeepBest(), config.getRule());
+  }
+
+  /**
+   * Makes every following {@link #save} write the record {@code recordOf} gives for the saved state
+   * (step and wall time stamped) into the checkpoint, inside its temporary directory: it appears
+   * with the checkpoint, atomically.
+   */
+  public void recordWith(Function<TrainingState, ModelRecord> recordOf) {
+    this.records = recordOf;
   }
 
   /** The directory holding the checkpoints. */
@@ -142,6 +157,9 @@ public final class CheckpointManager {
       // A plain write: nothing can see the staging directory, which is synced as a whole next.
       Files.writeString(TrainingStateFile.in(tmp), TrainingStateFile.toText(stamped.build()),
           StandardCharsets.UTF_8);
+      if (records != null) {
+        records.apply(stamped.build()).writeTo(tmp);
+      }
       listener.reached(Stage.STATE_WRITTEN, tmp);
       // Syncs the variables TensorFlow wrote, the state and the directory before the rename, and
       // the rename before writeIndex below names the checkpoint (the order in the class comment).

@@ -3,6 +3,6 @@
  * PyTorch/mmseg state dicts (npz, safetensors) into our variables by name.
  *
  * <p>May depend on: {@code graph}, {@code graph.checkpoint}, {@code graph.io}, {@code proto},
- * {@code training.data.io}.
+ * {@code serving}, {@code training.data.io}.
  */
 package org.delineo.training.checkpoint;

@@ -25,8 +25,9 @@ import org.delineo.training.eval.ModelWeights;
 import org.delineo.training.wiring.Experiment;
 
 /**
- * {@code delineo eval --config F (--checkpoint D | --weights FILE) [--split val|test]}: metrics of a
- * checkpoint or of a PyTorch state dict.
+ * {@code delineo eval (--checkpoint D | --weights FILE) [--config F] [--set k=v ...] [--split val|test]}:
+ * metrics of a checkpoint or of a PyTorch state dict. The config defaults to the one stored with the
+ * checkpoint ({@link CheckpointConfigOptions}).
  */
 final class EvalCommand implements Command {
 
@@ -43,7 +44,7 @@ final class EvalCommand implements Command {
 
   @Override
   public Options options() {
-    Options o = ConfigOptions.addTo(new Options(), true);
+    Options o = CheckpointConfigOptions.addTo(new Options());
     WeightsOptions.addTo(o);
     o.addOption(Option.builder().longOpt("split").hasArg().desc("val (default) or test").build());
     o.addOption(Option.builder().longOpt("masks").hasArg().argName("all|full")
@@ -58,9 +59,9 @@ final class EvalCommand implements Command {
 
   @Override
   public int run(CommandLine line, PrintStream out) {
-    ExperimentConfig config = ConfigOptions.load(line);
-    Split split = split(line.getOptionValue("split", "val"));
     Path checkpoint = WeightsOptions.source(line);
+    ExperimentConfig config = CheckpointConfigOptions.load(line, checkpoint);
+    Split split = split(line.getOptionValue("split", "val"));
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     Experiment experiment = Experiment.create(config, List.of());
     // A state dict's load report is printed once, by this first of the evaluations that load it.

@@ -13,6 +13,7 @@ import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.synth.SyntheticData;
+import org.delineo.training.export.ModelExport;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.MetricsTable;
 import org.delineo.training.eval.CheckpointEvaluation;
@@ -69,7 +70,7 @@ final class QuickstartCommand implements Command {
     out.println("held-out test split (" + dataset.ids(Split.TEST).size() + " images), best checkpoint " + best + ":");
     out.println(MetricsTable.format(test));
     Path run = best.getParent().getParent();
-    Path export = ExportCommand.export(config, best, run.resolve("export"), "quickstart", null);
+    Path export = ModelExport.export(config, best, run.resolve("export"), "quickstart", null);
     out.printf("test mIoU %.3f; SavedModel %s; run directory %s%n", test.meanIoU(), export, run);
     return 0;
   }

@@ -13,11 +13,13 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.delineo.graph.io.JsonFormatException;
 import org.delineo.graph.io.JsonReader;
+import org.delineo.proto.ExperimentConfig;
 import org.tensorflow.TensorFlow;
 
 /**
  * Where a run came from, written to {@code provenance.json} so a result can be traced to the code,
- * settings and machine that produced it.
+ * settings and machine that produced it. Each checkpoint nests it in its own record
+ * ({@link CheckpointProvenance}), and an export carries that on into the SavedModel.
  *
  * @param projectVersion Delineo's version from the jar manifest or Maven properties, "unknown"
  *     when run from class folders
@@ -62,8 +64,22 @@ public record Provenance(
         hostName(), Instant.now());
   }
 
+  /**
+   * The provenance of a training process for {@code config} with the named ablations: its seed,
+   * threads and device as configured, the rest as this process finds them.
+   */
+  public static Provenance of(ExperimentConfig config, List<String> ablations) {
+    return collect(config.getRuntime().getSeed(), ablations, config.getRuntime().getIntraOpThreads(),
+        config.getRuntime().getInterOpThreads(), config.getRuntime().getDevice().name());
+  }
+
   /** The JSON object written to provenance.json (field names in snake_case). */
   public String toJson() {
+    return Json.writePretty(toMap());
+  }
+
+  /** The fields of {@link #toJson}, in its order, for records that nest this one. */
+  Map<String, Object> toMap() {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("project_version", projectVersion);
     json.put("git_commit", gitCommit);
@@ -77,7 +93,21 @@ public record Provenance(
     json.put("java_version", javaVersion);
     json.put("host", host);
     json.put("start_time", startTime.toString());
-    return Json.writePretty(json);
+    return json;
+  }
+
+  /**
+   * The code and machine of this process (project version, git commit, TensorFlow and Java
+   * versions, host), for records of work other than training, such as an export.
+   */
+  public static Map<String, Object> codeAndMachine() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("project_version", detectProjectVersion());
+    json.put("git_commit", gitCommit(Path.of("").toAbsolutePath()));
+    json.put("tensorflow_version", TensorFlow.version());
+    json.put("java_version", System.getProperty("java.version"));
+    json.put("host", hostName());
+    return json;
   }
 
   /**

@@ -30,6 +30,7 @@ import org.delineo.training.metrics.EarlyStopping;
 import org.delineo.training.metrics.MetricsLog;
 import org.delineo.training.metrics.MetricsTable;
 import org.delineo.training.optim.OptimizerFactory;
+import org.delineo.training.run.CheckpointProvenance;
 import org.delineo.training.run.EventFileWriter;
 import org.delineo.training.run.LossGuard;
 import org.delineo.training.run.NonFiniteLossException;
@@ -98,6 +99,9 @@ public final class Trainer {
     SegmentationModel model = experiment.model(numClasses, channels);
     CheckpointConfig ckptConfig = config.getCheckpoint();
     CheckpointManager checkpoints = CheckpointManager.fromConfig(run.checkpoints(), ckptConfig);
+    // Each checkpoint carries its config and provenance, so eval and export need nothing else.
+    checkpoints.recordWith(CheckpointProvenance.collect(config, experiment.modelName(), experiment.ablations(),
+        numClasses, channels, run.path())::record);
     try (Graph graph = new Graph()) {
       TrainingGraph g = TrainingGraph.build(graph, seed, model, experiment.strategy(), experiment.optimizer(),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),

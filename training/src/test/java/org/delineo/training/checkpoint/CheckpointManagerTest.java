@@ -314,4 +314,41 @@ class CheckpointManagerTest {
           e.getMessage());
     }
   }
+
+  /**
+   * A recording manager writes the record given for the stamped state into the checkpoint while it
+   * is still a temporary directory (so the checkpoint appears with it or not at all); the files
+   * hold exactly what the record says, and a crash right after leaves no checkpoint and no record.
+   */
+  @Test
+  void theRecordIsWrittenInsideTheCheckpointBeforeItAppears() throws IOException {
+    CheckpointManager manager = new CheckpointManager(dir, 0, false, MetricRule.GREATER);
+    manager.recordWith(s -> new org.delineo.serving.ModelRecord("name: \"step-" + s.getStep() + "\"\n",
+        "{\"checkpoint_step\": " + s.getStep() + "}\n"));
+    List<String> inTemporary = new java.util.ArrayList<>();
+    manager.onStage((reached, path) -> {
+      if (reached == CheckpointManager.Stage.STATE_WRITTEN) {
+        assertFalse(path.getFileName().toString().startsWith("ckpt-"), "still the temporary directory");
+        for (String name : List.of("config.pbtxt", "provenance.json")) {
+          if (Files.isRegularFile(path.resolve(name))) {
+            inTemporary.add(name);
+          }
+        }
+      }
+    });
+    try (TinyModel model = new TinyModel(true)) {
+      Path saved = manager.save(model.session, state(4), null);
+      assertEquals(List.of("config.pbtxt", "provenance.json"), inTemporary);
+      assertEquals("name: \"step-4\"\n", Files.readString(saved.resolve("config.pbtxt")));
+      assertEquals("{\"checkpoint_step\": 4}\n", Files.readString(saved.resolve("provenance.json")));
+
+      manager.onStage((reached, path) -> {
+        if (reached == CheckpointManager.Stage.STATE_WRITTEN) {
+          throw new IllegalStateException("simulated failure");
+        }
+      });
+      assertThrows(DelineoException.class, () -> manager.save(model.session, state(8), null));
+      assertEquals(List.of("checkpoint", "ckpt-4"), names(), "no checkpoint 8 and no stray record");
+    }
+  }
 }

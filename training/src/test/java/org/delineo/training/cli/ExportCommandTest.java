@@ -25,6 +25,8 @@ import org.delineo.training.data.synth.SyntheticMedical2d;
 import org.delineo.training.wiring.Experiment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.delineo.training.export.ExportInput;
+import org.delineo.training.export.WarmupSamples;
 
 /** The export's signature size from the config and the fitting of warm-up samples to it. */
 class ExportCommandTest {
@@ -37,12 +39,12 @@ class ExportCommandTest {
   @Test
   void inputSizeComesFromExportThenCrop() {
     assertArrayEquals(new long[] {32, 48},
-        ExportCommand.inputSize(config(ExportConfig.newBuilder().addInputSize(32).addInputSize(48).build(), 64, 64), 2));
-    assertArrayEquals(new long[] {64, 96}, ExportCommand.inputSize(config(ExportConfig.getDefaultInstance(), 64, 96), 2));
-    assertNull(ExportCommand.inputSize(config(ExportConfig.getDefaultInstance()), 2), "no size given: dynamic");
-    assertNull(ExportCommand.inputSize(config(ExportConfig.newBuilder().setDynamicSize(true).build(), 64, 64), 2));
+        ExportInput.inputSize(config(ExportConfig.newBuilder().addInputSize(32).addInputSize(48).build(), 64, 64), 2));
+    assertArrayEquals(new long[] {64, 96}, ExportInput.inputSize(config(ExportConfig.getDefaultInstance(), 64, 96), 2));
+    assertNull(ExportInput.inputSize(config(ExportConfig.getDefaultInstance()), 2), "no size given: dynamic");
+    assertNull(ExportInput.inputSize(config(ExportConfig.newBuilder().setDynamicSize(true).build(), 64, 64), 2));
     DelineoException e = assertThrows(DelineoException.class,
-        () -> ExportCommand.inputSize(config(ExportConfig.getDefaultInstance(), 64, 64), 3));
+        () -> ExportInput.inputSize(config(ExportConfig.getDefaultInstance(), 64, 64), 3));
     assertTrue(e.getMessage().contains("expected 3 values") && e.getMessage().contains("found 2"), e.getMessage());
   }
 
@@ -62,18 +64,18 @@ class ExportCommandTest {
     assertArrayEquals(new int[] {16, 24, 32, 1}, cropped.imageShape(), "training crop (D, H, W, C)");
     assertArrayEquals(new int[] {16, 24, 32},
         Evaluator.slidingWindow(config, 3, 0, 1).windowFor(new int[] {20, 30, 40}), "evaluation window");
-    assertArrayEquals(new long[] {16, 24, 32}, ExportCommand.inputSize(config, 3), "export placeholder");
+    assertArrayEquals(new long[] {16, 24, 32}, ExportInput.inputSize(config, 3), "export placeholder");
     // export.input_size takes the same order.
-    assertArrayEquals(new long[] {8, 16, 24}, ExportCommand.inputSize(
+    assertArrayEquals(new long[] {8, 16, 24}, ExportInput.inputSize(
         config(ExportConfig.newBuilder().addInputSize(8).addInputSize(16).addInputSize(24).build(), 16, 24, 32), 3));
   }
 
   @Test
   void syntheticWarmupHasTheFixedSizeOrAStrideMultiple() {
-    assertArrayEquals(new long[] {32, 48, 3}, ExportCommand.syntheticWarmupShape(new long[] {32, 48}, 2, 3, 16));
+    assertArrayEquals(new long[] {32, 48, 3}, WarmupSamples.syntheticWarmupShape(new long[] {32, 48}, 2, 3, 16));
     // Dynamic: 64 rounded up to the stride, per axis; channels last.
-    assertArrayEquals(new long[] {64, 64, 1}, ExportCommand.syntheticWarmupShape(null, 2, 1, 16));
-    assertArrayEquals(new long[] {72, 72, 72, 4}, ExportCommand.syntheticWarmupShape(null, 3, 4, 24));
+    assertArrayEquals(new long[] {64, 64, 1}, WarmupSamples.syntheticWarmupShape(null, 2, 1, 16));
+    assertArrayEquals(new long[] {72, 72, 72, 4}, WarmupSamples.syntheticWarmupShape(null, 3, 4, 24));
   }
 
   @Test
@@ -88,7 +90,7 @@ class ExportCommandTest {
       }
     }
     // To 3x2: rows 0-1 kept, row 2 zeros; columns 0-1 kept, column 2 cut.
-    WarmupInput fitted = ExportCommand.fitTo(new long[] {2, 3, 2}, values, new long[] {3, 2});
+    WarmupInput fitted = WarmupSamples.fitTo(new long[] {2, 3, 2}, values, new long[] {3, 2});
     assertArrayEquals(new long[] {3, 2, 2}, fitted.shape());
     assertArrayEquals(new float[] {0, 0.5f, 1, 1.5f, 10, 10.5f, 11, 11.5f, 0, 0, 0, 0}, fitted.values(), 0f,
         "exact copies (tolerance 0)");

@@ -44,6 +44,7 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
+import org.delineo.training.export.ModelExport;
 
 /**
  * Exports take raw intensities: the graph applies the dataset reader's normalisation, so a
@@ -91,7 +92,7 @@ class ExportNormalizationTest {
     SegmentationModel model = Experiment.create(config, List.of()).model(slices.numClasses(), slices.channels());
     Path ckpt = initialCheckpoint(config, model, slices.channels());
 
-    Path version = ExportCommand.export(config, ckpt, dir.resolve("exports"), "med", null);
+    Path version = ModelExport.export(config, ckpt, dir.resolve("exports"), "med", null);
 
     String volumeId = slices.volumes().ids(Split.VAL).isEmpty()
         ? slices.volumes().ids(Split.TRAIN).get(0) : slices.volumes().ids(Split.VAL).get(0);
@@ -140,7 +141,7 @@ class ExportNormalizationTest {
     SegmentationModel model = Experiment.create(config, List.of()).model(slices.numClasses(), c);
     Path ckpt = initialCheckpoint(dir.resolve("ckpt-r"), config, model, c);
 
-    Path version = ExportCommand.export(config, ckpt, dir.resolve("exports-r"), "med", null);
+    Path version = ModelExport.export(config, ckpt, dir.resolve("exports-r"), "med", null);
 
     String volumeId = slices.volumes().ids(Split.TRAIN).get(0);
     Sample raw = slices.volumes().load(volumeId);

@@ -42,6 +42,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.delineo.training.export.ExportInput;
 
 /**
  * {@code delineo predict --server} on a volume, against a local HTTP server in the test that plays
@@ -325,7 +326,7 @@ class PredictServerTest {
       s.save(prefix);
     }
     return new SavedModelExporter(prefix).export(dir.resolve("exports"), "tiny", null, ctx ->
-        ExportCommand.input(ctx, new MaskedPointwiseModel(M), org.delineo.training.data.pipeline.NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE,
+        ExportInput.input(ctx, new MaskedPointwiseModel(M), org.delineo.training.data.pipeline.NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE,
             new org.delineo.training.data.pipeline.InputNormalization(new float[] {0.5f, -1f, 0f, 0.2f},
                 new float[] {2f, 4f, 1f, 3f}), M, WINDOW));
   }

@@ -42,6 +42,8 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
+import org.delineo.training.export.ModelExport;
+import org.delineo.training.export.ExportInput;
 
 /**
  * Exports that normalise with request statistics carry {@code normalize} and
@@ -78,7 +80,7 @@ class WindowedNormalizationTest {
       s.save(ckpt.resolve("variables").toString());
     }
 
-    Path version = ExportCommand.export(config, ckpt, dir.resolve("exports"), "b", null);
+    Path version = ModelExport.export(config, ckpt, dir.resolve("exports"), "b", null);
 
     try (SavedModelBundle bundle = SavedModelBundle.load(version.toString(), "serve")) {
       Map<String, SignatureDef> sigs = bundle.metaGraphDef().getSignatureDefMap();
@@ -135,9 +137,9 @@ class WindowedNormalizationTest {
     InputNormalization meanStd = new InputNormalization(MEAN, STD);
     SavedModelExporter exporter = new SavedModelExporter(prefix);
     Path current = exporter.export(dir.resolve("exports"), "tiny", null, ctx ->
-        ExportCommand.input(ctx, new MaskedPointwiseModel(M), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW));
+        ExportInput.input(ctx, new MaskedPointwiseModel(M), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW));
     Path before = exporter.export(dir.resolve("exports"), "old", null, ctx ->
-        ExportCommand.input(ctx, new MaskedPointwiseModel(M), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW)
+        ExportInput.input(ctx, new MaskedPointwiseModel(M), NormalizationKind.BRAIN_ZSCORE_PER_SAMPLE, meanStd, M, WINDOW)
             .withNormalizedPath(null));
 
     float[] image = rawCase();
@@ -186,7 +188,7 @@ class WindowedNormalizationTest {
       s.save(prefix);
     }
     Path version = new SavedModelExporter(prefix).export(dir.resolve("exports"), "slices", null, ctx ->
-        ExportCommand.input(ctx, new Tiny2d(), NormalizationKind.MIN_MAX_PER_REQUEST,
+        ExportInput.input(ctx, new Tiny2d(), NormalizationKind.MIN_MAX_PER_REQUEST,
             new InputNormalization(new float[0], new float[0]), M, new long[] {4, 4}));
     int[] shape = {3, 6, 5, M};
     float[] volume = new float[3 * 6 * 5 * M];
