@@ -56,6 +56,13 @@ class BackboneRegistryTest {
       "hrnet", "hrnet { backbone { %s } }");
 
   /**
+   * The feature level whose resolution each head's logits have: DeepLabV3+ decodes at its
+   * low-level skip (the finest map), PSPNet at the deepest map, the HRNet FCN head at the finest
+   * map it resizes the others to. A new head adds its entry here.
+   */
+  private static final Map<String, Integer> DECODE_LEVEL = Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0);
+
+  /**
    * Strides of the feature maps, finest first, as the architectures define them: ResNetV1c D8 =
    * stem and pool 4, then stage strides 1, 2, 1, 1; HRNetV2 = stem 4, each new branch halves.
    */
@@ -65,6 +72,7 @@ class BackboneRegistryTest {
 
   @Test
   void everyBackboneConfigCaseHasOneRegisteredFactory() {
+    // BackboneConfig's only oneof, kind.
     Set<String> cases = BackboneConfig.getDescriptor().getOneofs().get(0).getFields().stream()
         .map(FieldDescriptor::getName).collect(Collectors.toCollection(TreeSet::new));
     Map<String, BackboneFactory> registered = Guice.createInjector(new BackbonesModule())
@@ -75,20 +83,28 @@ class BackboneRegistryTest {
   }
 
   @Test
+  void everyFamilyWithABackboneIsCoveredHere() {
+    // The heads: families (ModelConfig's only oneof) whose message has a BackboneConfig backbone.
+    Set<String> heads = ModelConfig.getDescriptor().getOneofs().get(0).getFields().stream()
+        .filter(f -> f.getMessageType().findFieldByName("backbone") != null
+            && f.getMessageType().findFieldByName("backbone").getMessageType() == BackboneConfig.getDescriptor())
+        .map(FieldDescriptor::getName).collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(heads, new TreeSet<>(TINY_HEADS.keySet()), "this test needs tiny settings for every head");
+    assertEquals(heads, new TreeSet<>(DECODE_LEVEL.keySet()), "and the level it decodes at");
+  }
+
+  @Test
   void everyHeadBuildsOnEveryBackbone() {
     for (String backbone : TINY_BACKBONES.keySet()) {
       int[] s = FEATURE_STRIDES.get(backbone);
-      // DeepLabV3+ decodes at its low-level skip (the finest map), PSPNet at the deepest map, the
-      // HRNet FCN head at the finest map it resizes the others to; the aux head reads in_index 2.
-      Map<String, Integer> mainStride = Map.of("deeplabv3plus", s[0], "pspnet", s[3], "hrnet", s[0]);
       for (String family : TINY_HEADS.keySet()) {
         String where = family + " on " + backbone;
         OutputShapes out = build(TINY_HEADS.get(family).formatted(TINY_BACKBONES.get(backbone)));
-        assertEquals(logits(mainStride.get(family)), out.logits(), where);
+        assertEquals(logits(s[DECODE_LEVEL.get(family)]), out.logits(), where);
         if (family.equals("hrnet")) {
           assertTrue(out.aux().isEmpty(), where + ": the FCN family has no aux head (PV-10)");
         } else {
-          assertEquals(Map.of("aux", logits(s[2])), out.aux(), where + " aux head");
+          assertEquals(Map.of("aux", logits(s[2])), out.aux(), where + " aux head (in_index 2)");
         }
       }
     }
