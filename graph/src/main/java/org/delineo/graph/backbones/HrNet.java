@@ -1,6 +1,7 @@
 package org.delineo.graph.backbones;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
@@ -145,6 +146,11 @@ public final class HrNet extends Module {
       sum += c;
     }
     return sum;
+  }
+
+  /** The four branches' contract: {@link #branchChannels} at strides 4, 8, 16 and 32. */
+  public FeatureLevels featureLevels() {
+    return new FeatureLevels(Arrays.stream(branchChannels).boxed().toList(), List.of(4, 8, 16, 32));
   }
 
   /** Configures an {@link HrNet}; defaults are HRNetV2-W48 (mmseg {@code fcn_hr48}). */

@@ -130,6 +130,22 @@ public final class ResNetV1c extends Module {
     return s;
   }
 
+  /**
+   * The returned maps' contract: {@link #outChannels} and each stage's stride, 4 (stem + pool)
+   * times the strides of the stages up to it ([4, 8, 8, 8] for D8).
+   */
+  public FeatureLevels featureLevels() {
+    List<Integer> strideOf = new ArrayList<>();
+    int s = 4;
+    for (int stage = 0; stage < strides.length; stage++) {
+      s *= strides[stage];
+      if (returned(stage)) {
+        strideOf.add(s);
+      }
+    }
+    return new FeatureLevels(outChannels(), strideOf);
+  }
+
   private boolean returned(int stage) {
     return Arrays.stream(outIndices).anyMatch(i -> i == stage);
   }

@@ -106,8 +106,8 @@ public final class Experiment {
     String name = modelName();
     ModelFactory factory = models.get(name);
     if (factory == null) {
-      throw new ConfigException("field 'model." + name + "': model '" + name
-          + "' is not available yet; valid models: " + String.join(", ", models.keySet()));
+      throw new ConfigException("field 'model." + name + "': unknown model '" + name
+          + "'; valid models: " + String.join(", ", models.keySet()));
     }
     if (config.getModel().getNorm() == NormType.SYNC_BATCH) {
       throw new ConfigException("field 'model.norm': SYNC_BATCH (cross-device synchronised batch norm) is not"

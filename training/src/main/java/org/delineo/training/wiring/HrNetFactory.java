@@ -1,18 +1,27 @@
 package org.delineo.training.wiring;
 
+import com.google.inject.Inject;
 import java.util.Map;
+import java.util.stream.IntStream;
+import org.delineo.graph.backbones.FeatureLevels;
 import org.delineo.graph.heads.FcnHead;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.EncoderDecoder;
 import org.delineo.proto.HrNetConfig;
 import org.delineo.proto.ModelConfig;
-import org.delineo.training.config.ConfigException;
 
 /**
- * HRNetV2 + FCN head over all branches ({@code model { hrnet {} }}), as PROVE's hrnet_hr48; no aux
- * head. {@code resnet_backbone} puts the same head on ResNetV1c's four stages.
+ * HRNetV2's FCN head ({@code model { hrnet {} }}): every backbone feature resized to the finest
+ * one and concatenated, one 1 × 1 conv, the classifier; no aux head. On HRNetV2-W48 by default, as
+ * PROVE's hrnet_hr48, or on any registered backbone.
  */
 final class HrNetFactory implements ModelFactory {
+  private final BackboneRegistry backbones;
+
+  @Inject
+  HrNetFactory(BackboneRegistry backbones) {
+    this.backbones = backbones;
+  }
 
   @Override
   public String summary() {
@@ -23,28 +32,18 @@ final class HrNetFactory implements ModelFactory {
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
     SceneModels.requireBatchNorm(config);
     HrNetConfig c = config.getHrnet();
-    SceneModels.SceneBackbone backbone;
-    if (c.hasResnetBackbone()) {
-      // The HRNet fields would be silently ignored next to another backbone.
-      if (c.hasWidth() || c.getNumModulesCount() > 0 || c.hasNumBlocks()) {
-        throw new ConfigException("field 'model.hrnet.resnet_backbone': width, num_modules and num_blocks configure"
-            + " the HRNet backbone and must be unset with a ResNetV1c one, found width " + c.getWidth()
-            + ", num_modules " + c.getNumModulesList() + ", num_blocks " + c.getNumBlocks());
-      }
-      backbone = SceneModels.resnetBackbone(c.getResnetBackbone(), "model.hrnet.resnet_backbone");
-    } else {
-      backbone = SceneModels.hrnet(c.getWidth(), c.getNumModulesList(), c.getNumBlocks(), "model.hrnet");
-    }
-    int channels = c.getHeadChannels() > 0 ? c.getHeadChannels() : backbone.totalChannels();
+    SceneBackbone backbone = backbones.build(c.getBackbone(), SceneModels.HRNET_V2_W48, "model.hrnet.backbone");
+    FeatureLevels levels = backbone.levels();
+    int channels = c.getHeadChannels() > 0 ? c.getHeadChannels() : levels.totalChannels();
     FcnHead head = FcnHead.builder("decode_head", numClasses)
-        .inIndices(0, 1, 2, 3)
+        .inIndices(IntStream.range(0, levels.count()).toArray())
         .channels(channels)
         .numConvs(1)
         .kernel(1)
         .concatInput(false)
         .dropout(c.getDropout() > 0 ? c.getDropout() : -1f)
         .build();
-    return new EncoderDecoder("hrnet", numClasses, backbone.outputStride(), backbone.net(), head, Map.of());
+    return new EncoderDecoder("hrnet", numClasses, levels.outputStride(), backbone.net(), head, Map.of());
   }
 
   @Override

@@ -7,11 +7,13 @@ import com.google.inject.multibindings.MapBinder;
  * The model registry, keyed by the names {@code delineo models} lists and {@code model.name} takes
  * ({@link ModelNames} maps them to the {@code ModelConfig} family blocks they read), and whether
  * SemSim's fusion module may be built ({@code @Named("semsim.sfm")}, true; {@code no-sfm} overrides it).
+ * Installs {@link BackbonesModule}, the backbones the driving-scene models sit on.
  */
 public final class ModelsModule extends AbstractModule {
 
   @Override
   protected void configure() {
+    install(new BackbonesModule());
     MapBinder<String, ModelFactory> models =
         MapBinder.newMapBinder(binder(), String.class, ModelFactory.class);
     models.addBinding("unet").to(UNetFactory.class);

@@ -1,5 +1,6 @@
 package org.delineo.training.wiring;
 
+import com.google.inject.Inject;
 import java.util.Map;
 import org.delineo.graph.heads.PspHead;
 import org.delineo.graph.model.SegmentationModel;
@@ -8,10 +9,17 @@ import org.delineo.proto.ModelConfig;
 import org.delineo.proto.PspNetConfig;
 
 /**
- * PSPNet R50-V1c D8 ({@code model { pspnet {} }}), as PROVE's pspnet_r50; {@code hrnet_backbone}
- * puts the same head on HRNetV2.
+ * PSPNet ({@code model { pspnet {} }}): the pyramid pooling head on the backbone's deepest feature
+ * plus the aux FCN head; on ResNetV1c-50 D8 by default, as PROVE's pspnet_r50, or on any
+ * registered backbone.
  */
 final class PspNetFactory implements ModelFactory {
+  private final BackboneRegistry backbones;
+
+  @Inject
+  PspNetFactory(BackboneRegistry backbones) {
+    this.backbones = backbones;
+  }
 
   @Override
   public String summary() {
@@ -22,14 +30,15 @@ final class PspNetFactory implements ModelFactory {
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
     SceneModels.requireBatchNorm(config);
     PspNetConfig c = config.getPspnet();
-    SceneModels.SceneBackbone backbone = c.getEncoderCase() == PspNetConfig.EncoderCase.HRNET_BACKBONE
-        ? SceneModels.hrnetBackbone(c.getHrnetBackbone(), "model.pspnet.hrnet_backbone")
-        : SceneModels.resnetBackbone(c.getBackbone(), "model.pspnet.backbone");
-    PspHead.Builder head = PspHead.builder("decode_head", numClasses).channels(c.getChannels()).dropout(c.getDropout());
+    SceneBackbone backbone = backbones.build(c.getBackbone(), SceneModels.RESNET_V1C_50_D8, "model.pspnet.backbone");
+    PspHead.Builder head = PspHead.builder("decode_head", numClasses)
+        .inIndex(backbone.levels().deepest())
+        .channels(c.getChannels())
+        .dropout(c.getDropout());
     if (c.getPoolScalesCount() > 0) {
       head.poolScales(c.getPoolScalesList().stream().mapToInt(Integer::intValue).toArray());
     }
-    return new EncoderDecoder("pspnet", numClasses, backbone.outputStride(), backbone.net(), head.build(),
+    return new EncoderDecoder("pspnet", numClasses, backbone.levels().outputStride(), backbone.net(), head.build(),
         c.getAuxHead().getEnabled()
             ? Map.of("aux", SceneModels.auxHead(c.getAuxHead(), numClasses, backbone, "model.pspnet.aux_head"))
             : Map.of());

@@ -40,10 +40,10 @@ class ConfigOverrideTest {
 
   @Test
   void nestedPathCreatesSubMessages() {
-    ExperimentConfig c = set("model.deeplabv3plus.backbone.depth=101");
+    ExperimentConfig c = set("model.deeplabv3plus.backbone.resnet_v1c.depth=101");
     assertTrue(c.getModel().hasDeeplabv3Plus());
-    assertTrue(c.getModel().getDeeplabv3Plus().hasBackbone());
-    assertEquals(101, c.getModel().getDeeplabv3Plus().getBackbone().getDepth());
+    assertTrue(c.getModel().getDeeplabv3Plus().getBackbone().hasResnetV1C());
+    assertEquals(101, c.getModel().getDeeplabv3Plus().getBackbone().getResnetV1C().getDepth());
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.List;
 import org.delineo.proto.AdamConfig;
 import org.delineo.proto.AugmentationConfig;
 import org.delineo.proto.AuxHeadConfig;
+import org.delineo.proto.BackboneConfig;
 import org.delineo.proto.BoundaryLossConfig;
 import org.delineo.proto.CheckpointConfig;
 import org.delineo.proto.CrossEntropyLossConfig;
@@ -120,21 +121,15 @@ class ExperimentConfigLoaderTest {
     assertEquals(ModelConfig.FamilyCase.FAMILY_NOT_SET, model.getFamilyCase());
     assertEquals(NormType.BATCH, model.getNorm());
     DeepLabV3PlusConfig deeplab = model.getDeeplabv3Plus();
-    assertEquals(50, deeplab.getBackbone().getDepth());
-    assertEquals(8, deeplab.getBackbone().getOutputStride());
+    assertEquals(50, deeplab.getBackbone().getResnetV1C().getDepth());
+    assertEquals(8, deeplab.getBackbone().getResnetV1C().getOutputStride());
     assertEquals(512, deeplab.getChannels());
     assertEquals(48, deeplab.getC1Channels());
     assertEquals(0.1f, deeplab.getDropout());
     assertTrue(deeplab.getAuxHead().getEnabled());
     assertEquals(256, deeplab.getAuxHead().getChannels());
     assertEquals(512, model.getPspnet().getChannels());
-    assertEquals(48, model.getHrnet().getWidth());
-    assertEquals(0.1f, model.getSegformer().getDropPath());
-    assertEquals(256, model.getSegformer().getHeadChannels());
-    assertEquals(100, model.getMask2Former().getNumQueries());
-    assertEquals(9, model.getMask2Former().getDecoderLayers());
-    assertEquals(12, model.getMask2Former().getBackbone().getWindowSize());
-    assertEquals(16, model.getSegnext().getHam().getMdR());
+    assertEquals(48, model.getHrnet().getBackbone().getHrnetV2().getWidth());
     assertEquals(8, model.getPrismRfnet().getBasicDims());
     assertEquals(80, model.getPrismRfnet().getCropSize());
     assertEquals(128, model.getSemsimUnet().getSfm().getDim());
@@ -279,7 +274,8 @@ class ExperimentConfigLoaderTest {
             .setNumClasses(19).setInChannels(3).setInitCheckpoint("ckpt/r50")
             .addInitCheckpointModules("backbone").setNorm(NormType.GROUP).setNormGroups(16)
             .setDeeplabv3Plus(DeepLabV3PlusConfig.newBuilder()
-                .setBackbone(ResNetV1cConfig.newBuilder().setDepth(101).setOutputStride(16))
+                .setBackbone(BackboneConfig.newBuilder()
+                    .setResnetV1C(ResNetV1cConfig.newBuilder().setDepth(101).setOutputStride(16)))
                 .addAllAsppDilations(List.of(1, 6, 12, 18)).setChannels(256).setDropout(0.2f)
                 .setAuxHead(AuxHeadConfig.newBuilder().setEnabled(false).setChannels(128))))
         .setData(DataConfig.newBuilder()

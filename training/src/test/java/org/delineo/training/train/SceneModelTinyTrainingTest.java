@@ -29,19 +29,19 @@ class SceneModelTinyTrainingTest {
 
   @Test
   void deeplabv3plus() {
-    assertFalls("deeplabv3plus_r50", "deeplabv3plus { backbone { base_channels: 4 stage_blocks: [1, 1, 1, 1] }"
+    assertFalls("deeplabv3plus_r50", "deeplabv3plus { backbone { resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] } }"
         + " channels: 8 c1_channels: 4 aux_head { channels: 4 } }");
   }
 
   @Test
   void pspnet() {
     assertFalls("pspnet_r50",
-        "pspnet { backbone { base_channels: 4 stage_blocks: [1, 1, 1, 1] } channels: 8 aux_head { channels: 4 } }");
+        "pspnet { backbone { resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] } } channels: 8 aux_head { channels: 4 } }");
   }
 
   @Test
   void hrnet() {
-    assertFalls("hrnet_w48", "hrnet { width: 4 num_modules: [1, 1, 1] num_blocks: 1 }");
+    assertFalls("hrnet_w48", "hrnet { backbone { hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 } } }");
   }
 
   private static void assertFalls(String name, String family) {

@@ -86,9 +86,9 @@ class TrainerTest {
   void sceneModelsTrainWithTheirAuxiliaryHeads(@TempDir Path dir) {
     // Narrow versions of the PROVE models: one step each, decode + aux losses, --aux-loss lovasz.
     for (String model : List.of(
-        "deeplabv3plus { backbone { base_channels: 4 } channels: 8 c1_channels: 4 aux_head { channels: 4 } }",
-        "pspnet { backbone { base_channels: 4 } channels: 8 aux_head { channels: 4 } }",
-        "hrnet { width: 4 }")) {
+        "deeplabv3plus { backbone { resnet_v1c { base_channels: 4 } } channels: 8 c1_channels: 4 aux_head { channels: 4 } }",
+        "pspnet { backbone { resnet_v1c { base_channels: 4 } } channels: 8 aux_head { channels: 4 } }",
+        "hrnet { backbone { hrnet_v2 { width: 4 } } }")) {
       ExperimentConfig config = ExperimentConfigLoader.parse(CONFIG, "test").toBuilder()
           .setModel(ExperimentConfigLoader.parse("model { " + model + " }", "test").getModel())
           .setLoss(ExperimentConfigLoader.parse("loss { aux_loss: LOVASZ }", "test").getLoss())

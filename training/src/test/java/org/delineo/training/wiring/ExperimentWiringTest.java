@@ -48,7 +48,7 @@ class ExperimentWiringTest {
         () -> Experiment.create(CONFIG, List.of("no-dcie")));
     assertTrue(ablation.getMessage().contains("no-dcie") && ablation.getMessage().contains("no-dice"),
         ablation.getMessage());
-    ExperimentConfig segformer = ExperimentConfigLoader.parse("model { segformer {} }", "test");
+    ExperimentConfig segformer = ExperimentConfigLoader.parse("model { name: \"segformer\" }", "test");
     ConfigException model = assertThrows(ConfigException.class,
         () -> Experiment.create(segformer, List.of()).model(19, 3));
     assertTrue(model.getMessage().contains("segformer") && model.getMessage().contains("unet"), model.getMessage());

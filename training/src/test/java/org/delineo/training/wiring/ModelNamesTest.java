@@ -44,6 +44,20 @@ class ModelNamesTest {
   }
 
   @Test
+  void familiesWithoutAModelAreUnknown() {
+    // SegFormer, SegNeXt and Mask2Former have no model yet (issues 14/15): neither their block nor
+    // their name is accepted, and both errors list what is.
+    ConfigException block = assertThrows(ConfigException.class,
+        () -> ExperimentConfigLoader.parse("model { segformer {} }", "test"));
+    assertTrue(block.getMessage().contains("unknown field 'model.segformer'")
+        && block.getMessage().contains("deeplabv3plus"), block.getMessage());
+    ConfigException name = assertThrows(ConfigException.class,
+        () -> experiment("model { name: \"mask2former\" }").model(19, 3));
+    assertTrue(name.getMessage().contains("unknown model 'mask2former'")
+        && name.getMessage().contains("pspnet_r50"), name.getMessage());
+  }
+
+  @Test
   void syncBatchNormIsRejectedNamingBatch() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> experiment("model { name: \"pspnet_r50\" norm: SYNC_BATCH }").model(19, 3));

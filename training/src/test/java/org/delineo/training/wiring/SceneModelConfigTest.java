@@ -35,7 +35,7 @@ class SceneModelConfigTest {
 
   @Test
   void c1ChannelsSizeTheLowLevelProjection() {
-    String tiny = "deeplabv3plus { backbone { base_channels: 4 stage_blocks: [1, 1, 1, 1] } channels: 8"
+    String tiny = "deeplabv3plus { backbone { resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] } } channels: 8"
         + " aux_head { enabled: false } c1_channels: %d }";
     // Stage 1 of base width 4 gives 4·4 = 16 channels. Only c1_bottleneck (1×1 16→c1) and the
     // first separable conv (input 8 + c1) depend on c1_channels.
@@ -47,7 +47,7 @@ class SceneModelConfigTest {
 
   @Test
   void baseChannelsSetTheStemWidthUnlessStemChannelsIsGiven() {
-    String tiny = "pspnet { backbone { base_channels: 4 stage_blocks: [1, 1, 1, 1] %s } channels: 8"
+    String tiny = "pspnet { backbone { resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] %s } } channels: 8"
         + " aux_head { enabled: false } }";
     // Only the stem (3×3 convs 3→s/2, s/2→s/2, s/2→s, each + BN) and the first bottleneck of
     // layer1 (its 1×1 conv and its 1×1 projection read s channels; p = 4, 4p = 16, so both widths
@@ -64,8 +64,8 @@ class SceneModelConfigTest {
   @Test
   void oddStemWidthIsAConfigError() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> count("pspnet { backbone { base_channels: 3 } }"));
-    assertTrue(e.getMessage().contains("model.pspnet.backbone.stem_channels"), e.getMessage());
+        () -> count("pspnet { backbone { resnet_v1c { base_channels: 3 } } }"));
+    assertTrue(e.getMessage().contains("model.pspnet.backbone.resnet_v1c.stem_channels"), e.getMessage());
   }
 
   @Test
@@ -75,7 +75,7 @@ class SceneModelConfigTest {
     // feature 2 (72).
     long psp = 4 * convModule(1, 144, 512) + convModule(3, 144 + 4 * 512, 512) + convSeg(512);
     long aux = convModule(3, 72, 256) + convSeg(256);
-    assertEquals(hrnetBackbone(18) + psp + aux, count("pspnet { hrnet_backbone { width: 18 } }"));
+    assertEquals(hrnetBackbone(18) + psp + aux, count("pspnet { backbone { hrnet_v2 { width: 18 } } }"));
   }
 
   @Test
@@ -87,7 +87,7 @@ class SceneModelConfigTest {
     long sep = separable(3, 512 + 48, 512) + separable(3, 512, 512);
     long head = imagePool + aspp + bottleneck + c1 + sep + convSeg(512);
     assertEquals(hrnetBackbone(18) + head,
-        count("deeplabv3plus { hrnet_backbone { width: 18 } aux_head { enabled: false } }"));
+        count("deeplabv3plus { backbone { hrnet_v2 { width: 18 } } aux_head { enabled: false } }"));
   }
 
   @Test
@@ -96,16 +96,16 @@ class SceneModelConfigTest {
     assertEquals(23_527_264L, backbone, "hand formula vs reference table (ResNetV1cTest)");
     // head_channels 0 = 256 + 512 + 1024 + 2048 = 3840; one 1×1 ConvModule, then conv_seg.
     long head = convModule(1, 3840, 3840) + convSeg(3840);
-    assertEquals(backbone + head, count("hrnet { resnet_backbone {} }"));
+    assertEquals(backbone + head, count("hrnet { backbone { resnet_v1c {} } }"));
   }
 
   @Test
   void misplacedBackboneSettingsAreConfigErrors() {
     ConfigException both = assertThrows(ConfigException.class,
-        () -> count("hrnet { width: 18 resnet_backbone {} }"));
-    assertTrue(both.getMessage().contains("model.hrnet.resnet_backbone"), both.getMessage());
+        () -> count("hrnet { backbone { hrnet_v2 { width: 18 } resnet_v1c {} } }"));
+    assertTrue(both.getMessage().contains("model.hrnet.backbone"), both.getMessage());
     ConfigException index = assertThrows(ConfigException.class,
-        () -> count("pspnet { hrnet_backbone { width: 18 } aux_head { in_index: 4 } }"));
+        () -> count("pspnet { backbone { hrnet_v2 { width: 18 } } aux_head { in_index: 4 } }"));
     assertTrue(index.getMessage().contains("model.pspnet.aux_head.in_index"), index.getMessage());
   }
 
