@@ -211,9 +211,7 @@ final class TrainCommand implements Command {
   }
 
   private static Provenance provenance(ExperimentConfig config, Experiment experiment) {
-    return Provenance.collect(config.getRuntime().getSeed(), experiment.ablations(),
-        config.getRuntime().getIntraOpThreads(), config.getRuntime().getInterOpThreads(),
-        config.getRuntime().getDevice().name());
+    return Provenance.of(config, experiment.ablations());
   }
 
   private static Trainer.Outcome report(Trainer.Outcome outcome, PrintStream out) {
