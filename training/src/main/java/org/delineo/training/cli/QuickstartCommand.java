@@ -8,11 +8,12 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
+import org.delineo.proto.DataConfig;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.config.ConfigException;
 import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.Split;
-import org.delineo.training.data.synth.SyntheticData;
 import org.delineo.training.export.ModelExport;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.MetricsTable;
@@ -58,7 +59,10 @@ final class QuickstartCommand implements Command {
     Path data = Path.of(config.getData().getRoot());
     if (!Files.exists(data.resolve("dataset.txt"))) {
       out.println("writing synthetic scenes to " + data);
-      SyntheticData.write("scenes2d", data, 300, 7);
+      DataConfig dataConfig = config.getData();
+      SyntheticDataRecipe.of(dataConfig).orElseThrow(() -> new ConfigException(
+          "field 'data.layout': quickstart expects a SYNTHETIC_* layout, found " + dataConfig.getLayout()))
+          .write();
     }
     TrainingPreflight.run(config.getData(), out);
     Trainer.Outcome outcome = TrainCommand.train(config, List.of(), null, false, out);

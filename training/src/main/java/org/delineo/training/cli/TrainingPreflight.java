@@ -10,7 +10,8 @@ import org.delineo.training.data.Split;
 import org.delineo.training.data.pipeline.DatasetFactory;
 
 /**
- * What {@code train} and {@code ablate} check before they create a run directory: every file of
+ * What {@code train} and {@code ablate} check before they create a run directory: that a synthetic
+ * config's data folder exists ({@link SyntheticDataRecipe#requirePresent}), every file of
  * the training and validation splits ({@link DatasetCheck}, all bad files in one error) and the
  * crop against the training cases' sizes ({@link CropSizeCheck}). Prints one summary line and, when
  * the crop pads, one warning line.
@@ -18,8 +19,9 @@ import org.delineo.training.data.pipeline.DatasetFactory;
 final class TrainingPreflight {
   private TrainingPreflight() {}
 
-  /** Runs both checks on {@code data}'s dataset. */
+  /** Runs the checks on {@code data}'s dataset. */
   static void run(DataConfig data, PrintStream out) {
+    SyntheticDataRecipe.requirePresent(data);
     DatasetCheck.Report report =
         DatasetCheck.run(DatasetFactory.open(data), List.of(Split.TRAIN, Split.VAL));
     out.println(report.summary());
