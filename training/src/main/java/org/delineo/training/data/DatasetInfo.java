@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
 
 /**
  * The optional {@code dataset.txt} in a dataset root: {@code key: value} lines describing the
@@ -99,8 +100,7 @@ public final class DatasetInfo {
     entries.forEach((k, v) -> text.append(k).append(": ").append(v).append('\n'));
     Path file = root.resolve(FILE_NAME);
     try {
-      Files.createDirectories(root);
-      Files.writeString(file, text, StandardCharsets.UTF_8);
+      SafeFiles.durable().writeString(file, text.toString());
     } catch (IOException e) {
       throw new DelineoException("cannot write " + file + ": " + e.getMessage(), e);
     }

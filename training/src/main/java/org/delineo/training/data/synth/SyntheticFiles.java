@@ -1,10 +1,10 @@
 package org.delineo.training.data.synth;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
 import org.delineo.training.data.io.DecodedImage;
 import org.delineo.training.data.io.ImageWriter;
 import org.delineo.training.data.io.LabelMap;
@@ -44,9 +44,8 @@ final class SyntheticFiles {
 
   /** Writes a UTF-8 text file. */
   static void writeText(Path file, String text) {
-    createParent(file);
     try {
-      Files.writeString(file, text, StandardCharsets.UTF_8);
+      SafeFiles.durable().writeString(file, text);
     } catch (IOException e) {
       throw new DelineoException("cannot write " + file + ": " + e.getMessage(), e);
     }
