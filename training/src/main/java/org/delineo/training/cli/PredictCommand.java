@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -19,13 +17,10 @@ import org.delineo.graph.DelineoException;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.serving.Logits;
 import org.delineo.serving.PadMode;
-import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.Predictor;
+import org.delineo.serving.RestPredictor;
 import org.delineo.serving.SlidingWindowOptions;
 import org.delineo.serving.WindowedInference;
-import org.delineo.serving.rest.ServingTensor;
-import org.delineo.serving.rest.SignatureInfo;
-import org.delineo.serving.rest.TensorInfo;
 import org.delineo.serving.rest.TfServingClient;
 import org.delineo.training.data.BratsLayout;
 import org.delineo.training.data.io.DecodedImage;
@@ -43,7 +38,7 @@ import org.delineo.training.data.io.NpyWriter;
  * SavedModel in this JVM ({@code --model}) or from a TF Serving server ({@code --server}); with
  * either, an input larger than the model's fixed size (or than {@code --window}) is predicted in
  * sliding windows ({@link WindowedInference}: over REST, {@code normalize} once on the whole input,
- * then {@code predict_normalized} per batch of windows, where the export has them). Writes {@code <name>_labels.png} or
+ * then {@code predict_normalized} per batch of windows, where the export has them; {@link RestPredictor}). Writes {@code <name>_labels.png} or
  * {@code <name>_labels.nii.gz} (with the input's affine) and a coloured {@code <name>_overlay.png}.
  *
  * <p>An input that is a directory is a BraTS case, {@code <case>/<case>_{flair,t1ce,t1,t2}.nii.gz}
@@ -158,8 +153,8 @@ final class PredictCommand implements Command {
       if (line.hasOption("label")) {
         b.label(line.getOptionValue("label"));
       }
-      labeller = new ServerLabeller(b.build(), "model '" + line.getOptionValue("name") + "' on "
-          + line.getOptionValue("server"), windowOptions(line), line.hasOption("window"));
+      labeller = new RestPredictor(b.build(), "model '" + line.getOptionValue("name") + "' on "
+          + line.getOptionValue("server"), windowOptions(line))::labels;
     }
     boolean[] declared = declaredModalities(line);
     boolean allowMissing = line.hasOption("allow-missing");
@@ -202,156 +197,6 @@ final class PredictCommand implements Command {
       Path file = dir.resolve(name + "_logits.npy");
       NpyWriter.write(file, NpyArray.ofFloats(logits.values(), logits.shapeWithClasses()));
       return ", " + file;
-    }
-  }
-
-  /**
-   * {@code --server}: the model's signatures and input shape come from TF Serving's metadata. An
-   * input that fits the model (its fixed spatial size, or any size for dynamic models without
-   * {@code --window}) goes whole in one Predict request, as it always did. A larger one (or any,
-   * with {@code --window}) is predicted by the {@link WindowedInference} that {@link Predictor}
-   * uses, with Predict requests as its model calls: for exports with {@code normalize} and
-   * {@code predict_normalized}, {@code normalize} once on the whole input and then
-   * {@code predict_normalized} on batches of windows of the result; for older exports windows of
-   * the raw input to the same signature as a whole input would go to.
-   */
-  private static final class ServerLabeller implements Labeller, WindowedInference.ModelCalls {
-    private final TfServingClient client;
-    /** How messages name the model: "model 'NAME' on URL". */
-    private final String model;
-    /** Image only: serving_all_modalities for multi-modal models, else serving_default. */
-    private final String signature;
-    /** serving_default's inputs, which a request with a mask must fill. */
-    private final Set<String> maskedInputs;
-    private final boolean model2d;
-    /** Null where the metadata gives no usable image shape: every input then goes whole. */
-    private final WindowedInference windows;
-    /** Whether the export has normalize and predict_normalized. */
-    private final boolean normalizes;
-    /** Length of predict_normalized's modality_mask; 0 when it takes none. */
-    private final int normalizedMask;
-
-    ServerLabeller(TfServingClient client, String model, SlidingWindowOptions options, boolean windowGiven) {
-      this.client = client;
-      this.model = model;
-      var signatures = client.metadata().signatures();
-      // Multi-modal exports take modality_mask in serving_default, which TF Serving will not let a
-      // request leave out; their serving_all_modalities signature takes the image alone.
-      this.signature = signatures.containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
-          ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY;
-      SignatureInfo chosen = signatures.get(signature);
-      SignatureInfo serving = signatures.get(SavedModelExporter.SIGNATURE_KEY);
-      // serving_default's image, as Predictor reads it; the same shape as serving_all_modalities'.
-      SignatureInfo shapes = serving != null ? serving : chosen;
-      TensorInfo input = shapes == null ? null : shapes.inputs().get(SavedModelExporter.INPUT_IMAGE);
-      boolean ranked = input != null && !input.unknownRank()
-          && (input.shape().size() == 4 || input.shape().size() == 5);
-      this.model2d = ranked && input.shape().size() == 4;
-      this.maskedInputs = serving != null ? serving.inputs().keySet() : Set.of();
-      if (ranked) {
-        long[] spatial = new long[input.shape().size() - 2];
-        for (int i = 0; i < spatial.length; i++) {
-          spatial[i] = input.shape().get(i + 1);
-        }
-        this.windows = new WindowedInference(spatial, options, model);
-      } else if (windowGiven) {
-        throw new DelineoException("option --window: " + model + " signature '"
-            + (serving != null || chosen == null ? SavedModelExporter.SIGNATURE_KEY : signature) + "': expected an input '" + SavedModelExporter.INPUT_IMAGE
-            + "' of rank 4 [-1, H, W, C] or 5 [-1, D, H, W, C] to slide windows over, found "
-            + (input == null ? "none" : input.unknownRank() ? "unknown rank" : input.shape()));
-      } else {
-        this.windows = null;
-      }
-      SignatureInfo normalized = signatures.get(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY);
-      this.normalizes = normalized != null && signatures.containsKey(SavedModelExporter.NORMALIZE_SIGNATURE_KEY);
-      TensorInfo mask = normalized == null ? null : normalized.inputs().get(SavedModelExporter.INPUT_MODALITY_MASK);
-      int channels = ranked ? (int) (long) input.shape().get(input.shape().size() - 1) : -1;
-      long flags = mask != null && !mask.unknownRank() && mask.shape().size() == 2 ? mask.shape().get(1) : channels;
-      if (mask != null && flags <= 0) {
-        throw new DelineoException(model + " signature '" + SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY
-            + "': expected input '" + SavedModelExporter.INPUT_MODALITY_MASK + "' bool [-1, M] with M known, found "
-            + (mask.unknownRank() ? "unknown rank" : mask.shape()));
-      }
-      this.normalizedMask = mask == null ? 0 : (int) flags;
-    }
-
-    @Override
-    public int[] labels(float[] image, int[] shape, boolean[] mask) {
-      if (mask != null && !maskedInputs.contains(SavedModelExporter.INPUT_MODALITY_MASK)) {
-        throw new DelineoException(model + ": signature '" + SavedModelExporter.SIGNATURE_KEY + "' has no input '"
-            + SavedModelExporter.INPUT_MODALITY_MASK + "', so missing modalities cannot be declared; expected a"
-            + " multi-modal export, found inputs " + maskedInputs);
-      }
-      // A volume for a 2D model goes as its D slices: in ONE request when they fit, since the
-      // export min-max scales over the whole request, which then equals training's per-volume
-      // scaling; through one normalize call of all of them when they need windows.
-      boolean slices = model2d && shape.length == 4;
-      int channels = shape[shape.length - 1];
-      int[] spatial = slices ? Arrays.copyOfRange(shape, 1, 3) : Arrays.copyOf(shape, shape.length - 1);
-      if (windows != null && spatial.length == (model2d ? 2 : 3) && !windows.fits(spatial)) {
-        return slices ? windows.slideSlices(image, shape[0], spatial, channels, mask, normalizes, this).labels()
-            : windows.slide(image, spatial, channels, mask, normalizes, this).labels();
-      }
-      long[] batched = new long[slices ? shape.length : shape.length + 1];
-      if (!slices) {
-        batched[0] = 1;
-      }
-      for (int i = 0; i < shape.length; i++) {
-        batched[slices ? i : i + 1] = shape[i];
-      }
-      return client.predict(inputs(image, batched, mask), mask == null ? signature : SavedModelExporter.SIGNATURE_KEY)
-          .output(SavedModelExporter.OUTPUT_LABELS).ints();
-    }
-
-    @Override
-    public float[] probabilities(float[] inputs, int count, int[] spatial, int channels, boolean[] mask,
-        boolean normalized) {
-      long[] dims = WindowedInference.batchDims(count, spatial, channels);
-      boolean[] fed = mask;
-      if (normalized && mask == null && normalizedMask > 0) {
-        // predict_normalized of a multi-modal export always takes the mask: all present.
-        fed = new boolean[normalizedMask];
-        Arrays.fill(fed, true);
-      }
-      String key = normalized ? SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY
-          : fed == null ? signature : SavedModelExporter.SIGNATURE_KEY;
-      ServingTensor probabilities = client.predict(inputs(inputs, dims, fed), key)
-          .output(SavedModelExporter.OUTPUT_PROBABILITIES);
-      long[] p = probabilities.shape();
-      if (p.length != dims.length || !Arrays.equals(Arrays.copyOf(p, p.length - 1), Arrays.copyOf(dims, dims.length - 1))) {
-        throw new ShapeMismatchException(model + " answered '" + key + "' input " + Arrays.toString(dims)
-            + " with probabilities " + Arrays.toString(p) + "; expected " + Arrays.toString(Arrays.copyOf(dims,
-            dims.length - 1)) + " plus a class axis (outputs at input resolution)");
-      }
-      return probabilities.floats();
-    }
-
-    @Override
-    public float[] normalize(float[] values, int count, int[] spatial, int channels) {
-      long[] dims = WindowedInference.batchDims(count, spatial, channels);
-      // normalize has one output, whose alias TF Serving's row format leaves out.
-      ServingTensor out = client.predict(inputs(values, dims, null), SavedModelExporter.NORMALIZE_SIGNATURE_KEY)
-          .single();
-      if (!Arrays.equals(out.shape(), dims)) {
-        throw new ShapeMismatchException(model + " answered '" + SavedModelExporter.NORMALIZE_SIGNATURE_KEY
-            + "' input " + Arrays.toString(dims) + " with image " + Arrays.toString(out.shape()) + "; expected "
-            + Arrays.toString(dims));
-      }
-      return out.floats();
-    }
-
-    /** The image, and with a mask the mask repeated for every row of the request. */
-    private static Map<String, ServingTensor> inputs(float[] image, long[] dims, boolean[] mask) {
-      if (mask == null) {
-        return Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, dims));
-      }
-      int rows = (int) dims[0];
-      boolean[] maskRows = new boolean[rows * mask.length];
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(mask, 0, maskRows, r * mask.length, mask.length);
-      }
-      return Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, dims),
-          SavedModelExporter.INPUT_MODALITY_MASK, ServingTensor.ofBools(maskRows, rows, mask.length));
     }
   }
 
