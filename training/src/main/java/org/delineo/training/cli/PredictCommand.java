@@ -5,16 +5,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
-import org.delineo.graph.ShapeMismatchException;
 import org.delineo.serving.Logits;
 import org.delineo.serving.PadMode;
 import org.delineo.serving.Predictor;
@@ -23,6 +19,7 @@ import org.delineo.serving.SlidingWindowOptions;
 import org.delineo.serving.WindowedInference;
 import org.delineo.serving.rest.TfServingClient;
 import org.delineo.training.data.BratsLayout;
+import org.delineo.training.data.brats.BratsCaseInput;
 import org.delineo.training.data.io.DecodedImage;
 import org.delineo.training.data.io.ImageReader;
 import org.delineo.training.data.io.ImageWriter;
@@ -32,21 +29,23 @@ import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
 import org.delineo.training.data.io.NpyArray;
 import org.delineo.training.data.io.NpyWriter;
+import org.delineo.training.data.io.Overlay;
 
 /**
  * {@code delineo predict}: label maps for image (PNG/JPEG) and volume (NIfTI) files, from an exported
  * SavedModel in this JVM ({@code --model}) or from a TF Serving server ({@code --server}); with
  * either, an input larger than the model's fixed size (or than {@code --window}) is predicted in
  * sliding windows ({@link WindowedInference}: over REST, {@code normalize} once on the whole input,
- * then {@code predict_normalized} per batch of windows, where the export has them; {@link RestPredictor}). Writes {@code <name>_labels.png} or
- * {@code <name>_labels.nii.gz} (with the input's affine) and a coloured {@code <name>_overlay.png}.
+ * then {@code predict_normalized} per batch of windows, where the export has them; {@link RestPredictor}).
+ * Writes {@code <name>_labels.png} or {@code <name>_labels.nii.gz} (with the input's affine) and a
+ * coloured {@code <name>_overlay.png} ({@link Overlay}).
  *
  * <p>An input that is a directory is a BraTS case, {@code <case>/<case>_{flair,t1ce,t1,t2}.nii.gz}
  * (or {@code .nii}): its modalities, raw, are stacked as channels in {@link BratsLayout#MODALITIES}
- * order (all of one shape) for a multi-modal model. All four are required unless
- * {@code --modalities} names the available ones or {@code --allow-missing} is given: an unavailable
- * modality is sent as zeros with {@code modality_mask} false (the model must take a mask), and the
- * output line says so. Labels are written in BraTS' stored convention (class 3 becomes 4, undoing
+ * order (all of one shape) for a multi-modal model ({@link BratsCaseInput}). All four are required
+ * unless {@code --modalities} names the available ones or {@code --allow-missing} is given: an
+ * unavailable modality is sent as zeros with {@code modality_mask} false (the model must take a mask),
+ * and the output line says so. Labels are written in BraTS' stored convention (class 3 becomes 4, undoing
  * training's 4 to 3) with the affine of the first available modality.
  *
  * <p>{@code --logits-out DIR} (with {@code --model}) also writes each input's raw class logits,
@@ -57,11 +56,6 @@ import org.delineo.training.data.io.NpyWriter;
  * files is written.
  */
 final class PredictCommand implements Command {
-  /** Distinct overlay colours per class (0xRRGGBB); class 0 is left uncoloured. */
-  private static final int[] PALETTE = {0x000000, 0xE6194B, 0x3CB44B, 0x4363D8, 0xFFE119, 0xF58231,
-      0x911EB4, 0x46F0F0, 0xF032E6, 0xBCF60C, 0xFABEBE, 0x008080, 0xE6BEFF, 0x9A6324, 0xFFFAC8,
-      0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1, 0x000075};
-
   @Override
   public String name() {
     return "predict";
@@ -201,92 +195,20 @@ final class PredictCommand implements Command {
   }
 
   /**
-   * One BraTS case directory: the available modalities stacked as channels (missing ones zeros),
-   * the labels in stored convention with the first available modality's affine, and an overlay of
-   * the middle axial slice over that modality.
+   * One BraTS case directory: the labels in stored convention with the first available modality's
+   * affine, and an overlay of the middle axial slice over that modality.
    */
   private static String predictBratsCase(Path dir, Path outDir, Labeller labeller, LogitsSource logitsSource,
       boolean[] declared, boolean allowMissing) {
-    String id = dir.getFileName().toString();
-    List<String> names = BratsLayout.MODALITIES;
-    NiftiVolume[] volumes = new NiftiVolume[names.size()];
-    Path[] files = new Path[names.size()];
-    int first = -1;
-    for (int m = 0; m < names.size(); m++) {
-      if (!declared[m]) {
-        continue;
-      }
-      Optional<Path> file = BratsLayout.findCaseFile(dir, id, names.get(m));
-      if (file.isEmpty()) {
-        if (allowMissing) {
-          continue;
-        }
-        throw new DelineoException("BraTS case " + dir + ": missing " + names.get(m) + " file "
-            + dir.resolve(id + "_" + names.get(m) + ".nii.gz") + " (or .nii); expected "
-            + String.join(", ", names) + " (give --allow-missing or --modalities to predict without it)");
-      }
-      files[m] = file.get();
-      volumes[m] = NiftiReader.read(files[m]);
-      if (volumes[m].rank() != 3) {
-        throw new ShapeMismatchException(files[m] + ": expected a 3-D volume [nx, ny, nz], found dims "
-            + Arrays.toString(volumes[m].dims()));
-      }
-      if (first < 0) {
-        first = m;
-      } else if (!Arrays.equals(volumes[m].dims(), volumes[first].dims())) {
-        throw new ShapeMismatchException(files[m] + ": expected dims " + Arrays.toString(volumes[first].dims())
-            + " like " + files[first] + ", found " + Arrays.toString(volumes[m].dims())
-            + " (all modalities of a case must share one shape)");
-      }
-    }
-    if (first < 0) {
-      throw new DelineoException("BraTS case " + dir + ": no modality available; expected files "
-          + id + "_{" + String.join(",", names) + "}.nii.gz" + (allowMissing ? "" : " among those declared"));
-    }
-    NiftiVolume reference = volumes[first];
-    int[] s = reference.rowMajorShape();
-    int voxels = reference.data().length;
-    int channels = names.size();
-    float[] image = new float[voxels * channels];
-    boolean[] mask = new boolean[channels];
-    List<String> missing = new ArrayList<>();
-    for (int m = 0; m < channels; m++) {
-      mask[m] = volumes[m] != null;
-      if (!mask[m]) {
-        missing.add(names.get(m));
-        continue; // zeros, as training zeroes a missing modality
-      }
-      float[] data = volumes[m].data();
-      for (int v = 0; v < voxels; v++) {
-        image[v * channels + m] = data[v];
-      }
-    }
-    // All present: no mask, so exports without modality_mask (4-channel models) work too.
-    int[] shape = {s[0], s[1], s[2], channels};
-    boolean[] fed = missing.isEmpty() ? null : mask;
-    Logits logits = logitsSource == null ? null : logitsSource.of(image, shape, fed);
-    int[] classes = labeller.labels(image, shape, fed);
-    int[] toStored = BratsLayout.storedLabels();
-    int[] labels = new int[classes.length];
-    float[] asFloat = new float[classes.length];
-    for (int i = 0; i < classes.length; i++) {
-      if (classes[i] < 0 || classes[i] >= toStored.length) {
-        throw new DelineoException("BraTS case " + dir + ": the model answered class " + classes[i]
-            + "; expected a BraTS model with " + toStored.length + " classes (0..3)");
-      }
-      labels[i] = toStored[classes[i]];
-      asFloat[i] = labels[i];
-    }
-    Path labelFile = outDir.resolve(id + "_labels.nii.gz");
-    NiftiWriter.write(labelFile, new NiftiVolume(asFloat, reference.dims(), reference.spacing(), reference.affine(),
-        (short) 2, 1f, 0f));
-    int plane = s[1] * s[2];
-    int mid = s[0] / 2;
-    writeOverlay(outDir.resolve(id + "_overlay.png"),
-        greyToRgb(Arrays.copyOfRange(reference.data(), mid * plane, (mid + 1) * plane)), s[1], s[2],
-        Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
-    return dir + " -> " + labelFile + (logits == null ? "" : logitsSource.write(id, logits))
-        + (missing.isEmpty() ? "" : " (missing " + String.join(",", missing) + ": zeros, modality_mask false)");
+    BratsCaseInput input = BratsCaseInput.read(dir, declared, allowMissing);
+    Logits logits = logitsSource == null ? null : logitsSource.of(input.image(), input.shape(), input.mask());
+    int[] labels = input.storedLabels(labeller.labels(input.image(), input.shape(), input.mask()));
+    Path labelFile = outDir.resolve(input.id() + "_labels.nii.gz");
+    NiftiWriter.write(labelFile, input.reference().withLabels(labels));
+    Overlay.writeMiddleSlice(outDir.resolve(input.id() + "_overlay.png"), input.reference(), labels);
+    return dir + " -> " + labelFile + (logits == null ? "" : logitsSource.write(input.id(), logits))
+        + (input.missing().isEmpty() ? "" : " (missing " + String.join(",", input.missing())
+        + ": zeros, modality_mask false)");
   }
 
   private static String predictFile(Path file, Path outDir, Labeller labeller, LogitsSource logitsSource) {
@@ -298,18 +220,9 @@ final class PredictCommand implements Command {
       shape[v.rank()] = 1;
       Logits logits = logitsSource == null ? null : logitsSource.of(v.data(), shape, null);
       int[] labels = labeller.labels(v.data(), shape, null);
-      float[] asFloat = new float[labels.length];
-      for (int i = 0; i < labels.length; i++) {
-        asFloat[i] = labels[i];
-      }
       Path labelFile = outDir.resolve(name + "_labels.nii.gz");
-      NiftiWriter.write(labelFile, new NiftiVolume(asFloat, v.dims(), v.spacing(), v.affine(), (short) 2, 1f, 0f));
-      int[] s = v.rowMajorShape();
-      int plane = s[s.length - 1] * s[s.length - 2];
-      int mid = s.length == 3 ? s[0] / 2 : 0;
-      float[] slice = Arrays.copyOfRange(v.data(), mid * plane, (mid + 1) * plane);
-      writeOverlay(outDir.resolve(name + "_overlay.png"), greyToRgb(slice), s[s.length - 2], s[s.length - 1],
-          Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
+      NiftiWriter.write(labelFile, v.withLabels(labels));
+      Overlay.writeMiddleSlice(outDir.resolve(name + "_overlay.png"), v, labels);
       return file + " -> " + labelFile + (logits == null ? "" : logitsSource.write(name, logits));
     }
     DecodedImage image = ImageReader.read(file);
@@ -318,41 +231,8 @@ final class PredictCommand implements Command {
     int[] labels = labeller.labels(image.data(), shape, null);
     Path labelFile = outDir.resolve(name + "_labels.png");
     ImageWriter.writeLabelsPng(labelFile, new LabelMap(image.height(), image.width(), labels));
-    float[] rgb = image.channels() == 3 ? image.data() : greyToRgb(image.data());
-    writeOverlay(outDir.resolve(name + "_overlay.png"), rgb, image.height(), image.width(), labels);
+    Overlay.write(outDir.resolve(name + "_overlay.png"), image, labels);
     return file + " -> " + labelFile + (logits == null ? "" : logitsSource.write(name, logits));
-  }
-
-  /** Grey intensities rescaled to 0..255 and repeated over three channels. */
-  private static float[] greyToRgb(float[] grey) {
-    float min = Float.POSITIVE_INFINITY;
-    float max = Float.NEGATIVE_INFINITY;
-    for (float g : grey) {
-      min = Math.min(min, g);
-      max = Math.max(max, g);
-    }
-    float scale = max > min ? 255f / (max - min) : 0f;
-    float[] rgb = new float[grey.length * 3];
-    for (int i = 0; i < grey.length; i++) {
-      float v = (grey[i] - min) * scale;
-      rgb[3 * i] = v;
-      rgb[3 * i + 1] = v;
-      rgb[3 * i + 2] = v;
-    }
-    return rgb;
-  }
-
-  /** The image with each non-background class blended at 50 % in its palette colour. */
-  private static void writeOverlay(Path file, float[] rgb, int h, int w, int[] labels) {
-    float[] blended = new float[h * w * 3];
-    for (int i = 0; i < h * w; i++) {
-      int colour = labels[i] == 0 ? -1 : PALETTE[labels[i] % PALETTE.length];
-      for (int c = 0; c < 3; c++) {
-        float base = Math.max(0f, Math.min(255f, rgb[3 * i + c]));
-        blended[3 * i + c] = colour < 0 ? base : Math.round(0.5f * base + 0.5f * ((colour >> (16 - 8 * c)) & 0xFF));
-      }
-    }
-    ImageWriter.writePng(file, new DecodedImage(h, w, 3, blended));
   }
 
   private static SlidingWindowOptions windowOptions(CommandLine line) {
