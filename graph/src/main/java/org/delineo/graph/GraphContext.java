@@ -53,11 +53,6 @@ public final class GraphContext {
     return new GraphContext(graph, tf, variables, other, seed, updateOps, randomStep);
   }
 
-  /** The same context building through other ops, e.g. a name scope for readable graphs. */
-  public GraphContext withOps(Ops other) {
-    return new GraphContext(graph, other, variables, mode, seed, updateOps, randomStep);
-  }
-
   /**
    * The same context whose stochastic layers draw from stateless random ops keyed by (op seed,
    * {@code step}): masks then depend only on the training step, not on how many times a session

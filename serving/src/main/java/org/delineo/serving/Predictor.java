@@ -18,10 +18,6 @@ import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.BooleanNdArray;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.proto.DataType;
-import org.tensorflow.proto.SignatureDef;
-import org.tensorflow.proto.TensorInfo;
-import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
@@ -78,6 +74,8 @@ import org.tensorflow.types.TFloat32;
 public final class Predictor implements AutoCloseable {
   private final Path dir;
   private final SavedModelBundle bundle;
+  /** The export's signatures, checked at load. */
+  private final ExportContract contract;
   /** Image only: serving_all_modalities for multi-modal models, else serving_default. */
   private final SessionFunction function;
   /** serving_default with image and modality_mask; null for models without a mask. */
@@ -88,11 +86,9 @@ public final class Predictor implements AutoCloseable {
   private final SessionFunction normalizedFunction;
   /** The signature predict_logits (image, and modality_mask where the model takes one); null for exports without it. */
   private final SessionFunction logitsFunction;
-  /** Length of modality_mask's second axis; 0 for models without a mask. */
+  /** The contract's modalities(), spatial() and channels(), read once: every call checks its input against them. */
   private final int modalities;
-  /** Spatial input sizes from the signature; -1 where dynamic. */
   private final long[] inputSpatial;
-  /** Input channels from the signature; -1 if dynamic. */
   private final long inputChannels;
   private final SlidingWindowOptions options;
   /** Window choice, tiling and averaging, shared with delineo predict --server. */
@@ -111,26 +107,21 @@ public final class Predictor implements AutoCloseable {
     }
   };
 
-  private Predictor(Path dir, SavedModelBundle bundle, long[] inputSpatial, long inputChannels,
-      int modalities, SlidingWindowOptions options, WindowedInference windows) {
+  private Predictor(Path dir, SavedModelBundle bundle, ExportContract contract, SlidingWindowOptions options,
+      WindowedInference windows) {
     this.dir = dir;
     this.bundle = bundle;
-    // A multi-modal export's serving_default also takes modality_mask, which a signature call
-    // cannot leave out; its serving_all_modalities signature is the same model with all present.
-    this.function = bundle.function(
-        bundle.metaGraphDef().getSignatureDefMap().containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
-            ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY);
-    this.maskedFunction = modalities > 0 ? bundle.function(SavedModelExporter.SIGNATURE_KEY) : null;
-    // Exports before these signatures existed (or of datasets without request-statistics
-    // normalisation) lack them; sliding windows then normalise per window, as such exports always did.
-    boolean normalizes = hasNormalizedPath(bundle.metaGraphDef().getSignatureDefMap());
-    this.normalizeFunction = normalizes ? bundle.function(SavedModelExporter.NORMALIZE_SIGNATURE_KEY) : null;
-    this.normalizedFunction = normalizes ? bundle.function(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY) : null;
-    this.logitsFunction = bundle.metaGraphDef().getSignatureDefMap().containsKey(SavedModelExporter.LOGITS_SIGNATURE_KEY)
+    this.contract = contract;
+    this.function = bundle.function(contract.imageSignature());
+    this.maskedFunction = contract.modalities() > 0 ? bundle.function(SavedModelExporter.SIGNATURE_KEY) : null;
+    this.normalizeFunction = contract.normalizes() ? bundle.function(SavedModelExporter.NORMALIZE_SIGNATURE_KEY) : null;
+    this.normalizedFunction = contract.normalizes()
+        ? bundle.function(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY) : null;
+    this.logitsFunction = contract.signatureKeys().contains(SavedModelExporter.LOGITS_SIGNATURE_KEY)
         ? bundle.function(SavedModelExporter.LOGITS_SIGNATURE_KEY) : null;
-    this.modalities = modalities;
-    this.inputSpatial = inputSpatial;
-    this.inputChannels = inputChannels;
+    this.modalities = contract.modalities();
+    this.inputSpatial = contract.spatial();
+    this.inputChannels = contract.channels();
     this.options = options;
     this.windows = windows;
   }
@@ -143,9 +134,9 @@ public final class Predictor implements AutoCloseable {
   /**
    * Loads a SavedModel version directory.
    *
-   * @throws DelineoException if the directory, the {@code serving_default} signature or its
-   *     {@code image} / {@code probabilities} / {@code labels} entries are missing or unusable, or
-   *     the configured window does not fit the model's input
+   * @throws DelineoException if the directory is missing or unusable, its signatures break the
+   *     {@link ExportContract} (including {@link ExportContract#requireInProcess()}), or the
+   *     configured window does not fit the model's input
    */
   public static Predictor load(Path dir, SlidingWindowOptions options) {
     if (!Files.isDirectory(dir)) {
@@ -162,144 +153,19 @@ public final class Predictor implements AutoCloseable {
           + SavedModelExporter.TAG + "' failed: " + e.getMessage(), e);
     }
     try {
-      SignatureDef sig =
-          bundle.metaGraphDef().getSignatureDefMap().get(SavedModelExporter.SIGNATURE_KEY);
-      if (sig == null) {
-        throw new DelineoException("SavedModel " + dir + " has no signature '"
-            + SavedModelExporter.SIGNATURE_KEY + "'; found "
-            + bundle.metaGraphDef().getSignatureDefMap().keySet());
-      }
-      TensorInfo image = entry(dir, sig.getInputsMap(), "input", SavedModelExporter.INPUT_IMAGE,
-          DataType.DT_FLOAT);
-      entry(dir, sig.getOutputsMap(), "output", SavedModelExporter.OUTPUT_PROBABILITIES,
-          DataType.DT_FLOAT);
-      entry(dir, sig.getOutputsMap(), "output", SavedModelExporter.OUTPUT_LABELS,
-          DataType.DT_INT32);
-      TensorShapeProto shape = image.getTensorShape();
-      int rank = shape.getDimCount();
-      if (shape.getUnknownRank() || (rank != 4 && rank != 5)) {
-        throw new ShapeMismatchException("SavedModel " + dir + " input '"
-            + SavedModelExporter.INPUT_IMAGE + "': expected rank 4 [-1, H, W, C] or 5"
-            + " [-1, D, H, W, C], found " + (shape.getUnknownRank() ? "unknown rank" : rank));
-      }
-      long[] spatial = new long[rank - 2];
-      for (int i = 0; i < spatial.length; i++) {
-        spatial[i] = shape.getDim(i + 1).getSize();
-      }
-      long channels = shape.getDim(rank - 1).getSize();
-      int modalities = modalityCount(dir, sig, channels);
-      checkNormalizedPath(dir, bundle.metaGraphDef().getSignatureDefMap(), rank, modalities);
-      WindowedInference windows = new WindowedInference(spatial, options, "the model in " + dir);
-      return new Predictor(dir, bundle, spatial, channels, modalities, options, windows);
+      ExportContract contract = ExportContract.fromSignatureDefs(bundle.metaGraphDef().getSignatureDefMap(),
+          "SavedModel " + dir).requireInProcess();
+      WindowedInference windows = new WindowedInference(contract.spatial(), options, "the model in " + dir);
+      return new Predictor(dir, bundle, contract, options, windows);
     } catch (RuntimeException e) {
       bundle.close();
       throw e;
     }
   }
 
-  /**
-   * M of the signature's optional {@code modality_mask} bool {@code [-1, M]}, 0 without one; M must
-   * equal the image's channel count, one flag per modality channel.
-   */
-  private static int modalityCount(Path dir, SignatureDef sig, long channels) {
-    if (!sig.getInputsMap().containsKey(SavedModelExporter.INPUT_MODALITY_MASK)) {
-      return 0;
-    }
-    TensorInfo mask = entry(dir, sig.getInputsMap(), "input", SavedModelExporter.INPUT_MODALITY_MASK,
-        DataType.DT_BOOL);
-    TensorShapeProto shape = mask.getTensorShape();
-    long m = !shape.getUnknownRank() && shape.getDimCount() == 2 ? shape.getDim(1).getSize() : -1;
-    if (m <= 0 || (channels > 0 && m != channels)) {
-      throw new ShapeMismatchException("SavedModel " + dir + " input '"
-          + SavedModelExporter.INPUT_MODALITY_MASK + "': expected bool [-1, M] with M the image's "
-          + "channel count (" + channels + "), found " + (shape.getUnknownRank() ? "unknown rank"
-          : shape.getDimList().stream().map(d -> Long.toString(d.getSize())).toList()));
-    }
-    return (int) m;
-  }
-
-  private static TensorInfo entry(Path dir, Map<String, TensorInfo> map, String kind, String key,
-      DataType dtype) {
-    return entry(dir, SavedModelExporter.SIGNATURE_KEY, map, kind, key, dtype);
-  }
-
-  private static TensorInfo entry(Path dir, String signature, Map<String, TensorInfo> map, String kind,
-      String key, DataType dtype) {
-    TensorInfo info = map.get(key);
-    if (info == null) {
-      throw new DelineoException("signature '" + signature + "' of "
-          + dir + " has no " + kind + " '" + key + "'; found " + map.keySet());
-    }
-    if (info.getDtype() != dtype) {
-      throw new DelineoException("signature '" + signature + "' of "
-          + dir + ": " + kind + " '" + key + "' expected " + dtype + ", found " + info.getDtype());
-    }
-    return info;
-  }
-
-  /** Whether the export has both {@code normalize} and {@code predict_normalized}. */
-  private static boolean hasNormalizedPath(Map<String, SignatureDef> signatures) {
-    return signatures.containsKey(SavedModelExporter.NORMALIZE_SIGNATURE_KEY)
-        && signatures.containsKey(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY);
-  }
-
-  /**
-   * Where the export has the normalised path, its signatures must take and give what this class
-   * feeds and reads: {@code normalize} image in and out of the model's rank, {@code
-   * predict_normalized} image (and modality_mask exactly when serving_default has one) in,
-   * probabilities and labels out.
-   */
-  private static void checkNormalizedPath(Path dir, Map<String, SignatureDef> signatures, int rank, int modalities) {
-    if (!hasNormalizedPath(signatures)) {
-      return;
-    }
-    SignatureDef normalize = signatures.get(SavedModelExporter.NORMALIZE_SIGNATURE_KEY);
-    for (TensorInfo info : List.of(
-        entry(dir, SavedModelExporter.NORMALIZE_SIGNATURE_KEY, normalize.getInputsMap(), "input",
-            SavedModelExporter.INPUT_IMAGE, DataType.DT_FLOAT),
-        entry(dir, SavedModelExporter.NORMALIZE_SIGNATURE_KEY, normalize.getOutputsMap(), "output",
-            SavedModelExporter.INPUT_IMAGE, DataType.DT_FLOAT))) {
-      TensorShapeProto shape = info.getTensorShape();
-      if (!shape.getUnknownRank() && shape.getDimCount() != rank) {
-        throw new ShapeMismatchException("SavedModel " + dir + " signature '"
-            + SavedModelExporter.NORMALIZE_SIGNATURE_KEY + "': expected image of rank " + rank
-            + " like '" + SavedModelExporter.SIGNATURE_KEY + "', found rank " + shape.getDimCount());
-      }
-    }
-    SignatureDef predict = signatures.get(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY);
-    String key = SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY;
-    entry(dir, key, predict.getInputsMap(), "input", SavedModelExporter.INPUT_IMAGE, DataType.DT_FLOAT);
-    entry(dir, key, predict.getOutputsMap(), "output", SavedModelExporter.OUTPUT_PROBABILITIES, DataType.DT_FLOAT);
-    entry(dir, key, predict.getOutputsMap(), "output", SavedModelExporter.OUTPUT_LABELS, DataType.DT_INT32);
-    boolean mask = predict.getInputsMap().containsKey(SavedModelExporter.INPUT_MODALITY_MASK);
-    if (mask != (modalities > 0)) {
-      throw new DelineoException("SavedModel " + dir + " signature '" + key + "': expected "
-          + (modalities > 0 ? "an input '" : "no input '") + SavedModelExporter.INPUT_MODALITY_MASK
-          + "' as in '" + SavedModelExporter.SIGNATURE_KEY + "', found inputs " + predict.getInputsMap().keySet());
-    }
-  }
-
-  /** The model's input channel count from its signature, -1 if dynamic. */
-  public long inputChannels() {
-    return inputChannels;
-  }
-
-  /** The model's spatial input size from its signature, -1 on dynamic axes. */
-  public long[] inputSpatialShape() {
-    return inputSpatial.clone();
-  }
-
-  /**
-   * Whether the model takes a modality mask ({@code serving_default} has {@code modality_mask}),
-   * i.e. {@link #predict(float[], int[], boolean[])} accepts a non-null mask.
-   */
-  public boolean takesModalityMask() {
-    return modalities > 0;
-  }
-
-  /** The mask length a multi-modal model expects (its modality channels); 0 if it takes no mask. */
-  public int modalityCount() {
-    return modalities;
+  /** The export's signature contract: input size, channels, modality mask and signatures. */
+  public ExportContract contract() {
+    return contract;
   }
 
   /**
@@ -321,7 +187,7 @@ public final class Predictor implements AutoCloseable {
    * @param shape as for {@link #predict(float[], int[])}
    * @param modalityMask one flag per modality in channel order, false = missing; null = all present
    * @throws DelineoException if a mask is given to a model without {@code modality_mask}, or its
-   *     length is not {@link #modalityCount()}
+   *     length is not the contract's {@link ExportContract#modalities()}
    */
   public Prediction predict(float[] image, int[] shape, boolean[] modalityMask) {
     boolean[] mask = checkMask(modalityMask);
@@ -424,7 +290,7 @@ public final class Predictor implements AutoCloseable {
     }
     if (logitsFunction == null) {
       throw new DelineoException("SavedModel " + dir + " has no signature '" + SavedModelExporter.LOGITS_SIGNATURE_KEY
-          + "'; expected an export that has it, found " + bundle.metaGraphDef().getSignatureDefMap().keySet());
+          + "'; expected an export that has it, found " + contract.signatureKeys());
     }
     if (!windows.fits(spatial)) {
       throw new ShapeMismatchException("logits of input " + Arrays.toString(shape) + ": the model in " + dir

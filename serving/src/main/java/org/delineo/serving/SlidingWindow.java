@@ -93,11 +93,6 @@ public final class SlidingWindow {
     return s;
   }
 
-  /** The fit mode for axes shorter than the window. */
-  public Fit fit() {
-    return fit;
-  }
-
   /** The window size used on an input of spatial size {@code spatial}: clipped to it under CLIP. */
   public int[] windowFor(int[] spatial) {
     checkRank(spatial);

@@ -214,7 +214,7 @@ class PredictorTest {
     float[] b = random(5 * 7 * C, 2);
     float[] c = random(5 * 7 * C, 3);
     try (Predictor p = Predictor.load(dynamic2d, SlidingWindowOptions.defaults().withBatchSize(2))) {
-      assertArrayEquals(new long[] {-1, -1}, p.inputSpatialShape());
+      assertArrayEquals(new long[] {-1, -1}, p.contract().spatial());
       Prediction one = p.predict(a, shape);
       assertArrayEquals(new int[] {5, 7}, one.shape());
       assertEquals(K, one.numClasses());
@@ -294,7 +294,7 @@ class PredictorTest {
   @Test
   void fixedSizeModelTilesLargerAndPadsSmallerInputs() {
     try (Predictor p = Predictor.load(fixed2d)) {
-      assertArrayEquals(new long[] {4, 4}, p.inputSpatialShape());
+      assertArrayEquals(new long[] {4, 4}, p.contract().spatial());
       float[] large = random(6 * 9 * C, 7);
       Prediction out = p.predict(large, new int[] {6, 9, C});
       assertArrayEquals(new int[] {6, 9}, out.shape());
@@ -372,8 +372,7 @@ class PredictorTest {
       zeroed[i] = 0f; // modality 1 of C = 2
     }
     try (Predictor p = Predictor.load(masked3d)) {
-      assertTrue(p.takesModalityMask());
-      assertEquals(C, p.modalityCount());
+      assertEquals(C, p.contract().modalities());
       Prediction masked = p.predict(x, shape, secondMissing);
       assertMatches(pointwise(zeroed), masked, "masked volume vs reference on zeroed input");
       assertSame(p.predict(zeroed, shape), masked, "masked vs zeroed modality, all-modalities signature");
@@ -398,8 +397,7 @@ class PredictorTest {
           && length.getMessage().contains(masked3d.toString()), length.getMessage());
     }
     try (Predictor p = Predictor.load(dynamic3d)) {
-      assertFalse(p.takesModalityMask());
-      assertEquals(0, p.modalityCount());
+      assertEquals(0, p.contract().modalities());
       DelineoException none = assertThrows(DelineoException.class,
           () -> p.predict(new float[2 * 2 * 2 * C], new int[] {2, 2, 2, C}, new boolean[] {true, true}));
       assertTrue(none.getMessage().contains("modality_mask") && none.getMessage().contains(dynamic3d.toString()),

@@ -92,11 +92,6 @@ public final class Conv2d extends Module implements Layer {
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), outChannels);
   }
 
-  /** Output channels. */
-  public int outChannels() {
-    return outChannels;
-  }
-
   /** Readable construction of a {@link Conv2d}; every setting has a default. */
   public static final class Builder {
     private final String name;

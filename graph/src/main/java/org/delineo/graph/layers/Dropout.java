@@ -25,11 +25,6 @@ public final class Dropout extends Module implements Layer {
     this.seeds = new SeedSequence(name);
   }
 
-  /** The drop probability. */
-  public float rate() {
-    return rate;
-  }
-
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
     if (!ctx.training() || rate == 0f) {

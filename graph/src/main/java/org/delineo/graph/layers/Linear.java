@@ -53,11 +53,6 @@ public final class Linear extends Module implements Layer {
     this.init = init;
   }
 
-  /** Size of the output's last axis. */
-  public long outFeatures() {
-    return outFeatures;
-  }
-
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
     int rank = LayerShapes.rank(input, name(), 1, Integer.MAX_VALUE);

@@ -59,10 +59,6 @@ public final class Padding {
     return kind == Kind.SAME;
   }
 
-  public boolean isValid() {
-    return kind == Kind.VALID;
-  }
-
   public boolean isExplicit() {
     return kind == Kind.EXPLICIT;
   }

@@ -3,20 +3,10 @@ package org.delineo.graph.layers;
 import static org.delineo.graph.layers.LayerTesting.assertClose;
 import static org.delineo.graph.layers.LayerTesting.evaluate;
 import static org.delineo.graph.layers.LayerTesting.gradientCheck;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.DoubleUnaryOperator;
-import org.delineo.graph.DelineoException;
 import org.junit.jupiter.api.Test;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
 
 class ActivationsTest {
   /** Forward values against Java double formulas: float32 rounding of values up to ~8. */
@@ -83,41 +73,5 @@ class ActivationsTest {
     gradientCheck(SHAPE, X, Activations::sigmoid);
     gradientCheck(SHAPE, X, Activations::tanh);
     gradientCheck(SHAPE, X, Activations::softmax);
-  }
-
-  @Test
-  void parseNamesRoundTrip() {
-    assertSame(Activation.RELU, Activation.parse("relu"));
-    assertSame(Activation.GELU, Activation.parse(" GELU "));
-    assertSame(Activation.NONE, Activation.parse("none"));
-    assertEquals(Activation.leakyRelu(0.2f), Activation.parse("leaky_relu:0.2"));
-    assertEquals(Activation.leakyRelu(0.01f), Activation.parse("leaky_relu"));
-    for (String name : new String[] {"none", "relu", "relu6", "leaky_relu:0.2", "gelu", "sigmoid", "tanh"}) {
-      assertEquals(name, Activation.parse(name).toString());
-    }
-  }
-
-  @Test
-  void parsedActivationAppliesItsFunction() {
-    Activation leaky = Activation.parse("leaky_relu:0.2");
-    assertClose(map(v -> v >= 0 ? v : 0.2 * v), evaluate(SHAPE, X, leaky::apply),
-        VALUE_TOL, "parsed leaky_relu:0.2");
-    try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(SHAPE));
-      assertSame(x, Activation.NONE.apply(tf, x));
-    }
-  }
-
-  @Test
-  void unknownNameListsValidNames() {
-    DelineoException e = assertThrows(DelineoException.class, () -> Activation.parse("swish"));
-    for (String valid : new String[] {"'swish'", "none", "relu", "relu6", "leaky_relu", "gelu", "sigmoid", "tanh"}) {
-      assertTrue(e.getMessage().contains(valid), e.getMessage());
-    }
-    assertThrows(DelineoException.class, () -> Activation.parse("relu:0.2"));
-    DelineoException slope = assertThrows(DelineoException.class, () -> Activation.parse("leaky_relu:abc"));
-    assertTrue(slope.getMessage().contains("abc"), slope.getMessage());
-    assertThrows(DelineoException.class, () -> Activation.parse(null));
   }
 }

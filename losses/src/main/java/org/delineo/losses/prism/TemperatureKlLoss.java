@@ -117,11 +117,6 @@ public final class TemperatureKlLoss {
     return tf.math.mean(element, PrismTensors.allButBatch(tf, r));
   }
 
-  /** T. */
-  public float temperature() {
-    return temperature;
-  }
-
   /** The lower clamp of both distributions. */
   public float clamp() {
     return clamp;

@@ -140,9 +140,4 @@ public final class ConfidenceMaskedDice {
   public float tau() {
     return tau;
   }
-
-  /** Whether the targets are the weak probabilities rather than their argmax. */
-  public boolean softTargets() {
-    return softTargets;
-  }
 }

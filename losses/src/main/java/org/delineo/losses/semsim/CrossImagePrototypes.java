@@ -284,9 +284,4 @@ public final class CrossImagePrototypes {
     }
     return out;
   }
-
-  /** The grid side g (N = g²). */
-  public int grid() {
-    return grid;
-  }
 }

@@ -2,12 +2,10 @@ package org.delineo.serving.load;
 
 import java.util.Arrays;
 import java.util.Map;
-import org.delineo.graph.DelineoException;
+import org.delineo.serving.ExportContract;
 import org.delineo.serving.Prediction;
 import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.rest.ServingTensor;
-import org.delineo.serving.rest.SignatureInfo;
-import org.delineo.serving.rest.TensorInfo;
 import org.delineo.serving.rest.TfServingClient;
 import org.delineo.serving.rest.TfServingException;
 
@@ -32,23 +30,15 @@ public final class RestModelCall implements ModelCall {
     this.imageShape = imageShape;
   }
 
-  /** Reads the model's metadata once to choose the signature. */
+  /**
+   * Reads the model's metadata once to choose the signature.
+   *
+   * @throws org.delineo.graph.DelineoException if the signatures break the {@link ExportContract}
+   */
   public static RestModelCall of(TfServingClient client) {
-    Map<String, SignatureInfo> signatures = client.metadata().signatures();
-    String key = signatures.containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
-        ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY;
-    SignatureInfo chosen = signatures.get(key);
-    if (chosen == null) {
-      throw new DelineoException("model at " + client.modelUrl() + ": expected a signature '" + key + "', found "
-          + signatures.keySet());
-    }
-    TensorInfo image = chosen.inputs().get(SavedModelExporter.INPUT_IMAGE);
-    if (image == null) {
-      throw new DelineoException("model at " + client.modelUrl() + " signature '" + key + "': expected an input '"
-          + SavedModelExporter.INPUT_IMAGE + "', found " + chosen.inputs().keySet());
-    }
-    long[] shape = image.unknownRank() ? null : image.shape().stream().mapToLong(Long::longValue).toArray();
-    return new RestModelCall(client, key, shape);
+    ExportContract contract = ExportContract.fromMetadata(client.metadata().signatures(),
+        "model at " + client.modelUrl());
+    return new RestModelCall(client, contract.imageSignature(), contract.imageShape());
   }
 
   /** The signature requests go to. */

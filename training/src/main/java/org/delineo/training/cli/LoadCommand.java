@@ -72,8 +72,8 @@ final class LoadCommand implements Command {
     LoadReport report;
     if (line.hasOption("model")) {
       try (Predictor predictor = Predictor.load(Path.of(line.getOptionValue("model")))) {
-        long[] spatial = predictor.inputSpatialShape();
-        List<int[]> shapes = shapes(line, spatial, predictor.inputChannels(), "the model in " + line.getOptionValue("model"));
+        long[] spatial = predictor.contract().spatial();
+        List<int[]> shapes = shapes(line, spatial, predictor.contract().channels(), "the model in " + line.getOptionValue("model"));
         report = run(new LoadPlan(requests, threads, warmup, shapes, seed, 0), predictor::predict);
       }
     } else {

@@ -5,29 +5,21 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
-import org.delineo.graph.ShapeMismatchException;
 import org.delineo.serving.Logits;
 import org.delineo.serving.PadMode;
-import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.Predictor;
+import org.delineo.serving.RestPredictor;
 import org.delineo.serving.SlidingWindowOptions;
 import org.delineo.serving.WindowedInference;
-import org.delineo.serving.rest.ServingTensor;
-import org.delineo.serving.rest.SignatureInfo;
-import org.delineo.serving.rest.TensorInfo;
 import org.delineo.serving.rest.TfServingClient;
 import org.delineo.training.data.BratsLayout;
+import org.delineo.training.data.brats.BratsCaseInput;
 import org.delineo.training.data.io.DecodedImage;
 import org.delineo.training.data.io.ImageReader;
 import org.delineo.training.data.io.ImageWriter;
@@ -37,21 +29,23 @@ import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
 import org.delineo.training.data.io.NpyArray;
 import org.delineo.training.data.io.NpyWriter;
+import org.delineo.training.data.io.Overlay;
 
 /**
  * {@code delineo predict}: label maps for image (PNG/JPEG) and volume (NIfTI) files, from an exported
  * SavedModel in this JVM ({@code --model}) or from a TF Serving server ({@code --server}); with
  * either, an input larger than the model's fixed size (or than {@code --window}) is predicted in
  * sliding windows ({@link WindowedInference}: over REST, {@code normalize} once on the whole input,
- * then {@code predict_normalized} per batch of windows, where the export has them). Writes {@code <name>_labels.png} or
- * {@code <name>_labels.nii.gz} (with the input's affine) and a coloured {@code <name>_overlay.png}.
+ * then {@code predict_normalized} per batch of windows, where the export has them; {@link RestPredictor}).
+ * Writes {@code <name>_labels.png} or {@code <name>_labels.nii.gz} (with the input's affine) and a
+ * coloured {@code <name>_overlay.png} ({@link Overlay}).
  *
  * <p>An input that is a directory is a BraTS case, {@code <case>/<case>_{flair,t1ce,t1,t2}.nii.gz}
  * (or {@code .nii}): its modalities, raw, are stacked as channels in {@link BratsLayout#MODALITIES}
- * order (all of one shape) for a multi-modal model. All four are required unless
- * {@code --modalities} names the available ones or {@code --allow-missing} is given: an unavailable
- * modality is sent as zeros with {@code modality_mask} false (the model must take a mask), and the
- * output line says so. Labels are written in BraTS' stored convention (class 3 becomes 4, undoing
+ * order (all of one shape) for a multi-modal model ({@link BratsCaseInput}). All four are required
+ * unless {@code --modalities} names the available ones or {@code --allow-missing} is given: an
+ * unavailable modality is sent as zeros with {@code modality_mask} false (the model must take a mask),
+ * and the output line says so. Labels are written in BraTS' stored convention (class 3 becomes 4, undoing
  * training's 4 to 3) with the affine of the first available modality.
  *
  * <p>{@code --logits-out DIR} (with {@code --model}) also writes each input's raw class logits,
@@ -62,11 +56,6 @@ import org.delineo.training.data.io.NpyWriter;
  * files is written.
  */
 final class PredictCommand implements Command {
-  /** Distinct overlay colours per class (0xRRGGBB); class 0 is left uncoloured. */
-  private static final int[] PALETTE = {0x000000, 0xE6194B, 0x3CB44B, 0x4363D8, 0xFFE119, 0xF58231,
-      0x911EB4, 0x46F0F0, 0xF032E6, 0xBCF60C, 0xFABEBE, 0x008080, 0xE6BEFF, 0x9A6324, 0xFFFAC8,
-      0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1, 0x000075};
-
   @Override
   public String name() {
     return "predict";
@@ -158,8 +147,8 @@ final class PredictCommand implements Command {
       if (line.hasOption("label")) {
         b.label(line.getOptionValue("label"));
       }
-      labeller = new ServerLabeller(b.build(), "model '" + line.getOptionValue("name") + "' on "
-          + line.getOptionValue("server"), windowOptions(line), line.hasOption("window"));
+      labeller = new RestPredictor(b.build(), "model '" + line.getOptionValue("name") + "' on "
+          + line.getOptionValue("server"), windowOptions(line))::labels;
     }
     boolean[] declared = declaredModalities(line);
     boolean allowMissing = line.hasOption("allow-missing");
@@ -206,242 +195,20 @@ final class PredictCommand implements Command {
   }
 
   /**
-   * {@code --server}: the model's signatures and input shape come from TF Serving's metadata. An
-   * input that fits the model (its fixed spatial size, or any size for dynamic models without
-   * {@code --window}) goes whole in one Predict request, as it always did. A larger one (or any,
-   * with {@code --window}) is predicted by the {@link WindowedInference} that {@link Predictor}
-   * uses, with Predict requests as its model calls: for exports with {@code normalize} and
-   * {@code predict_normalized}, {@code normalize} once on the whole input and then
-   * {@code predict_normalized} on batches of windows of the result; for older exports windows of
-   * the raw input to the same signature as a whole input would go to.
-   */
-  private static final class ServerLabeller implements Labeller, WindowedInference.ModelCalls {
-    private final TfServingClient client;
-    /** How messages name the model: "model 'NAME' on URL". */
-    private final String model;
-    /** Image only: serving_all_modalities for multi-modal models, else serving_default. */
-    private final String signature;
-    /** serving_default's inputs, which a request with a mask must fill. */
-    private final Set<String> maskedInputs;
-    private final boolean model2d;
-    /** Null where the metadata gives no usable image shape: every input then goes whole. */
-    private final WindowedInference windows;
-    /** Whether the export has normalize and predict_normalized. */
-    private final boolean normalizes;
-    /** Length of predict_normalized's modality_mask; 0 when it takes none. */
-    private final int normalizedMask;
-
-    ServerLabeller(TfServingClient client, String model, SlidingWindowOptions options, boolean windowGiven) {
-      this.client = client;
-      this.model = model;
-      var signatures = client.metadata().signatures();
-      // Multi-modal exports take modality_mask in serving_default, which TF Serving will not let a
-      // request leave out; their serving_all_modalities signature takes the image alone.
-      this.signature = signatures.containsKey(SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY)
-          ? SavedModelExporter.ALL_MODALITIES_SIGNATURE_KEY : SavedModelExporter.SIGNATURE_KEY;
-      SignatureInfo chosen = signatures.get(signature);
-      SignatureInfo serving = signatures.get(SavedModelExporter.SIGNATURE_KEY);
-      // serving_default's image, as Predictor reads it; the same shape as serving_all_modalities'.
-      SignatureInfo shapes = serving != null ? serving : chosen;
-      TensorInfo input = shapes == null ? null : shapes.inputs().get(SavedModelExporter.INPUT_IMAGE);
-      boolean ranked = input != null && !input.unknownRank()
-          && (input.shape().size() == 4 || input.shape().size() == 5);
-      this.model2d = ranked && input.shape().size() == 4;
-      this.maskedInputs = serving != null ? serving.inputs().keySet() : Set.of();
-      if (ranked) {
-        long[] spatial = new long[input.shape().size() - 2];
-        for (int i = 0; i < spatial.length; i++) {
-          spatial[i] = input.shape().get(i + 1);
-        }
-        this.windows = new WindowedInference(spatial, options, model);
-      } else if (windowGiven) {
-        throw new DelineoException("option --window: " + model + " signature '"
-            + (serving != null || chosen == null ? SavedModelExporter.SIGNATURE_KEY : signature) + "': expected an input '" + SavedModelExporter.INPUT_IMAGE
-            + "' of rank 4 [-1, H, W, C] or 5 [-1, D, H, W, C] to slide windows over, found "
-            + (input == null ? "none" : input.unknownRank() ? "unknown rank" : input.shape()));
-      } else {
-        this.windows = null;
-      }
-      SignatureInfo normalized = signatures.get(SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY);
-      this.normalizes = normalized != null && signatures.containsKey(SavedModelExporter.NORMALIZE_SIGNATURE_KEY);
-      TensorInfo mask = normalized == null ? null : normalized.inputs().get(SavedModelExporter.INPUT_MODALITY_MASK);
-      int channels = ranked ? (int) (long) input.shape().get(input.shape().size() - 1) : -1;
-      long flags = mask != null && !mask.unknownRank() && mask.shape().size() == 2 ? mask.shape().get(1) : channels;
-      if (mask != null && flags <= 0) {
-        throw new DelineoException(model + " signature '" + SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY
-            + "': expected input '" + SavedModelExporter.INPUT_MODALITY_MASK + "' bool [-1, M] with M known, found "
-            + (mask.unknownRank() ? "unknown rank" : mask.shape()));
-      }
-      this.normalizedMask = mask == null ? 0 : (int) flags;
-    }
-
-    @Override
-    public int[] labels(float[] image, int[] shape, boolean[] mask) {
-      if (mask != null && !maskedInputs.contains(SavedModelExporter.INPUT_MODALITY_MASK)) {
-        throw new DelineoException(model + ": signature '" + SavedModelExporter.SIGNATURE_KEY + "' has no input '"
-            + SavedModelExporter.INPUT_MODALITY_MASK + "', so missing modalities cannot be declared; expected a"
-            + " multi-modal export, found inputs " + maskedInputs);
-      }
-      // A volume for a 2D model goes as its D slices: in ONE request when they fit, since the
-      // export min-max scales over the whole request, which then equals training's per-volume
-      // scaling; through one normalize call of all of them when they need windows.
-      boolean slices = model2d && shape.length == 4;
-      int channels = shape[shape.length - 1];
-      int[] spatial = slices ? Arrays.copyOfRange(shape, 1, 3) : Arrays.copyOf(shape, shape.length - 1);
-      if (windows != null && spatial.length == (model2d ? 2 : 3) && !windows.fits(spatial)) {
-        return slices ? windows.slideSlices(image, shape[0], spatial, channels, mask, normalizes, this).labels()
-            : windows.slide(image, spatial, channels, mask, normalizes, this).labels();
-      }
-      long[] batched = new long[slices ? shape.length : shape.length + 1];
-      if (!slices) {
-        batched[0] = 1;
-      }
-      for (int i = 0; i < shape.length; i++) {
-        batched[slices ? i : i + 1] = shape[i];
-      }
-      return client.predict(inputs(image, batched, mask), mask == null ? signature : SavedModelExporter.SIGNATURE_KEY)
-          .output(SavedModelExporter.OUTPUT_LABELS).ints();
-    }
-
-    @Override
-    public float[] probabilities(float[] inputs, int count, int[] spatial, int channels, boolean[] mask,
-        boolean normalized) {
-      long[] dims = WindowedInference.batchDims(count, spatial, channels);
-      boolean[] fed = mask;
-      if (normalized && mask == null && normalizedMask > 0) {
-        // predict_normalized of a multi-modal export always takes the mask: all present.
-        fed = new boolean[normalizedMask];
-        Arrays.fill(fed, true);
-      }
-      String key = normalized ? SavedModelExporter.PREDICT_NORMALIZED_SIGNATURE_KEY
-          : fed == null ? signature : SavedModelExporter.SIGNATURE_KEY;
-      ServingTensor probabilities = client.predict(inputs(inputs, dims, fed), key)
-          .output(SavedModelExporter.OUTPUT_PROBABILITIES);
-      long[] p = probabilities.shape();
-      if (p.length != dims.length || !Arrays.equals(Arrays.copyOf(p, p.length - 1), Arrays.copyOf(dims, dims.length - 1))) {
-        throw new ShapeMismatchException(model + " answered '" + key + "' input " + Arrays.toString(dims)
-            + " with probabilities " + Arrays.toString(p) + "; expected " + Arrays.toString(Arrays.copyOf(dims,
-            dims.length - 1)) + " plus a class axis (outputs at input resolution)");
-      }
-      return probabilities.floats();
-    }
-
-    @Override
-    public float[] normalize(float[] values, int count, int[] spatial, int channels) {
-      long[] dims = WindowedInference.batchDims(count, spatial, channels);
-      // normalize has one output, whose alias TF Serving's row format leaves out.
-      ServingTensor out = client.predict(inputs(values, dims, null), SavedModelExporter.NORMALIZE_SIGNATURE_KEY)
-          .single();
-      if (!Arrays.equals(out.shape(), dims)) {
-        throw new ShapeMismatchException(model + " answered '" + SavedModelExporter.NORMALIZE_SIGNATURE_KEY
-            + "' input " + Arrays.toString(dims) + " with image " + Arrays.toString(out.shape()) + "; expected "
-            + Arrays.toString(dims));
-      }
-      return out.floats();
-    }
-
-    /** The image, and with a mask the mask repeated for every row of the request. */
-    private static Map<String, ServingTensor> inputs(float[] image, long[] dims, boolean[] mask) {
-      if (mask == null) {
-        return Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, dims));
-      }
-      int rows = (int) dims[0];
-      boolean[] maskRows = new boolean[rows * mask.length];
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(mask, 0, maskRows, r * mask.length, mask.length);
-      }
-      return Map.of(SavedModelExporter.INPUT_IMAGE, ServingTensor.ofFloats(image, dims),
-          SavedModelExporter.INPUT_MODALITY_MASK, ServingTensor.ofBools(maskRows, rows, mask.length));
-    }
-  }
-
-  /**
-   * One BraTS case directory: the available modalities stacked as channels (missing ones zeros),
-   * the labels in stored convention with the first available modality's affine, and an overlay of
-   * the middle axial slice over that modality.
+   * One BraTS case directory: the labels in stored convention with the first available modality's
+   * affine, and an overlay of the middle axial slice over that modality.
    */
   private static String predictBratsCase(Path dir, Path outDir, Labeller labeller, LogitsSource logitsSource,
       boolean[] declared, boolean allowMissing) {
-    String id = dir.getFileName().toString();
-    List<String> names = BratsLayout.MODALITIES;
-    NiftiVolume[] volumes = new NiftiVolume[names.size()];
-    Path[] files = new Path[names.size()];
-    int first = -1;
-    for (int m = 0; m < names.size(); m++) {
-      if (!declared[m]) {
-        continue;
-      }
-      Optional<Path> file = BratsLayout.findCaseFile(dir, id, names.get(m));
-      if (file.isEmpty()) {
-        if (allowMissing) {
-          continue;
-        }
-        throw new DelineoException("BraTS case " + dir + ": missing " + names.get(m) + " file "
-            + dir.resolve(id + "_" + names.get(m) + ".nii.gz") + " (or .nii); expected "
-            + String.join(", ", names) + " (give --allow-missing or --modalities to predict without it)");
-      }
-      files[m] = file.get();
-      volumes[m] = NiftiReader.read(files[m]);
-      if (volumes[m].rank() != 3) {
-        throw new ShapeMismatchException(files[m] + ": expected a 3-D volume [nx, ny, nz], found dims "
-            + Arrays.toString(volumes[m].dims()));
-      }
-      if (first < 0) {
-        first = m;
-      } else if (!Arrays.equals(volumes[m].dims(), volumes[first].dims())) {
-        throw new ShapeMismatchException(files[m] + ": expected dims " + Arrays.toString(volumes[first].dims())
-            + " like " + files[first] + ", found " + Arrays.toString(volumes[m].dims())
-            + " (all modalities of a case must share one shape)");
-      }
-    }
-    if (first < 0) {
-      throw new DelineoException("BraTS case " + dir + ": no modality available; expected files "
-          + id + "_{" + String.join(",", names) + "}.nii.gz" + (allowMissing ? "" : " among those declared"));
-    }
-    NiftiVolume reference = volumes[first];
-    int[] s = reference.rowMajorShape();
-    int voxels = reference.data().length;
-    int channels = names.size();
-    float[] image = new float[voxels * channels];
-    boolean[] mask = new boolean[channels];
-    List<String> missing = new ArrayList<>();
-    for (int m = 0; m < channels; m++) {
-      mask[m] = volumes[m] != null;
-      if (!mask[m]) {
-        missing.add(names.get(m));
-        continue; // zeros, as training zeroes a missing modality
-      }
-      float[] data = volumes[m].data();
-      for (int v = 0; v < voxels; v++) {
-        image[v * channels + m] = data[v];
-      }
-    }
-    // All present: no mask, so exports without modality_mask (4-channel models) work too.
-    int[] shape = {s[0], s[1], s[2], channels};
-    boolean[] fed = missing.isEmpty() ? null : mask;
-    Logits logits = logitsSource == null ? null : logitsSource.of(image, shape, fed);
-    int[] classes = labeller.labels(image, shape, fed);
-    int[] toStored = BratsLayout.storedLabels();
-    int[] labels = new int[classes.length];
-    float[] asFloat = new float[classes.length];
-    for (int i = 0; i < classes.length; i++) {
-      if (classes[i] < 0 || classes[i] >= toStored.length) {
-        throw new DelineoException("BraTS case " + dir + ": the model answered class " + classes[i]
-            + "; expected a BraTS model with " + toStored.length + " classes (0..3)");
-      }
-      labels[i] = toStored[classes[i]];
-      asFloat[i] = labels[i];
-    }
-    Path labelFile = outDir.resolve(id + "_labels.nii.gz");
-    NiftiWriter.write(labelFile, new NiftiVolume(asFloat, reference.dims(), reference.spacing(), reference.affine(),
-        (short) 2, 1f, 0f));
-    int plane = s[1] * s[2];
-    int mid = s[0] / 2;
-    writeOverlay(outDir.resolve(id + "_overlay.png"),
-        greyToRgb(Arrays.copyOfRange(reference.data(), mid * plane, (mid + 1) * plane)), s[1], s[2],
-        Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
-    return dir + " -> " + labelFile + (logits == null ? "" : logitsSource.write(id, logits))
-        + (missing.isEmpty() ? "" : " (missing " + String.join(",", missing) + ": zeros, modality_mask false)");
+    BratsCaseInput input = BratsCaseInput.read(dir, declared, allowMissing);
+    Logits logits = logitsSource == null ? null : logitsSource.of(input.image(), input.shape(), input.mask());
+    int[] labels = input.storedLabels(labeller.labels(input.image(), input.shape(), input.mask()));
+    Path labelFile = outDir.resolve(input.id() + "_labels.nii.gz");
+    NiftiWriter.write(labelFile, input.reference().withLabels(labels));
+    Overlay.writeMiddleSlice(outDir.resolve(input.id() + "_overlay.png"), input.reference(), labels);
+    return dir + " -> " + labelFile + (logits == null ? "" : logitsSource.write(input.id(), logits))
+        + (input.missing().isEmpty() ? "" : " (missing " + String.join(",", input.missing())
+        + ": zeros, modality_mask false)");
   }
 
   private static String predictFile(Path file, Path outDir, Labeller labeller, LogitsSource logitsSource) {
@@ -453,18 +220,9 @@ final class PredictCommand implements Command {
       shape[v.rank()] = 1;
       Logits logits = logitsSource == null ? null : logitsSource.of(v.data(), shape, null);
       int[] labels = labeller.labels(v.data(), shape, null);
-      float[] asFloat = new float[labels.length];
-      for (int i = 0; i < labels.length; i++) {
-        asFloat[i] = labels[i];
-      }
       Path labelFile = outDir.resolve(name + "_labels.nii.gz");
-      NiftiWriter.write(labelFile, new NiftiVolume(asFloat, v.dims(), v.spacing(), v.affine(), (short) 2, 1f, 0f));
-      int[] s = v.rowMajorShape();
-      int plane = s[s.length - 1] * s[s.length - 2];
-      int mid = s.length == 3 ? s[0] / 2 : 0;
-      float[] slice = Arrays.copyOfRange(v.data(), mid * plane, (mid + 1) * plane);
-      writeOverlay(outDir.resolve(name + "_overlay.png"), greyToRgb(slice), s[s.length - 2], s[s.length - 1],
-          Arrays.copyOfRange(labels, mid * plane, (mid + 1) * plane));
+      NiftiWriter.write(labelFile, v.withLabels(labels));
+      Overlay.writeMiddleSlice(outDir.resolve(name + "_overlay.png"), v, labels);
       return file + " -> " + labelFile + (logits == null ? "" : logitsSource.write(name, logits));
     }
     DecodedImage image = ImageReader.read(file);
@@ -473,41 +231,8 @@ final class PredictCommand implements Command {
     int[] labels = labeller.labels(image.data(), shape, null);
     Path labelFile = outDir.resolve(name + "_labels.png");
     ImageWriter.writeLabelsPng(labelFile, new LabelMap(image.height(), image.width(), labels));
-    float[] rgb = image.channels() == 3 ? image.data() : greyToRgb(image.data());
-    writeOverlay(outDir.resolve(name + "_overlay.png"), rgb, image.height(), image.width(), labels);
+    Overlay.write(outDir.resolve(name + "_overlay.png"), image, labels);
     return file + " -> " + labelFile + (logits == null ? "" : logitsSource.write(name, logits));
-  }
-
-  /** Grey intensities rescaled to 0..255 and repeated over three channels. */
-  private static float[] greyToRgb(float[] grey) {
-    float min = Float.POSITIVE_INFINITY;
-    float max = Float.NEGATIVE_INFINITY;
-    for (float g : grey) {
-      min = Math.min(min, g);
-      max = Math.max(max, g);
-    }
-    float scale = max > min ? 255f / (max - min) : 0f;
-    float[] rgb = new float[grey.length * 3];
-    for (int i = 0; i < grey.length; i++) {
-      float v = (grey[i] - min) * scale;
-      rgb[3 * i] = v;
-      rgb[3 * i + 1] = v;
-      rgb[3 * i + 2] = v;
-    }
-    return rgb;
-  }
-
-  /** The image with each non-background class blended at 50 % in its palette colour. */
-  private static void writeOverlay(Path file, float[] rgb, int h, int w, int[] labels) {
-    float[] blended = new float[h * w * 3];
-    for (int i = 0; i < h * w; i++) {
-      int colour = labels[i] == 0 ? -1 : PALETTE[labels[i] % PALETTE.length];
-      for (int c = 0; c < 3; c++) {
-        float base = Math.max(0f, Math.min(255f, rgb[3 * i + c]));
-        blended[3 * i + c] = colour < 0 ? base : Math.round(0.5f * base + 0.5f * ((colour >> (16 - 8 * c)) & 0xFF));
-      }
-    }
-    ImageWriter.writePng(file, new DecodedImage(h, w, 3, blended));
   }
 
   private static SlidingWindowOptions windowOptions(CommandLine line) {

@@ -63,11 +63,6 @@ public final class DatasetInfo {
     return Optional.of(new DatasetInfo(entries, file.toString()));
   }
 
-  /** All entries in file order. */
-  public Map<String, String> entries() {
-    return entries;
-  }
-
   /** The value of a key, if present. */
   public Optional<String> get(String key) {
     return Optional.ofNullable(entries.get(key));

@@ -42,10 +42,6 @@ public final class ModalityMaskTable {
     this.counts = new int[maskNames.size()];
   }
 
-  public List<String> maskNames() {
-    return maskNames;
-  }
-
   /** Adds one case's scores to the row of mask {@code maskIndex}. */
   public void add(int maskIndex, BratsCaseScores scores) {
     if (maskIndex < 0 || maskIndex >= maskNames.size()) {

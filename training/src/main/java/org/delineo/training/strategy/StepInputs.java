@@ -137,11 +137,6 @@ public final class StepInputs {
     return modalityMasked;
   }
 
-  /** 2 for images, 3 for volumes. */
-  public int spatialRank() {
-    return spatialRank;
-  }
-
   /** Every placeholder created so far, by feed name. */
   public Map<String, Placeholder<?>> placeholders() {
     return Collections.unmodifiableMap(placeholders);

@@ -26,7 +26,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * The static graph of a training run: the step the strategy builds (TRAIN mode, dropout keyed by
@@ -37,15 +36,13 @@ public final class TrainingGraph {
   private final Map<String, Placeholder<?>> inputs;
   private final TrainStep step;
   private final Operand<TFloat32> learningRate;
-  private final Operand<TInt64> globalStep;
   private final InferenceGraph eval;
 
   private TrainingGraph(Map<String, Placeholder<?>> inputs, TrainStep step, Operand<TFloat32> learningRate,
-      Operand<TInt64> globalStep, InferenceGraph eval) {
+      InferenceGraph eval) {
     this.inputs = Map.copyOf(inputs);
     this.step = step;
     this.learningRate = learningRate;
-    this.globalStep = globalStep;
     this.eval = eval;
   }
 
@@ -67,8 +64,7 @@ public final class TrainingGraph {
     TrainStep step = strategy.build(train, model, stepInputs, optimizer);
     InferenceGraph eval = InferenceGraph.build(root.withMode(Mode.EVAL), model, normalization,
         spatialRank, channels, "eval_image");
-    return new TrainingGraph(stepInputs.placeholders(), step, schedule.build(root.tf(), globalStep.value()),
-        globalStep.value(), eval);
+    return new TrainingGraph(stepInputs.placeholders(), step, schedule.build(root.tf(), globalStep.value()), eval);
   }
 
   /** The step's placeholders by feed name. */
@@ -78,15 +74,6 @@ public final class TrainingGraph {
 
   public TrainStep step() {
     return step;
-  }
-
-  /** The learning rate of the coming step. */
-  public Operand<TFloat32> learningRate() {
-    return learningRate;
-  }
-
-  public Operand<TInt64> globalStep() {
-    return globalStep;
   }
 
   /** The EVAL-mode forward pass over the same variables. */

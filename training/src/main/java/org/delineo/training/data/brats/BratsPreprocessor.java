@@ -46,11 +46,6 @@ public final class BratsPreprocessor {
     this.minSize = minSize;
   }
 
-  /** The minimum crop size per axis. */
-  public int minSize() {
-    return minSize;
-  }
-
   /**
    * The crop window per spatial axis (D, H, W) as {@code {start, endExclusive}}.
    *

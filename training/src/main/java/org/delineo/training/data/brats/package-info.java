@@ -1,6 +1,6 @@
 /**
- * BraTS specifics: preprocessing, the preprocessed-case dataset and the missing-modality masks and
- * split files.
+ * BraTS specifics: preprocessing, the preprocessed-case dataset, the missing-modality masks and
+ * split files, and a case directory as a prediction input.
  *
  * <p>May depend on: {@code graph}, {@code graph.io}, {@code proto}, {@code training.data}, {@code
  * training.data.io}.

@@ -23,10 +23,4 @@ public record MetaImage(
     double[] offset,
     double[] transformMatrix,
     String elementType,
-    float[] data) {
-
-  /** Number of axes. */
-  public int ndims() {
-    return dimSize.length;
-  }
-}
+    float[] data) {}

@@ -92,6 +92,20 @@ public record NiftiVolume(
   }
 
   /**
+   * A label map on this volume's grid (dims, spacing, affine), stored as unsigned 8-bit without
+   * scaling, e.g. a prediction to open over the image it came from.
+   *
+   * @param labels class ids in this volume's layout, one per voxel, each in 0..255
+   */
+  public NiftiVolume withLabels(int[] labels) {
+    float[] values = new float[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      values[i] = labels[i];
+    }
+    return new NiftiVolume(values, dims, spacing, affine, NiftiDatatype.UINT8.code(), 1f, 0f);
+  }
+
+  /**
    * The shape in which {@link #data()} is a row-major array: {@code dims} reversed, e.g. {@code
    * [nz, ny, nx]} (BraTS 240×240×155 gives {@code [155, 240, 240]}).
    */

@@ -15,9 +15,4 @@ public record InputWaitStats(long steps, long waitNanos, long stepNanos) {
   public double waitFraction() {
     return stepNanos <= 0 ? 0.0 : Math.min(1.0, (double) waitNanos / stepNanos);
   }
-
-  /** Mean step duration in seconds; 0 before any step was measured. */
-  public double meanStepSeconds() {
-    return steps == 0 ? 0.0 : stepNanos / 1e9 / steps;
-  }
 }
