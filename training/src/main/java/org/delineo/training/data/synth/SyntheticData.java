@@ -104,7 +104,7 @@ public final class SyntheticData {
     }
     DatasetSplits.seeded(ids, caseOf::get, seed).write(out);
     generator.describe(cases, seed).write(out, "Delineo synthetic dataset (" + generator.kind()
-        + "), regenerate with: delineo data synth --kind " + generator.kind() + " --out " + out + " --cases "
+        + "), regenerate with: delineo data synth --kind " + generator.kind() + " --out <this folder> --cases "
         + cases + " --seed " + seed);
     return generator.open(out);
   }
