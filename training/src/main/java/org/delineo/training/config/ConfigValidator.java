@@ -54,11 +54,9 @@ public final class ConfigValidator {
     var model = config.getModel();
     atLeast("model.num_classes", model.getNumClasses(), 0);
     atLeast("model.in_channels", model.getInChannels(), 0);
-    atLeast("model.norm_groups", model.getNormGroups(), 1);
   }
 
   private static void data(DataConfig data) {
-    atLeast("data.synthetic_samples", data.getSyntheticSamples(), 0);
     atLeast("data.num_workers", data.getNumWorkers(), 1);
     atLeast("data.prefetch", data.getPrefetch(), 1);
     atLeast("data.batch_size", data.getBatchSize(), 1);

@@ -85,6 +85,27 @@ class TrainPreflightTest {
   }
 
   @Test
+  void theCheckReadsTheValidationSplitFileTheConfigGives() throws IOException {
+    SegmentationDataset dataset = DatasetFactory.open(ExperimentConfigLoader.load(config, List.of()).getData());
+    List<String> test = dataset.ids(Split.TEST);
+    assertFalse(test.isEmpty());
+    // Damaged only in the standard test split, which training never reads ...
+    Path garbage = data.resolve("images/" + test.get(0) + ".png");
+    Files.write(garbage, "not an image at all".getBytes(StandardCharsets.US_ASCII));
+    // ... until the split fields (relative to data.root) swap the validation and test cases.
+    Files.writeString(data.resolve("held-out.txt"), String.join("\n", test) + "\n");
+    Files.writeString(data.resolve("old-val.txt"), String.join("\n", dataset.ids(Split.VAL)) + "\n");
+
+    Path run = dir.resolve("run");
+    assertEquals(2, cli.run(new String[] {"train", "--config", config.toString(), "--workdir", run.toString(),
+        "--set", "data.val_split=held-out.txt", "--set", "data.test_split=old-val.txt"}));
+    int files = 2 * (dataset.ids(Split.TRAIN).size() + test.size());
+    String message = assertOneLineContaining("1 of " + files + " files is unusable: ");
+    assertTrue(message.contains(garbage + ": not a PNG (bad signature"), message);
+    assertFalse(Files.exists(run), "no run directory after a failed check");
+  }
+
+  @Test
   void labelOfAnotherSizeIsReportedWithItsImage() throws IOException {
     SegmentationDataset dataset = DatasetFactory.open(ExperimentConfigLoader.load(config, List.of()).getData());
     String id = dataset.ids(Split.TRAIN).get(0);
