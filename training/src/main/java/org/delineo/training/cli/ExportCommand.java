@@ -31,6 +31,7 @@ import org.delineo.serving.BatchingOptions;
 import org.delineo.serving.SavedModelExporter;
 import org.delineo.serving.ServingConfigWriter;
 import org.delineo.serving.WarmupInput;
+import org.delineo.training.config.ConfigException;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.Split;
 import org.delineo.training.data.SegmentationDataset;
@@ -46,10 +47,11 @@ import org.delineo.training.eval.TestResizedModel;
 import org.delineo.training.wiring.Experiment;
 
 /**
- * {@code delineo export --config F (--checkpoint D | --weights FILE) --base DIR --name NAME [--version N]
+ * {@code delineo export --config F (--checkpoint D | --weights FILE) [--base DIR] [--name NAME] [--version N]
  * [--label L]}: a SavedModel of the PREDICT graph (rebuilt without loss or optimizer, weights
  * restored from a checkpoint or a PyTorch state dict) under
- * {@code DIR/NAME/<version>}, written atomically. The graph applies the dataset reader's
+ * {@code DIR/NAME/<version>}, written atomically. DIR defaults to {@code export.base_dir}, NAME to
+ * {@code export.model_name}, else the experiment's {@code name}. The graph applies the dataset reader's
  * normalisation ({@link NormalizationKind}) before the model's, so clients send raw intensities;
  * where that normalisation is not NONE the export also has the signatures {@code normalize} and
  * {@code predict_normalized}, for clients that slide windows over a whole case.
@@ -82,8 +84,10 @@ final class ExportCommand implements Command {
   public Options options() {
     Options o = ConfigOptions.addTo(new Options(), true);
     WeightsOptions.addTo(o);
-    o.addOption(Option.builder().longOpt("base").hasArg().argName("DIR").required().desc("export base directory").build());
-    o.addOption(Option.builder().longOpt("name").hasArg().required().desc("model name (a folder under --base)").build());
+    o.addOption(Option.builder().longOpt("base").hasArg().argName("DIR")
+        .desc("export base directory (default export.base_dir, \"exports\")").build());
+    o.addOption(Option.builder().longOpt("name").hasArg()
+        .desc("model name, a folder under --base (default export.model_name, else the config's name)").build());
     o.addOption(Option.builder().longOpt("version").hasArg().argName("N").desc("version (default: next integer)").build());
     o.addOption(Option.builder().longOpt("label").hasArg().argName("NAME")
         .desc("point this version label (e.g. stable, canary) at the new version in models.config;"
@@ -95,11 +99,27 @@ final class ExportCommand implements Command {
   public int run(CommandLine line, PrintStream out) {
     ExperimentConfig config = ConfigOptions.load(line);
     String version = line.getOptionValue("version");
-    Exported e = export(config, WeightsOptions.source(line), Path.of(line.getOptionValue("base")),
-        line.getOptionValue("name"), version == null ? null : Long.parseLong(version), line.getOptionValue("label"), out);
+    Exported e = export(config, WeightsOptions.source(line), base(line, config.getExport()),
+        modelName(line, config), version == null ? null : Long.parseLong(version), line.getOptionValue("label"), out);
     out.println("exported SavedModel to " + e.dir());
     out.println(e.warmupSource());
     return 0;
+  }
+
+  /** {@code --base}, else {@code export.base_dir}. */
+  private static Path base(CommandLine line, ExportConfig export) {
+    String base = line.getOptionValue("base", export.getBaseDir());
+    if (base.isEmpty()) {
+      throw new ConfigException("field 'export.base_dir': expected the export base directory (or --base), found \"\"");
+    }
+    return Path.of(base);
+  }
+
+  /** {@code --name}, else {@code export.model_name}, else the experiment's name. */
+  private static String modelName(CommandLine line, ExperimentConfig config) {
+    String configured = config.getExport().getModelName().isEmpty() ? config.getName()
+        : config.getExport().getModelName();
+    return line.getOptionValue("name", configured);
   }
 
   /** As {@link #export(ExperimentConfig, Path, Path, String, Long, String, PrintStream)} without a label or report; returns the version directory. */
@@ -221,7 +241,7 @@ final class ExportCommand implements Command {
       case PROMISE12:
         return classes ? 2 : 1;
       default:
-        throw new DelineoException("field 'model." + (classes ? "num_classes" : "in_channels")
+        throw new ConfigException("field 'model." + (classes ? "num_classes" : "in_channels")
             + "': expected a positive value when exporting a " + config.getData().getLayout()
             + " model without its dataset (data.root '" + config.getData().getRoot() + "' not found), found 0");
     }
@@ -318,12 +338,12 @@ final class ExportCommand implements Command {
       return null;
     }
     if (size.size() != spatialRank) {
-      throw new DelineoException("field '" + field + "' " + size + ": expected " + spatialRank
+      throw new ConfigException("field '" + field + "' " + size + ": expected " + spatialRank
           + " values (" + (spatialRank == 3 ? "D, H, W" : "H, W") + ") for this dataset, found " + size.size());
     }
     for (int v : size) {
       if (v <= 0) {
-        throw new DelineoException("field '" + field + "' " + size + ": expected positive sizes, found " + v);
+        throw new ConfigException("field '" + field + "' " + size + ": expected positive sizes, found " + v);
       }
     }
     return size.stream().mapToLong(Integer::longValue).toArray();

@@ -93,6 +93,21 @@ public final class ModalityMaskTable {
     return BratsCaseScores.of(sum);
   }
 
+  /**
+   * The {@link #average()} row in output units (Dice in percent, HD95 in mm) keyed
+   * {@code prefix/<column>}, e.g. {@code val/dice_wt}, in {@link BratsCaseScores#COLUMNS} order.
+   * An empty prefix gives bare names.
+   */
+  public Map<String, Double> summary(String prefix) {
+    String p = prefix.isEmpty() ? "" : prefix + "/";
+    double[] v = displayed(average());
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int c = 0; c < v.length; c++) {
+      out.put(p + BratsCaseScores.COLUMNS.get(c), v[c]);
+    }
+    return out;
+  }
+
   /** An aligned text table for the console (Dice %, HD95 mm, two decimals). */
   public String format() {
     int nameWidth = "average".length();

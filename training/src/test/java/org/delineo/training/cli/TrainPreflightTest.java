@@ -3,6 +3,7 @@ package org.delineo.training.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -103,6 +104,17 @@ class TrainPreflightTest {
     String message = assertOneLineContaining("1 of " + files + " files is unusable: ");
     assertTrue(message.contains(garbage + ": not a PNG (bad signature"), message);
     assertFalse(Files.exists(run), "no run directory after a failed check");
+  }
+
+  @Test
+  void deterministicWithoutTensorFlowsSwitchFailsBeforeAnythingIsWritten() {
+    assumeTrue(System.getenv("TF_DETERMINISTIC_OPS") == null, "the test JVM must not have the switch set");
+    Path run = dir.resolve("run");
+    assertEquals(2, cli.run(new String[] {"train", "--config", config.toString(), "--workdir", run.toString(),
+        "--set", "runtime.deterministic=true"}));
+    assertOneLineContaining("field 'runtime.deterministic': expected the environment variable"
+        + " TF_DETERMINISTIC_OPS=1");
+    assertFalse(Files.exists(run), "no run directory");
   }
 
   @Test
