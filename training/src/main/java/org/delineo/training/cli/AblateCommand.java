@@ -26,6 +26,7 @@ import org.delineo.training.metrics.BratsCaseScores;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.run.RunDirectory;
+import org.delineo.training.run.SessionFactory;
 import org.delineo.training.eval.CheckpointEvaluation;
 import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.train.Trainer;
@@ -71,6 +72,7 @@ final class AblateCommand implements Command {
     // Every entry is checked before anything trains: a typo must not cost the runs before it.
     List<AblationGrid.Entry> entries = AblationGrid.parse(line.getOptionValue("grid"));
     TrainingPreflight.run(config.getData(), out);
+    SessionFactory.requireDeterministicOps(config.getRuntime());
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     int numClasses = ModelDimensions.numClasses(config, dataset);
     boolean masks = Experiment.create(config, List.of())

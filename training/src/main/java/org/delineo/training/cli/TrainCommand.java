@@ -17,6 +17,7 @@ import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ResumeConfigCheck;
 import org.delineo.training.run.Provenance;
 import org.delineo.training.run.RunDirectory;
+import org.delineo.training.run.SessionFactory;
 import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
@@ -24,7 +25,11 @@ import org.delineo.training.wiring.Experiment;
 /**
  * {@code delineo train}: trains an experiment into a run directory (or resumes one).
  *
- * <p>{@code --resume --workdir W} continues the run in W. Its config defaults to
+ * <p>A fresh run goes to {@code --workdir}, else {@code runtime.run_dir}, else a new
+ * {@code runs/<name>-<timestamp>}.
+ *
+ * <p>{@code --resume --workdir W} (W defaults to {@code runtime.run_dir} of {@code --config})
+ * continues the run in W. Its config defaults to
  * {@code W/config.pbtxt} (with {@code --set} applied on top) and its ablations to the recorded
  * ones. Before anything is built or written, the resolved config is compared with the recorded
  * one (see {@link ResumeConfigCheck}: differences that change the graph or the data are an error,
@@ -48,7 +53,8 @@ final class TrainCommand implements Command {
     // --config is checked in run(): a resume defaults it to the run's recorded config.
     Options o = ConfigOptions.addTo(new Options(), false);
     o.addOption(Option.builder().longOpt("workdir").hasArg().argName("DIR")
-        .desc("run directory (default runs/<name>-<timestamp>); with --resume, the run to continue").build());
+        .desc("run directory (default runtime.run_dir, else runs/<name>-<timestamp>); with --resume, the run to"
+            + " continue (default runtime.run_dir of --config)").build());
     o.addOption(Option.builder().longOpt("resume")
         .desc("continue from the latest checkpoint in --workdir (--config defaults to its config.pbtxt)").build());
     o.addOption(Option.builder().longOpt("force")
@@ -69,7 +75,7 @@ final class TrainCommand implements Command {
     }
     Trainer.Outcome outcome;
     if (resume) {
-      RunDirectory run = resumedRun(line.getOptionValue("workdir"));
+      RunDirectory run = resumedRun(resumeDirectory(line));
       ExperimentConfig config = resolve(line, line.hasOption(ConfigOptions.CONFIG)
           ? ConfigOptions.load(line) : recordedWithOverrides(run, line));
       List<String> ablations = line.hasOption("ablate") ? ablations(line) : run.recordedAblations();
@@ -108,9 +114,20 @@ final class TrainCommand implements Command {
     return ExperimentConfigLoader.parse(run.readConfigText(), run.configFile().toString());
   }
 
+  /** {@code --workdir}, else {@code runtime.run_dir} of {@code --config} when set, else null. */
+  private static String resumeDirectory(CommandLine line) {
+    String workdir = line.getOptionValue("workdir");
+    if (workdir != null || !line.hasOption(ConfigOptions.CONFIG)) {
+      return workdir;
+    }
+    String configured = ConfigOptions.load(line).getRuntime().getRunDir();
+    return configured.isEmpty() ? null : configured;
+  }
+
   private static RunDirectory resumedRun(String workdir) {
     if (workdir == null) {
-      throw new DelineoException("--resume needs --workdir, the run directory to continue");
+      throw new DelineoException("--resume needs --workdir (or runtime.run_dir in --config), the run directory"
+          + " to continue");
     }
     Path dir = Path.of(workdir);
     if (!Files.isDirectory(dir)) {
@@ -129,12 +146,17 @@ final class TrainCommand implements Command {
   }
 
   /**
-   * Creates or opens the run directory, records config and provenance, trains, reports. With
+   * Creates or opens the run directory ({@code workdir}, else {@code runtime.run_dir}, else a new
+   * {@code runs/<name>-<timestamp>}), records config and provenance, trains, reports. With
    * {@code resume}, continues the run in {@code workdir} as {@link #resume} does, accepting no
    * config change.
    */
   static Trainer.Outcome train(ExperimentConfig config, List<String> ablationNames, String workdir,
       boolean resume, PrintStream out) {
+    SessionFactory.requireDeterministicOps(config.getRuntime());
+    if (workdir == null && !config.getRuntime().getRunDir().isEmpty()) {
+      workdir = config.getRuntime().getRunDir();
+    }
     if (resume) {
       RunDirectory run = resumedRun(workdir);
       return resume(config, ablationNames, run, false, out);
@@ -171,6 +193,7 @@ final class TrainCommand implements Command {
    */
   static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
       boolean force, PrintStream out) {
+    SessionFactory.requireDeterministicOps(config.getRuntime());
     ExperimentConfig recorded = ExperimentConfigLoader.withExplicitDefaults(recordedConfig(run));
     List<ConfigDiff.Change> accepted =
         ResumeConfigCheck.check(recorded, config, run.configFile().toString(), force);

@@ -4,6 +4,7 @@ import java.util.List;
 import org.delineo.proto.AdamConfig;
 import org.delineo.proto.AugmentationConfig;
 import org.delineo.proto.DataConfig;
+import org.delineo.proto.EvalConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.FocalLossConfig;
 import org.delineo.proto.LossConfig;
@@ -15,7 +16,8 @@ import org.delineo.proto.StrongAugmentationConfig;
 
 /**
  * Range checks over an {@link ExperimentConfig}: every numeric field with an obvious domain (sizes,
- * counts, intervals, probabilities, rates). Run when a config is loaded, so that a bad value fails
+ * counts, intervals, probabilities, rates), and combinations of fields the config alone rules out
+ * (e.g. {@code eval.all_modality_masks} without BraTS data). Run when a config is loaded, so that a bad value fails
  * in every command before anything is built or written, and the error names the field as a user
  * writes it in {@code --set} (e.g. {@code data.batch_size must be >= 1, found -4}) instead of the
  * class that would trip over it later.
@@ -47,6 +49,10 @@ public final class ConfigValidator {
     var runtime = config.getRuntime();
     atLeast("runtime.intra_op_threads", runtime.getIntraOpThreads(), 0);
     atLeast("runtime.inter_op_threads", runtime.getInterOpThreads(), 0);
+    if (runtime.getDeterministic() && runtime.getInterOpThreads() > 1) {
+      throw new ConfigException("field 'runtime.inter_op_threads': expected 0 or 1 with runtime.deterministic"
+          + " (ops then run one at a time, in one order), found " + runtime.getInterOpThreads());
+    }
     atLeast("runtime.log_interval_steps", runtime.getLogIntervalSteps(), 0);
   }
 
@@ -54,11 +60,9 @@ public final class ConfigValidator {
     var model = config.getModel();
     atLeast("model.num_classes", model.getNumClasses(), 0);
     atLeast("model.in_channels", model.getInChannels(), 0);
-    atLeast("model.norm_groups", model.getNormGroups(), 1);
   }
 
   private static void data(DataConfig data) {
-    atLeast("data.synthetic_samples", data.getSyntheticSamples(), 0);
     atLeast("data.num_workers", data.getNumWorkers(), 1);
     atLeast("data.prefetch", data.getPrefetch(), 1);
     atLeast("data.batch_size", data.getBatchSize(), 1);
@@ -219,6 +223,14 @@ public final class ConfigValidator {
     atLeast("eval.max_cases", eval.getMaxCases(), 0);
     spatialSize("eval.window", eval.getWindowList(), config.getData().getLayout());
     spatialSize("eval.stride", eval.getStrideList(), config.getData().getLayout());
+    if (eval.getAllModalityMasks() && !isVolumeLayout(config.getData().getLayout())) {
+      throw new ConfigException("field 'eval.all_modality_masks': expected data.layout BRATS or SYNTHETIC_BRATS3D"
+          + " (the 15 masks are subsets of BraTS's four modalities), found " + config.getData().getLayout());
+    }
+    if (eval.getAllModalityMasks() && eval.getMode() != EvalConfig.Mode.SLIDE) {
+      throw new ConfigException("field 'eval.all_modality_masks': expected eval.mode SLIDE (the 15-mask protocol"
+          + " slides windows over each volume), found " + eval.getMode());
+    }
     var stop = config.getEarlyStopping();
     atLeast("early_stopping.patience", stop.getPatience(), 0);
     nonNegative("early_stopping.min_delta", stop.getMinDelta());

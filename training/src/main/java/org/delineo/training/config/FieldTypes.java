@@ -48,8 +48,15 @@ final class FieldTypes {
         .collect(Collectors.joining(", "));
   }
 
-  /** The sentence an error uses for a name that {@code type} does not have. */
+  /**
+   * The sentence an error uses for a name that {@code type} does not have; for a field removed
+   * from the schema, why it went.
+   */
   static String unknownField(String path, Descriptor type) {
+    var removed = RemovedFields.at(path);
+    if (removed.isPresent()) {
+      return removed.get().message();
+    }
     return "unknown field '" + path + "'; valid fields of " + type.getName() + ": "
         + (type.getFields().isEmpty() ? "(none)" : fieldNames(type));
   }

@@ -14,7 +14,8 @@ import org.delineo.proto.ScheduleConfig;
  * checkpoints stay valid and the data continue where they stopped. They are
  * {@code schedule.total_steps}, {@code eval.interval_steps}, {@code eval.max_cases},
  * {@code checkpoint.interval_steps}, {@code checkpoint.keep_last}, {@code runtime.log_interval_steps},
- * {@code runtime.intra_op_threads}, {@code runtime.inter_op_threads}, {@code name}, {@code description},
+ * {@code runtime.intra_op_threads}, {@code runtime.inter_op_threads}, {@code runtime.run_dir} (the run
+ * is the one being resumed, wherever the config says), {@code name}, {@code description},
  * {@code data.num_workers} and {@code data.prefetch} (the loader's order does not depend on its
  * threads), {@code data.root} (a dataset moved to another disk or machine; the resume's pre-flight
  * check reads every file there, but that it is the same data is the user's word) and everything under
@@ -40,6 +41,7 @@ public final class ResumeConfigCheck {
       "runtime.log_interval_steps",
       "runtime.intra_op_threads",
       "runtime.inter_op_threads",
+      "runtime.run_dir",
       "early_stopping",
       "export");
 

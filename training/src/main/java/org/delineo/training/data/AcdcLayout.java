@@ -32,17 +32,18 @@ public final class AcdcLayout implements SegmentationDataset {
   private final Map<String, Frame> frames;
   private final DatasetSplits splits;
 
-  /** Opens the dataset with the default split seed. */
+  /** Opens the dataset with the standard split files and the default split seed. */
   public AcdcLayout(Path root) {
-    this(root, DatasetSplits.DEFAULT_SEED);
+    this(root, SplitFiles.standard(root), DatasetSplits.DEFAULT_SEED);
   }
 
   /**
    * Opens the dataset.
    *
+   * @param splitFiles the files that define the splits when any exists
    * @param splitSeed seed of the patient-wise fallback split when there are no split files
    */
-  public AcdcLayout(Path root, long splitSeed) {
+  public AcdcLayout(Path root, SplitFiles splitFiles, long splitSeed) {
     LayoutFiles.requireDirectory(root, "ACDC");
     this.root = root;
     this.frames = new TreeMap<>();
@@ -55,7 +56,7 @@ public final class AcdcLayout implements SegmentationDataset {
       }
     }
     this.splits = DatasetSplits.resolve(
-        root, new ArrayList<>(frames.keySet()), id -> frames.get(id).patient(), splitSeed);
+        splitFiles, new ArrayList<>(frames.keySet()), id -> frames.get(id).patient(), splitSeed);
   }
 
   /** The dataset root. */

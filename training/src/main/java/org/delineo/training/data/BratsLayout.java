@@ -64,16 +64,17 @@ public final class BratsLayout implements SegmentationDataset {
 
   /** Opens the dataset keeping stored labels, with the default split seed. */
   public BratsLayout(Path root) {
-    this(root, DatasetSplits.DEFAULT_SEED, keepLabels());
+    this(root, SplitFiles.standard(root), DatasetSplits.DEFAULT_SEED, keepLabels());
   }
 
   /**
    * Opens the dataset.
    *
+   * @param splitFiles the files that define the splits when any exists
    * @param splitSeed seed of the fallback split when there are no split files
    * @param labelMap stored value to class id, -1 for values that must not occur
    */
-  public BratsLayout(Path root, long splitSeed, int[] labelMap) {
+  public BratsLayout(Path root, SplitFiles splitFiles, long splitSeed, int[] labelMap) {
     LayoutFiles.requireDirectory(root, "BraTS");
     this.root = root;
     this.labelMap = labelMap.clone();
@@ -86,7 +87,7 @@ public final class BratsLayout implements SegmentationDataset {
         cases.put(name, dir);
       }
     }
-    this.splits = DatasetSplits.resolve(root, new ArrayList<>(cases.keySet()), id -> id, splitSeed);
+    this.splits = DatasetSplits.resolve(splitFiles, new ArrayList<>(cases.keySet()), id -> id, splitSeed);
   }
 
   /** The dataset root. */

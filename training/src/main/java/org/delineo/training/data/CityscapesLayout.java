@@ -23,7 +23,7 @@ import org.delineo.training.data.io.LabelMap;
  *   <li>Cityscapes' own tree: {@code leftImg8bit/<split>/<city>/<id>_leftImg8bit.png} and {@code
  *       gtFine/<split>/<city>/<id>_gtFine_labelTrainIds.png} (the trainId PNGs that Cityscapes'
  *       scripts create); the {@code train}/{@code val}/{@code test} folders are the splits unless
- *       {@code splits/*.txt} files exist.
+ *       split files ({@code splits/*.txt} or given ones) exist.
  * </ul>
  *
  * <p>Class count and channels come from {@code dataset.txt} ({@code classes}, {@code channels})
@@ -50,19 +50,20 @@ public final class CityscapesLayout implements SegmentationDataset {
   private final int numClasses;
   private final int channels;
 
-  /** Opens the dataset with the default split seed. */
+  /** Opens the dataset with the standard split files and the default split seed. */
   public CityscapesLayout(Path root) {
-    this(root, DatasetSplits.DEFAULT_SEED);
+    this(root, SplitFiles.standard(root), DatasetSplits.DEFAULT_SEED);
   }
 
   /**
    * Opens the dataset.
    *
+   * @param splitFiles the files that define the splits when any exists
    * @param splitSeed seed of the fallback split when there are neither split files nor
    *     Cityscapes split folders
    * @throws DelineoException when the root has neither layout or file names collide
    */
-  public CityscapesLayout(Path root, long splitSeed) {
+  public CityscapesLayout(Path root, SplitFiles splitFiles, long splitSeed) {
     LayoutFiles.requireDirectory(root, "Cityscapes-style");
     this.root = root;
     DatasetInfo info = DatasetInfo.read(root).orElse(DatasetInfo.of(Map.of()));
@@ -72,11 +73,11 @@ public final class CityscapesLayout implements SegmentationDataset {
     if (Files.isDirectory(root.resolve("images"))) {
       scanPlain(root);
       this.splits =
-          DatasetSplits.resolve(root, new ArrayList<>(entries.keySet()), id -> id, splitSeed);
+          DatasetSplits.resolve(splitFiles, new ArrayList<>(entries.keySet()), id -> id, splitSeed);
     } else if (Files.isDirectory(root.resolve("leftImg8bit"))) {
       Map<Split, List<String>> folders = scanCityscapes(root);
-      this.splits = Files.isDirectory(root.resolve(DatasetSplits.SPLITS_DIR))
-          ? DatasetSplits.resolve(root, new ArrayList<>(entries.keySet()), id -> id, splitSeed)
+      this.splits = splitFiles.anyPresent()
+          ? DatasetSplits.fromFiles(splitFiles, new ArrayList<>(entries.keySet()), id -> id)
           : DatasetSplits.of(folders, "leftImg8bit/{train,val,test} folders");
     } else {
       throw new DelineoException("Cityscapes-style dataset " + root

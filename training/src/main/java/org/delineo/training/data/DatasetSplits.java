@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -20,12 +21,13 @@ import org.delineo.graph.DelineoException;
 /**
  * The train / val / test partition of a dataset's sample ids.
  *
- * <p>Where it comes from ({@link #resolve}): when the dataset root has a {@code splits/} folder
- * with any of {@code train.txt}, {@code val.txt}, {@code test.txt}, those files define the splits
- * (one entry per line; blank lines and lines starting with {@code #} are skipped; a split whose
- * file is absent is empty). An entry is a sample id or a <em>group</em> (e.g. an ACDC patient,
- * which stands for all of its frames). An unknown entry, or a sample listed in two splits, is an
- * error naming the file.
+ * <p>Where it comes from ({@link #resolve}): when any of the {@link SplitFiles} exists (by default
+ * {@code train.txt}, {@code val.txt}, {@code test.txt} in the dataset root's {@code splits/}
+ * folder; the config may give other files), those files define the splits (one entry per line;
+ * blank lines and lines starting with {@code #} are skipped; a split whose standard file is absent
+ * is empty, a given file that is absent is an error). An entry is a sample id or a <em>group</em>
+ * (e.g. an ACDC patient, which stands for all of its frames). An unknown entry, or a sample listed
+ * in two splits, is an error naming the file.
  *
  * <p>Without split files the split is seeded and deterministic: the distinct groups, sorted, are
  * shuffled by Fisher-Yates with {@code java.util.Random(seed)} (whose sequence the Java
@@ -64,34 +66,37 @@ public final class DatasetSplits {
   }
 
   /**
-   * The split files under {@code root/splits/} if any exists, else the seeded split.
+   * The split files if any exists, else the seeded split.
    *
    * @param ids every sample id of the dataset
    * @param groupOf the group a sample belongs to (identity when samples are independent)
    */
   public static DatasetSplits resolve(
-      Path root, List<String> ids, Function<String, String> groupOf, long seed) {
-    Path dir = root.resolve(SPLITS_DIR);
-    for (Split split : Split.values()) {
-      if (Files.isRegularFile(dir.resolve(split.fileName()))) {
-        return fromFiles(dir, ids, groupOf);
-      }
-    }
-    return seeded(ids, groupOf, seed);
+      SplitFiles files, List<String> ids, Function<String, String> groupOf, long seed) {
+    return files.anyPresent() ? fromFiles(files, ids, groupOf) : seeded(ids, groupOf, seed);
   }
 
-  /** Reads {@code dir/{train,val,test}.txt}; absent files give empty splits. */
+  /**
+   * Reads the split files; an absent standard file gives an empty split.
+   *
+   * @throws DelineoException when a given file is absent, an entry is unknown, or a sample is
+   *     listed for two splits (also when one file is given for two splits)
+   */
   public static DatasetSplits fromFiles(
-      Path dir, List<String> ids, Function<String, String> groupOf) {
+      SplitFiles files, List<String> ids, Function<String, String> groupOf) {
     Map<String, List<String>> byGroup = groups(ids, groupOf);
     TreeSet<String> known = new TreeSet<>(ids);
-    Map<String, Path> seenIn = new HashMap<>();
+    Map<String, Split> seenIn = new HashMap<>();
     EnumMap<Split, List<String>> result = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
-      Path file = dir.resolve(split.fileName());
+      Path file = files.file(split);
       List<String> list = new ArrayList<>();
       result.put(split, list);
       if (!Files.isRegularFile(file)) {
+        if (files.given(split)) {
+          throw new DelineoException("split file " + file + " of the " + split.name().toLowerCase(Locale.ROOT)
+              + " split not found");
+        }
         continue;
       }
       List<String> lines = readLines(file);
@@ -111,10 +116,11 @@ public final class DatasetSplits {
               + " samples" + (ids.isEmpty() ? "" : ", e.g. '" + known.first() + "'") + ")");
         }
         for (String id : members) {
-          Path previous = seenIn.putIfAbsent(id, file);
-          if (previous != null && !previous.equals(file)) {
+          Split previous = seenIn.putIfAbsent(id, split);
+          if (previous != null && previous != split) {
             throw new DelineoException("split file " + file + " line " + (i + 1) + ": sample '"
-                + id + "' is already listed in " + previous + "; a sample belongs to one split");
+                + id + "' is already listed in " + files.file(previous) + " (the "
+                + previous.name().toLowerCase(Locale.ROOT) + " split); a sample belongs to one split");
           }
           if (previous == null) {
             list.add(id);
@@ -122,7 +128,7 @@ public final class DatasetSplits {
         }
       }
     }
-    return new DatasetSplits(result, "files in " + dir);
+    return new DatasetSplits(result, files.describe());
   }
 
   /** The seeded group-wise 70/15/15 split described in the class comment. */

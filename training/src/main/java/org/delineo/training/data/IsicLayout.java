@@ -40,18 +40,19 @@ public final class IsicLayout implements SegmentationDataset {
   private final Map<String, Path> images;
   private final DatasetSplits splits;
 
-  /** Opens the dataset with the default split seed. */
+  /** Opens the dataset with the standard split files and the default split seed. */
   public IsicLayout(Path root) {
-    this(root, DatasetSplits.DEFAULT_SEED);
+    this(root, SplitFiles.standard(root), DatasetSplits.DEFAULT_SEED);
   }
 
   /**
    * Opens the dataset.
    *
+   * @param splitFiles the files that define the splits when any exists
    * @param splitSeed seed of the fallback split when there are no split files
    * @throws DelineoException when the image folder is missing or holds no JPEG
    */
-  public IsicLayout(Path root, long splitSeed) {
+  public IsicLayout(Path root, SplitFiles splitFiles, long splitSeed) {
     LayoutFiles.requireDirectory(root, "ISIC-2018");
     Path imageDir = root.resolve(IMAGE_DIR);
     if (!Files.isDirectory(imageDir)) {
@@ -72,7 +73,7 @@ public final class IsicLayout implements SegmentationDataset {
           + imageDir + ", found none");
     }
     this.splits =
-        DatasetSplits.resolve(root, new ArrayList<>(images.keySet()), id -> id, splitSeed);
+        DatasetSplits.resolve(splitFiles, new ArrayList<>(images.keySet()), id -> id, splitSeed);
   }
 
   /** The dataset root. */

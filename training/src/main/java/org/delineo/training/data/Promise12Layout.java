@@ -34,18 +34,19 @@ public final class Promise12Layout implements SegmentationDataset {
   private final Map<String, Path> cases;
   private final DatasetSplits splits;
 
-  /** Opens the dataset with the default split seed. */
+  /** Opens the dataset with the standard split files and the default split seed. */
   public Promise12Layout(Path root) {
-    this(root, DatasetSplits.DEFAULT_SEED);
+    this(root, SplitFiles.standard(root), DatasetSplits.DEFAULT_SEED);
   }
 
   /**
    * Opens the dataset.
    *
+   * @param splitFiles the files that define the splits when any exists
    * @param splitSeed seed of the fallback split when there are no split files
    * @throws DelineoException when the root is not a folder, holds no case, or a case appears twice
    */
-  public Promise12Layout(Path root, long splitSeed) {
+  public Promise12Layout(Path root, SplitFiles splitFiles, long splitSeed) {
     LayoutFiles.requireDirectory(root, "PROMISE12");
     this.root = root;
     this.cases = new TreeMap<>();
@@ -70,7 +71,7 @@ public final class Promise12Layout implements SegmentationDataset {
           + ": expected CaseXX.mhd files in the root or its sub-folders, found none");
     }
     this.splits =
-        DatasetSplits.resolve(root, new ArrayList<>(cases.keySet()), id -> id, splitSeed);
+        DatasetSplits.resolve(splitFiles, new ArrayList<>(cases.keySet()), id -> id, splitSeed);
   }
 
   /** The dataset root. */

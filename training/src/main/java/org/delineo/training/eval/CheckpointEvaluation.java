@@ -58,16 +58,8 @@ public final class CheckpointEvaluation {
   public static ModalityMaskTable modalityMasks(Experiment experiment, SegmentationDataset dataset, Path checkpoint,
       Split split, int[] masks, EmptyMaskRule rule) {
     ExperimentConfig config = experiment.config();
-    int rank = dataset.is3d() ? 3 : 2;
-    // The table slides its own window without Evaluator, so a test resize would be silently ignored.
-    if (TestResize.of(config.getData(), rank) != null) {
-      throw new org.delineo.training.config.ConfigException("field 'data.test_resize': expected it empty for the"
-          + " modality-mask table, found " + config.getData().getTestResizeList());
-    }
     return score(experiment, dataset, checkpoint, null, (ctx, g, model, classes) -> {
-      ModalityMaskEvaluation evaluation = new ModalityMaskEvaluation(g,
-          Evaluator.slideOutput(g.logits(), config.getEval()),
-          Evaluator.slidingWindow(config, rank, model.requiredInputSize(), 2), classes, rule);
+      ModalityMaskEvaluation evaluation = ModalityMaskEvaluation.of(g, config, model.requiredInputSize(), classes, rule);
       List<String> ids = dataset.ids(split);
       int max = config.getEval().getMaxCases();
       List<String> evaluated = max > 0 && ids.size() > max ? ids.subList(0, max) : ids;

@@ -3,12 +3,15 @@ package org.delineo.training.eval;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.Tensors;
+import org.delineo.proto.ExperimentConfig;
 import org.delineo.serving.SlidingWindow;
+import org.delineo.training.config.ConfigException;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.metrics.BratsCaseScores;
 import org.delineo.training.metrics.BratsRegions;
+import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.metrics.ModalityMaskTable;
 import org.delineo.training.metrics.VoxelGrid;
@@ -29,6 +32,9 @@ import org.tensorflow.types.TFloat32;
  * and their average.
  */
 public final class ModalityMaskEvaluation {
+  /** Windows per {@code Session.run}. */
+  private static final int WINDOWS_PER_RUN = 2;
+
   private final InferenceGraph graph;
   private final Operand<TFloat32> windowOutput;
   private final SlidingWindow window;
@@ -70,10 +76,38 @@ public final class ModalityMaskEvaluation {
   }
 
   /**
+   * The evaluation {@code config} asks for on {@code graph}: windows of {@link Evaluator#slidingWindow}
+   * ({@code eval.window} / {@code eval.stride}), averaging what {@code eval.slide_average} names.
+   *
+   * @param requiredInputSize the model's fixed spatial input size, or 0
+   * @throws ConfigException when {@code data.test_resize} is set: the windows slide over the
+   *     volume as it is, so a resize would be silently ignored
+   */
+  public static ModalityMaskEvaluation of(InferenceGraph graph, ExperimentConfig config, int requiredInputSize,
+      int classes, EmptyMaskRule rule) {
+    int rank = graph.image().shape().numDimensions() - 2;
+    if (TestResize.of(config.getData(), rank) != null) {
+      throw new ConfigException("field 'data.test_resize': expected it empty for the"
+          + " modality-mask table, found " + config.getData().getTestResizeList());
+    }
+    return new ModalityMaskEvaluation(graph, Evaluator.slideOutput(graph.logits(), config.getEval()),
+        Evaluator.slidingWindow(config, rank, requiredInputSize, WINDOWS_PER_RUN), classes, rule);
+  }
+
+  /**
    * Scores {@code ids} of {@code dataset} under the masks with the given indexes (all 15, or
    * {@link ModalityMasks#ALL} alone for a quick validation).
    */
   public ModalityMaskTable evaluate(Session session, SegmentationDataset dataset, List<String> ids, int[] masks) {
+    return evaluate(session, dataset, ids, masks, null);
+  }
+
+  /**
+   * As {@link #evaluate(Session, SegmentationDataset, List, int[])}, also adding every prediction
+   * (each case under each mask) to {@code pooled} unless it is null.
+   */
+  public ModalityMaskTable evaluate(Session session, SegmentationDataset dataset, List<String> ids, int[] masks,
+      ConfusionMatrix pooled) {
     ModalityMaskTable table = new ModalityMaskTable(ModalityMasks.names(), rule);
     for (String id : ids) {
       Sample s = dataset.load(id);
@@ -85,6 +119,9 @@ public final class ModalityMaskEvaluation {
         BratsCaseScores scores = BratsRegions.evaluate(prediction, s.label(), VoxelGrid.isotropic(s.labelShape()),
             rule, BratsRegions.DEFAULT_ET_PRO_MIN_VOXELS);
         table.add(m, scores);
+        if (pooled != null) {
+          pooled.add(prediction, s.label());
+        }
       }
     }
     return table;

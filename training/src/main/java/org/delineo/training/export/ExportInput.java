@@ -3,6 +3,7 @@ package org.delineo.training.export;
 import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.config.ConfigException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.ExperimentConfig;
@@ -105,12 +106,12 @@ public final class ExportInput {
       return null;
     }
     if (size.size() != spatialRank) {
-      throw new DelineoException("field '" + field + "' " + size + ": expected " + spatialRank
+      throw new ConfigException("field '" + field + "' " + size + ": expected " + spatialRank
           + " values (" + (spatialRank == 3 ? "D, H, W" : "H, W") + ") for this dataset, found " + size.size());
     }
     for (int v : size) {
       if (v <= 0) {
-        throw new DelineoException("field '" + field + "' " + size + ": expected positive sizes, found " + v);
+        throw new ConfigException("field '" + field + "' " + size + ": expected positive sizes, found " + v);
       }
     }
     return size.stream().mapToLong(Integer::longValue).toArray();

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.config.ConfigException;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.DataConfig;
 import org.delineo.proto.ExperimentConfig;
@@ -190,7 +191,7 @@ public final class ModelExport {
       case PROMISE12:
         return classes ? 2 : 1;
       default:
-        throw new DelineoException("field 'model." + (classes ? "num_classes" : "in_channels")
+        throw new ConfigException("field 'model." + (classes ? "num_classes" : "in_channels")
             + "': expected a positive value when exporting a " + config.getData().getLayout()
             + " model without its dataset (data.root '" + config.getData().getRoot() + "' not found), found 0");
     }

@@ -42,6 +42,11 @@ public final class ModalityMaskTable {
     this.counts = new int[maskNames.size()];
   }
 
+  /** The masks' names, in row order. */
+  public List<String> maskNames() {
+    return maskNames;
+  }
+
   /** Adds one case's scores to the row of mask {@code maskIndex}. */
   public void add(int maskIndex, BratsCaseScores scores) {
     if (maskIndex < 0 || maskIndex >= maskNames.size()) {
@@ -87,6 +92,21 @@ public final class ModalityMaskTable {
       sum[c] = rows == 0 ? Double.NaN : sum[c] / rows;
     }
     return BratsCaseScores.of(sum);
+  }
+
+  /**
+   * The {@link #average()} row in output units (Dice in percent, HD95 in mm) keyed
+   * {@code prefix/<column>}, e.g. {@code val/dice_wt}, in {@link BratsCaseScores#COLUMNS} order.
+   * An empty prefix gives bare names.
+   */
+  public Map<String, Double> summary(String prefix) {
+    String p = prefix.isEmpty() ? "" : prefix + "/";
+    double[] v = displayed(average());
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int c = 0; c < v.length; c++) {
+      out.put(p + BratsCaseScores.COLUMNS.get(c), v[c]);
+    }
+    return out;
   }
 
   /** An aligned text table for the console (Dice %, HD95 mm, two decimals). */

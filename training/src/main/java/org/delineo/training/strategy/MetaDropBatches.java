@@ -13,6 +13,7 @@ import org.delineo.training.data.brats.ModalityMaskSampler;
 import org.delineo.training.data.brats.ModalityMasks;
 import org.delineo.training.data.brats.ModalitySplitCsv;
 import org.delineo.training.data.augment.AugmentationFactory;
+import org.delineo.training.config.ConfigException;
 
 /**
  * The batches of Meta-Drop: the inner strategy's batches plus a meta batch under {@code meta_}
@@ -59,7 +60,7 @@ public final class MetaDropBatches implements StepBatchSource {
       List<String> ids = metaIds(trainIds, mode, split);
       int metaPerEpoch = ids.size() / config.getMetaBatchSize();
       if (metaPerEpoch == 0) {
-        throw new DelineoException("field 'strategy.meta_drop.meta_batch_size': " + config.getMetaBatchSize()
+        throw new ConfigException("field 'strategy.meta_drop.meta_batch_size': " + config.getMetaBatchSize()
             + " exceeds the " + ids.size() + " meta cases (meta_mask_mode " + mode + ")");
       }
       int mainPerEpoch = Math.max(1, trainIds.size() / Math.max(1, d.getBatchSize()));

@@ -17,6 +17,7 @@ import org.delineo.training.optim.Gradient;
 import org.delineo.training.optim.Gradients;
 import org.delineo.training.optim.LearningRateSchedule;
 import org.delineo.training.optim.Optimizer;
+import org.delineo.training.config.ConfigException;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -88,15 +89,15 @@ public final class MetaDropStrategy implements TrainingStrategy {
       throw new DelineoException("meta_drop: an inner strategy is required, found null");
     }
     if (!Float.isFinite(config.getAlpha())) {
-      throw new DelineoException("field 'strategy.meta_drop.alpha': expected a finite number, found "
+      throw new ConfigException("field 'strategy.meta_drop.alpha': expected a finite number, found "
           + config.getAlpha());
     }
     if (!(config.getMetaLr() >= 0) || !Float.isFinite(config.getMetaLr())) {
-      throw new DelineoException("field 'strategy.meta_drop.meta_lr': expected a finite rate >= 0, found "
+      throw new ConfigException("field 'strategy.meta_drop.meta_lr': expected a finite rate >= 0, found "
           + config.getMetaLr());
     }
     if (config.getMetaBatchSize() < 1) {
-      throw new DelineoException("field 'strategy.meta_drop.meta_batch_size': expected >= 1, found "
+      throw new ConfigException("field 'strategy.meta_drop.meta_batch_size': expected >= 1, found "
           + config.getMetaBatchSize());
     }
     if (config.getMetaUpdate() == MetaDropConfig.MetaUpdate.SGD && !config.hasMetaLr() && schedule == null) {

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.ModelOutputs;
@@ -20,6 +19,7 @@ import org.delineo.losses.prism.PrototypeTerms;
 import org.delineo.losses.prism.SoftmaxWeightedLoss;
 import org.delineo.losses.prism.TemperatureKlLoss;
 import org.delineo.proto.PrismConfig;
+import org.delineo.training.config.ConfigException;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -128,7 +128,7 @@ public final class PrismStrategy implements TrainingStrategy {
       boolean withState) {
     boolean adaptive = this.adaptive && terms.distill();
     if (!(model instanceof PrismRfNet net)) {
-      throw new DelineoException("strategy 'prism' needs model 'prism_rfnet', found '" + model.name() + "'");
+      throw new ConfigException("strategy 'prism' needs model 'prism_rfnet', found '" + model.name() + "'");
     }
     Ops tf = ctx.tf();
     Operand<TFloat32> image = inputs.image();

@@ -16,6 +16,7 @@ import org.delineo.losses.DiceLoss;
 import org.delineo.losses.semsim.SemSimLosses;
 import org.delineo.losses.semsim.SemSimSettings;
 import org.delineo.training.data.pipeline.LoaderPosition;
+import org.delineo.training.config.ConfigException;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -132,7 +133,7 @@ public final class SemSimStrategy implements TrainingStrategy {
   @Override
   public Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs) {
     if (!(model instanceof SemSimUNet net)) {
-      throw new DelineoException("strategy semsim: expected model " + SemSimUNet.NAME
+      throw new ConfigException("strategy semsim: expected model " + SemSimUNet.NAME
           + " (it needs the fused feature), found " + model.name());
     }
     Ops tf = ctx.tf();

@@ -1,6 +1,6 @@
 package org.delineo.training.train;
 
-import org.delineo.training.eval.Evaluator;
+import org.delineo.training.eval.Validation;
 import org.delineo.training.data.pipeline.ModelDimensions;
 import org.delineo.training.data.pipeline.InputNormalization;
 import org.delineo.training.run.SessionFactory;
@@ -121,7 +121,7 @@ public final class Trainer {
           // may hold records of steps this run trains again.
           cutRecordsBackTo(state.getStep(), events);
           return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
-              numClasses, model.requiredInputSize(), stopAtStep);
+              numClasses, model, stopAtStep);
         }
       }
     }
@@ -169,7 +169,7 @@ public final class Trainer {
   }
 
   private Outcome loop(Session session, TrainingGraph g, TrainingData data, CheckpointManager checkpoints,
-      EventFileWriter events, TrainingState start, int numClasses, int requiredInputSize, long stopAtStep) {
+      EventFileWriter events, TrainingState start, int numClasses, SegmentationModel model, long stopAtStep) {
     ExperimentConfig config = experiment.config();
     long total = config.getSchedule().getTotalSteps();
     long end = stopAtStep > 0 ? Math.min(stopAtStep, total) : total;
@@ -182,7 +182,7 @@ public final class Trainer {
       early.restoreFrom(start);
     }
     String monitor = config.getCheckpoint().getMonitor();
-    Evaluator evaluator = Evaluator.of(g.eval(), config, numClasses, requiredInputSize);
+    Validation validation = Validation.of(g.eval(), config, model, numClasses);
     MetricsLog metricsLog = new MetricsLog(run.metricsFile());
     List<String> classNames = classNames(numClasses);
     ProgressDisplay progress = ProgressDisplay.forStream(out, total, logInterval);
@@ -227,12 +227,16 @@ public final class Trainer {
         boolean stop = false;
         Double monitored = null;
         if (evaluate) {
-          ConfusionMatrix matrix = evaluator.evaluate(session, dataset, evalIds());
-          lastMetrics = matrix.summary("val");
+          Validation.Result validated = validation.run(session, dataset, evalIds());
+          ConfusionMatrix matrix = validated.matrix();
+          lastMetrics = validated.metrics("val");
           progress.message("step " + step + ": val mIoU " + fmt(lastMetrics.get("val/mIoU"))
               + "%, mDice " + fmt(lastMetrics.get("val/mDice")) + "%, aAcc " + fmt(lastMetrics.get("val/aAcc")) + "%");
           progress.message(MetricsTable.format(matrix, classNames));
-          Map<String, Double> extra = new LinkedHashMap<>();
+          if (validated.masks() != null) {
+            progress.message(validated.describeMasks());
+          }
+          Map<String, Double> extra = new LinkedHashMap<>(validated.maskMetrics("val"));
           extra.put("train/loss", loss);
           extra.put("train/lr", lr);
           extra.put("train/input_wait_fraction", loader.waitFraction());

@@ -1,11 +1,11 @@
 package org.delineo.training.wiring;
 
-import org.delineo.graph.DelineoException;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.graph.models.rfnet.PrismRfNet;
 import org.delineo.proto.ModelConfig;
 import org.delineo.proto.NormType;
 import org.delineo.proto.PrismRfNetConfig;
+import org.delineo.training.config.ConfigException;
 
 /** The RFNet-style multi-modal 3D network of PRISM ({@code model { prism_rfnet { ... } }}). */
 final class PrismRfNetFactory implements ModelFactory {
@@ -20,7 +20,7 @@ final class PrismRfNetFactory implements ModelFactory {
   public SegmentationModel create(ModelConfig config, int numClasses, int inChannels) {
     PrismRfNetConfig c = config.getPrismRfnet();
     if (config.getNorm() != NormType.BATCH && config.getNorm() != NormType.INSTANCE) {
-      throw new DelineoException("model.norm: prism_rfnet always uses instance norm (as RFNet); found " + config.getNorm());
+      throw new ConfigException("model.norm: prism_rfnet always uses instance norm (as RFNet); found " + config.getNorm());
     }
     PrismRfNet.Builder b = PrismRfNet.builder(numClasses)
         .basicDims(c.getBasicDims())
@@ -31,7 +31,7 @@ final class PrismRfNetFactory implements ModelFactory {
         .inputSize(c.getCropSize());
     PrismRfNet net = b.build();
     if (net.modalities().size() != inChannels) {
-      throw new DelineoException("model.prism_rfnet: " + net.modalities().size() + " modalities " + net.modalities()
+      throw new ConfigException("model.prism_rfnet: " + net.modalities().size() + " modalities " + net.modalities()
           + " need as many input channels, found " + inChannels);
     }
     return net;

@@ -3,6 +3,7 @@ package org.delineo.training.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -82,6 +83,38 @@ class TrainPreflightTest {
     assertTrue(message.contains(truncated + ": truncated PNG (no IEND chunk"), message);
     assertFalse(Files.exists(run), "no run directory after a failed check");
     assertFalse(out.toString(StandardCharsets.UTF_8).contains("step"), out.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void theCheckReadsTheValidationSplitFileTheConfigGives() throws IOException {
+    SegmentationDataset dataset = DatasetFactory.open(ExperimentConfigLoader.load(config, List.of()).getData());
+    List<String> test = dataset.ids(Split.TEST);
+    assertFalse(test.isEmpty());
+    // Damaged only in the standard test split, which training never reads ...
+    Path garbage = data.resolve("images/" + test.get(0) + ".png");
+    Files.write(garbage, "not an image at all".getBytes(StandardCharsets.US_ASCII));
+    // ... until the split fields (relative to data.root) swap the validation and test cases.
+    Files.writeString(data.resolve("held-out.txt"), String.join("\n", test) + "\n");
+    Files.writeString(data.resolve("old-val.txt"), String.join("\n", dataset.ids(Split.VAL)) + "\n");
+
+    Path run = dir.resolve("run");
+    assertEquals(2, cli.run(new String[] {"train", "--config", config.toString(), "--workdir", run.toString(),
+        "--set", "data.val_split=held-out.txt", "--set", "data.test_split=old-val.txt"}));
+    int files = 2 * (dataset.ids(Split.TRAIN).size() + test.size());
+    String message = assertOneLineContaining("1 of " + files + " files is unusable: ");
+    assertTrue(message.contains(garbage + ": not a PNG (bad signature"), message);
+    assertFalse(Files.exists(run), "no run directory after a failed check");
+  }
+
+  @Test
+  void deterministicWithoutTensorFlowsSwitchFailsBeforeAnythingIsWritten() {
+    assumeTrue(System.getenv("TF_DETERMINISTIC_OPS") == null, "the test JVM must not have the switch set");
+    Path run = dir.resolve("run");
+    assertEquals(2, cli.run(new String[] {"train", "--config", config.toString(), "--workdir", run.toString(),
+        "--set", "runtime.deterministic=true"}));
+    assertOneLineContaining("field 'runtime.deterministic': expected the environment variable"
+        + " TF_DETERMINISTIC_OPS=1");
+    assertFalse(Files.exists(run), "no run directory");
   }
 
   @Test

@@ -65,6 +65,19 @@ class ConfigValidatorTest {
         error("data.augmentation.flip_prob=2"));
   }
 
+  @Test
+  void combinationsTheCodeCannotHonourNameTheirField() {
+    assertEquals("field 'eval.all_modality_masks': expected data.layout BRATS or SYNTHETIC_BRATS3D (the 15 masks"
+        + " are subsets of BraTS's four modalities), found SYNTHETIC_SCENES2D",
+        error("data.layout=SYNTHETIC_SCENES2D", "eval.mode=SLIDE", "eval.all_modality_masks=true"));
+    assertEquals("field 'eval.all_modality_masks': expected eval.mode SLIDE (the 15-mask protocol slides windows"
+        + " over each volume), found WHOLE", error("data.layout=BRATS", "eval.all_modality_masks=true"));
+    ConfigValidator.validate(config("data.layout=BRATS", "eval.mode=SLIDE", "eval.all_modality_masks=true"));
+    assertEquals("field 'runtime.inter_op_threads': expected 0 or 1 with runtime.deterministic (ops then run one"
+        + " at a time, in one order), found 4", error("runtime.deterministic=true", "runtime.inter_op_threads=4"));
+    ConfigValidator.validate(config("runtime.deterministic=true", "runtime.inter_op_threads=1"));
+  }
+
   private static ExperimentConfig config(String... sets) {
     return ExperimentConfigLoader.applyOverrides(ExperimentConfig.getDefaultInstance(), List.of(sets));
   }

@@ -78,7 +78,7 @@ class BratsLayoutTest {
   @Test
   void labelMapMakesEnhancingThree() {
     writeCase("c1", ".nii.gz");
-    BratsLayout layout = new BratsLayout(root, 0, BratsLayout.enhancingTo3());
+    BratsLayout layout = new BratsLayout(root, SplitFiles.standard(root), 0, BratsLayout.enhancingTo3());
     int[] label = layout.load("c1").label();
     int[] mapped = {0, 1, 2, 3};
     for (int i = 0; i < N; i++) {

@@ -88,7 +88,7 @@ class DatasetSplitsTest {
     Files.writeString(root.resolve("splits/train.txt"), "# comment\np1\n\np2_frame01\n");
     Files.writeString(root.resolve("splits/val.txt"), "p2_frame12\n");
     List<String> all = List.of("p1_frame01", "p1_frame12", "p2_frame01", "p2_frame12", "p3_frame01");
-    DatasetSplits s = DatasetSplits.resolve(root, all, id -> id.substring(0, 2), 0);
+    DatasetSplits s = DatasetSplits.resolve(SplitFiles.standard(root), all, id -> id.substring(0, 2), 0);
     assertEquals(List.of("p1_frame01", "p1_frame12", "p2_frame01"), s.ids(Split.TRAIN));
     assertEquals(List.of("p2_frame12"), s.ids(Split.VAL));
     assertEquals(List.of(), s.ids(Split.TEST), "absent test.txt gives an empty split");
@@ -99,23 +99,63 @@ class DatasetSplitsTest {
     Files.createDirectories(root.resolve("splits"));
     Files.writeString(root.resolve("splits/train.txt"), "a\nzzz\n");
     DelineoException unknown = assertThrows(DelineoException.class,
-        () -> DatasetSplits.resolve(root, List.of("a", "b"), Function.identity(), 0));
+        () -> DatasetSplits.resolve(SplitFiles.standard(root), List.of("a", "b"), Function.identity(), 0));
     assertTrue(unknown.getMessage().contains("train.txt line 2"), unknown.getMessage());
     assertTrue(unknown.getMessage().contains("'zzz'"), unknown.getMessage());
 
     Files.writeString(root.resolve("splits/train.txt"), "a\n");
     Files.writeString(root.resolve("splits/test.txt"), "b\na\n");
     DelineoException twice = assertThrows(DelineoException.class,
-        () -> DatasetSplits.resolve(root, List.of("a", "b"), Function.identity(), 0));
+        () -> DatasetSplits.resolve(SplitFiles.standard(root), List.of("a", "b"), Function.identity(), 0));
     assertTrue(twice.getMessage().contains("test.txt line 2"), twice.getMessage());
     assertTrue(twice.getMessage().contains("train.txt"), twice.getMessage());
+  }
+
+  @Test
+  void aGivenFileReplacesOnlyItsOwnSplitsStandardFile() throws IOException {
+    Files.createDirectories(root.resolve("splits"));
+    Files.writeString(root.resolve("splits/train.txt"), "a\nb\n");
+    Files.writeString(root.resolve("splits/val.txt"), "c\n");
+    Path mine = Files.writeString(root.resolve("my-val.txt"), "d\n");
+    List<String> all = List.of("a", "b", "c", "d");
+    DatasetSplits s = DatasetSplits.resolve(SplitFiles.standard(root).with(Split.VAL, mine), all,
+        Function.identity(), 0);
+    assertEquals(List.of("a", "b"), s.ids(Split.TRAIN), "standard train.txt still read");
+    assertEquals(List.of("d"), s.ids(Split.VAL), "my-val.txt, not splits/val.txt");
+    assertEquals(List.of(), s.ids(Split.TEST));
+  }
+
+  @Test
+  void aGivenFileAloneDefinesTheSplitsInsteadOfTheSeededFallback() throws IOException {
+    Path train = Files.writeString(root.resolve("train-list.txt"), "case00\ncase01\n");
+    DatasetSplits s = DatasetSplits.resolve(SplitFiles.standard(root).with(Split.TRAIN, train), ids(12),
+        Function.identity(), 0);
+    assertEquals(List.of("case00", "case01"), s.ids(Split.TRAIN));
+    assertEquals(List.of(), s.ids(Split.VAL), "no val file: empty, as with splits/ files");
+    assertEquals(List.of(), s.ids(Split.TEST));
+  }
+
+  @Test
+  void aMissingGivenFileOrOneFileForTwoSplitsIsAnError() throws IOException {
+    Path absent = root.resolve("nowhere.txt");
+    DelineoException missing = assertThrows(DelineoException.class, () -> DatasetSplits.resolve(
+        SplitFiles.standard(root).with(Split.TEST, absent).with(Split.TRAIN,
+            Files.writeString(root.resolve("t.txt"), "a\n")), List.of("a", "b"), Function.identity(), 0));
+    assertTrue(missing.getMessage().contains(absent + " of the test split not found"), missing.getMessage());
+
+    Path both = Files.writeString(root.resolve("both.txt"), "a\n");
+    DelineoException twice = assertThrows(DelineoException.class, () -> DatasetSplits.resolve(
+        SplitFiles.standard(root).with(Split.TRAIN, both).with(Split.VAL, both), List.of("a", "b"),
+        Function.identity(), 0));
+    assertTrue(twice.getMessage().contains("sample 'a' is already listed in " + both + " (the train split)"),
+        twice.getMessage());
   }
 
   @Test
   void writeThenResolveRoundTrips() {
     DatasetSplits s = DatasetSplits.seeded(ids(12), Function.identity(), 9);
     s.write(root);
-    DatasetSplits back = DatasetSplits.resolve(root, ids(12), Function.identity(), 12345);
+    DatasetSplits back = DatasetSplits.resolve(SplitFiles.standard(root), ids(12), Function.identity(), 12345);
     for (Split split : Split.values()) {
       assertEquals(s.ids(split), back.ids(split));
     }

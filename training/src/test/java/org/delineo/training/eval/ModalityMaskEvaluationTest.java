@@ -39,7 +39,7 @@ class ModalityMaskEvaluationTest {
   private static final int SIZE = 16;
   private static final int WINDOW = 8;
 
-  private static final class FlairThreshold implements SegmentationModel {
+  static final class FlairThreshold implements SegmentationModel {
     @Override
     public String name() {
       return "flair-threshold";
@@ -76,7 +76,7 @@ class ModalityMaskEvaluationTest {
     }
   }
 
-  private static final class OneCase implements SegmentationDataset {
+  static final class OneCase implements SegmentationDataset {
     @Override
     public String name() {
       return "one";

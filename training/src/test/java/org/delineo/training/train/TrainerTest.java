@@ -3,6 +3,7 @@ package org.delineo.training.train;
 import org.delineo.training.eval.CheckpointEvaluation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,7 @@ import java.util.List;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.TrainingState;
 import org.delineo.training.checkpoint.TrainingStateFile;
+import org.delineo.training.config.ConfigException;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.run.RunDirectory;
 import org.delineo.training.wiring.Experiment;
@@ -97,6 +99,18 @@ class TrainerTest {
       assertEquals(1, outcome.steps(), model);
       assertTrue(outcome.stopReason().isEmpty(), outcome.stopReason());
     }
+  }
+
+  @Test
+  void periodicValidationReadsAllModalityMasks(@TempDir Path dir) {
+    // The 15-mask validation (its numbers: eval.ValidationTest) needs a model that takes masks;
+    // asking for it on the UNet must stop the run naming the field, not validate without masks.
+    ExperimentConfig config = ExperimentConfigLoader.applyOverrides(ExperimentConfigLoader.parse(CONFIG, "test"),
+        List.of("eval.all_modality_masks=true"));
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> train(config, new InMemoryDataset(4, -1), dir, false, 1));
+    assertTrue(e.getMessage().startsWith("field 'eval.all_modality_masks': expected a model that takes modality"
+        + " masks"), e.getMessage());
   }
 
   private static Trainer.Outcome train(ExperimentConfig config, InMemoryDataset data, Path dir,

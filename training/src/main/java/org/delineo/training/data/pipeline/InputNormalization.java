@@ -1,8 +1,8 @@
 package org.delineo.training.data.pipeline;
 
 import java.util.List;
-import org.delineo.graph.ShapeMismatchException;
 import org.delineo.proto.DataConfig;
+import org.delineo.training.config.ConfigException;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -28,7 +28,7 @@ public record InputNormalization(float[] mean, float[] std) {
       return new InputNormalization(new float[0], new float[0]);
     }
     if (mean.length != channels || std.length != channels) {
-      throw new ShapeMismatchException("fields 'data.mean' and 'data.std': expected " + channels
+      throw new ConfigException("fields 'data.mean' and 'data.std': expected " + channels
           + " values each (one per channel), found " + mean.length + " and " + std.length);
     }
     return new InputNormalization(mean, std);

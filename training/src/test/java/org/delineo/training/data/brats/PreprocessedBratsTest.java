@@ -12,6 +12,7 @@ import java.util.List;
 import org.delineo.training.data.BratsLayout;
 import org.delineo.training.data.DatasetSplits;
 import org.delineo.training.data.Sample;
+import org.delineo.training.data.SplitFiles;
 import org.delineo.training.data.io.NiftiDatatype;
 import org.delineo.training.data.io.NiftiVolume;
 import org.delineo.training.data.io.NiftiWriter;
@@ -59,7 +60,7 @@ class PreprocessedBratsTest {
   }
 
   private PreprocessedBrats open(List<String> warnings) {
-    BratsLayout layout = new BratsLayout(root, DatasetSplits.DEFAULT_SEED,
+    BratsLayout layout = new BratsLayout(root, SplitFiles.standard(root), DatasetSplits.DEFAULT_SEED,
         BratsLayout.enhancingTo3());
     return new PreprocessedBrats(layout, new BratsPreprocessor(2),
         PreprocessedBrats.defaultCacheDir(root, 2), warnings::add);
