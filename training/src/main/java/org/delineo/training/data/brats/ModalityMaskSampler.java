@@ -3,6 +3,7 @@ package org.delineo.training.data.brats;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.delineo.graph.DelineoException;
+import org.delineo.training.config.ConfigException;
 import org.delineo.proto.DataConfig;
 import org.delineo.proto.ModalityMaskMode;
 
@@ -30,12 +31,12 @@ public final class ModalityMaskSampler {
    * A sampler.
    *
    * @param split the case masks; required by UTD and UTD_DROP, ignored otherwise (may be null)
-   * @throws DelineoException when the mode needs a split and none is given
+   * @throws ConfigException when the mode needs a split and none is given
    */
   public ModalityMaskSampler(ModalityMaskMode mode, long seed, ModalitySplitCsv split) {
     if ((mode == ModalityMaskMode.UTD || mode == ModalityMaskMode.UTD_DROP) && split == null) {
-      throw new DelineoException("modality mask mode " + mode + " needs a split CSV"
-          + " (data.modality_split_csv), found none");
+      throw new ConfigException("field 'data.modality_split_csv': modality mask mode " + mode
+          + " needs a split CSV, found none");
     }
     this.mode = mode;
     this.seed = seed;
@@ -46,14 +47,15 @@ public final class ModalityMaskSampler {
    * The sampler of {@code data.modality_mask_mode}; the split CSV is
    * {@code data.modality_split_csv} resolved against {@code data.root}.
    *
-   * @throws DelineoException when UTD / UTD_DROP has no CSV configured or the CSV is unreadable
+   * @throws ConfigException when UTD / UTD_DROP has no CSV configured
+   * @throws DelineoException when the CSV is unreadable
    */
   public static ModalityMaskSampler fromConfig(DataConfig data, long seed) {
     ModalityMaskMode mode = data.getModalityMaskMode();
     ModalitySplitCsv split = null;
     if (mode == ModalityMaskMode.UTD || mode == ModalityMaskMode.UTD_DROP) {
       if (data.getModalitySplitCsv().isEmpty()) {
-        throw new DelineoException("field 'data.modality_split_csv': modality mask mode " + mode
+        throw new ConfigException("field 'data.modality_split_csv': modality mask mode " + mode
             + " needs the split CSV of the cases' available modalities, found \"\"");
       }
       split = ModalitySplitCsv.read(Path.of(data.getRoot()).resolve(data.getModalitySplitCsv()));
@@ -85,7 +87,7 @@ public final class ModalityMaskSampler {
       case PDT:
         return rng(caseId, draw).nextInt(ModalityMasks.COUNT);
       default:
-        throw new DelineoException("modality mask mode " + mode + " is not supported; valid: PDT,"
+        throw new ConfigException("field 'data.modality_mask_mode': " + mode + " is not supported; valid: PDT,"
             + " UTD, UTD_DROP, FULL");
     }
   }

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.delineo.graph.DelineoException;
+import org.delineo.proto.DataConfig;
 import org.delineo.proto.ModalityMaskMode;
+import org.delineo.training.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,7 +105,12 @@ class ModalityMaskSamplerTest {
     DelineoException e = assertThrows(DelineoException.class, () -> s.maskFor("nope", 0));
     assertTrue(e.getMessage().contains("split.csv") && e.getMessage().contains("nope"),
         e.getMessage());
-    assertThrows(DelineoException.class,
+    // A missing CSV is a config mistake: the CLI reports it as one, naming the field.
+    ConfigException missing = assertThrows(ConfigException.class,
         () -> new ModalityMaskSampler(ModalityMaskMode.UTD, 0, null));
+    assertTrue(missing.getMessage().startsWith("field 'data.modality_split_csv'"), missing.getMessage());
+    ConfigException unset = assertThrows(ConfigException.class, () -> ModalityMaskSampler.fromConfig(
+        DataConfig.newBuilder().setModalityMaskMode(ModalityMaskMode.UTD_DROP).build(), 0));
+    assertTrue(unset.getMessage().startsWith("field 'data.modality_split_csv'"), unset.getMessage());
   }
 }
