@@ -8,6 +8,8 @@ import org.delineo.graph.layers.Resize;
 import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.AssertThat;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -92,8 +94,24 @@ public final class HeadLosses {
       return logits;
     }
     if (rank != 4) {
-      throw new DelineoException("3D logits of shape " + logits.shape()
-          + " must already match the label size " + labels.shape());
+      // Volumes are never resized here (the 3D references compute losses at the crop size). When
+      // the labels' size is only known at run time (a placeholder of any size), check it there.
+      for (int i = 1; i < rank - 1; i++) {
+        long a = logits.shape().get(i);
+        long b = labels.shape().get(i);
+        if (a >= 0 && b >= 0 && a != b) {
+          throw new DelineoException("3D logits of shape " + logits.shape()
+              + " must already match the label size " + labels.shape());
+        }
+      }
+      Operand<TInt32> spatial = tf.constant(new int[] {rank - 2});
+      Operand<TInt32> begin = tf.constant(new int[] {1});
+      Operand<TBool> equal = tf.math.equal(tf.slice(tf.shape(logits), begin, spatial),
+          tf.slice(tf.shape(labels), begin, spatial));
+      AssertThat check = tf.assertThat(tf.reduceAll(equal, tf.constant(0)), List.of(
+          tf.constant("3D logits must already match the label size; logits, labels:"),
+          tf.shape(logits), tf.shape(labels)));
+      return tf.withControlDependencies(List.of(check)).identity(logits);
     }
     Operand<TInt32> size = tf.slice(tf.shape(labels), tf.constant(new int[] {1}), tf.constant(new int[] {2}));
     return Resize.bilinear2d(tf, logits, size, ResizeMode.HALF_PIXEL);
