@@ -24,7 +24,7 @@ final class ModelsCommand implements Command {
 
   @Override
   public String summary() {
-    return "list registered models; --params counts parameters, --json prints JSON";
+    return "list registered models and backbones; --params counts parameters, --json prints the models as JSON";
   }
 
   @Override
@@ -49,7 +49,14 @@ final class ModelsCommand implements Command {
             count == null ? "" : String.format("%,14d params  ", count), e.getValue().summary()));
       }
     }
-    out.println(line.hasOption("json") ? "[" + String.join(",", rows) + "]" : String.join("\n", rows));
+    if (line.hasOption("json")) {
+      out.println("[" + String.join(",", rows) + "]");
+    } else {
+      out.println(String.join("\n", rows));
+      // The scene families' heads run on any of these, chosen by the family's backbone block.
+      out.println("backbones (model.<family>.backbone { <name> {} }): "
+          + String.join(", ", Experiment.registeredBackbones()));
+    }
     return 0;
   }
 }

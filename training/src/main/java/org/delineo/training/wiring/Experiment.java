@@ -11,6 +11,7 @@ import com.google.inject.util.Modules;
 import com.google.protobuf.Message;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.losses.HeadLosses;
 import org.delineo.proto.ExperimentConfig;
@@ -57,6 +58,11 @@ public final class Experiment {
             .annotatedWith(Names.named("ablations")).toInstance(names));
     Module overrides = Modules.combine(applied.stream().map(Ablation::module).toList());
     return Guice.createInjector(Modules.override(base).with(overrides)).getInstance(Experiment.class);
+  }
+
+  /** The registered backbones (the {@code BackboneConfig} cases any scene head can sit on), sorted. */
+  public static Set<String> registeredBackbones() {
+    return Guice.createInjector(new ModelsModule()).getInstance(BackboneRegistry.class).names();
   }
 
   /** The registered model names with one line each, for {@code delineo models}. */
