@@ -1,14 +1,12 @@
 package org.delineo.training.cli;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.serving.ModelRecord;
 import org.delineo.training.config.ConfigException;
-import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ModelConfigCheck;
 import org.delineo.training.eval.ModelWeights;
@@ -49,9 +47,7 @@ final class CheckpointConfigOptions {
     if (line.hasOption(ConfigOptions.CONFIG)) {
       config = ConfigOptions.load(line);
     } else if (stored.isPresent()) {
-      String[] sets = line.getOptionValues(ConfigOptions.SET);
-      config = ExperimentConfigLoader.applyOverrides(stored.get(), sets == null ? List.of() : List.of(sets));
-      ConfigValidator.validate(config);
+      config = ConfigOptions.loadOver(stored.get(), line);
     } else {
       throw new ConfigException(ModelWeights.isStateDict(weights)
           ? "state dict " + weights + " carries no experiment config: expected --config FILE"

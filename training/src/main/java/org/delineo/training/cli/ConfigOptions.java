@@ -31,10 +31,23 @@ final class ConfigOptions {
    * field as {@code --set} spells it.
    */
   static ExperimentConfig load(CommandLine line) {
-    String[] sets = line.getOptionValues(SET);
-    ExperimentConfig config = ExperimentConfigLoader.load(Path.of(line.getOptionValue(CONFIG)),
-        sets == null ? List.of() : List.of(sets));
+    ExperimentConfig config = ExperimentConfigLoader.load(Path.of(line.getOptionValue(CONFIG)), overrides(line));
     ConfigValidator.validate(config);
     return config;
+  }
+
+  /**
+   * A config a run or checkpoint stored, with the {@code --set} overrides applied and range-checked
+   * as {@link #load} checks a file.
+   */
+  static ExperimentConfig loadOver(ExperimentConfig stored, CommandLine line) {
+    ExperimentConfig config = ExperimentConfigLoader.applyOverrides(stored, overrides(line));
+    ConfigValidator.validate(config);
+    return config;
+  }
+
+  private static List<String> overrides(CommandLine line) {
+    String[] sets = line.getOptionValues(SET);
+    return sets == null ? List.of() : List.of(sets);
   }
 }

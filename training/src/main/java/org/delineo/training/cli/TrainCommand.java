@@ -12,7 +12,6 @@ import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.config.ConfigDiff;
-import org.delineo.training.config.ConfigValidator;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ResumeConfigCheck;
 import org.delineo.training.run.Provenance;
@@ -102,12 +101,7 @@ final class TrainCommand implements Command {
   }
 
   private static ExperimentConfig recordedWithOverrides(RunDirectory run, CommandLine line) {
-    String[] sets = line.getOptionValues(ConfigOptions.SET);
-    // ConfigOptions.load range-checks a --config file; the recorded one gets the same check.
-    ExperimentConfig config =
-        ExperimentConfigLoader.applyOverrides(recordedConfig(run), sets == null ? List.of() : List.of(sets));
-    ConfigValidator.validate(config);
-    return config;
+    return ConfigOptions.loadOver(recordedConfig(run), line);
   }
 
   private static ExperimentConfig recordedConfig(RunDirectory run) {

@@ -38,6 +38,19 @@ public final class ConfigDiff {
 
   private ConfigDiff() {}
 
+  /**
+   * Whether the change {@code path} is one of {@code fields} or lies below one of them (a field
+   * of that message, or an element of that repeated field).
+   */
+  static boolean isUnder(String path, List<String> fields) {
+    for (String f : fields) {
+      if (path.equals(f) || path.startsWith(f + ".") || path.startsWith(f + "[")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The differences from {@code before} to {@code after}, in field-number order. */
   public static List<Change> between(Message before, Message after) {
     if (!before.getDescriptorForType().equals(after.getDescriptorForType())) {

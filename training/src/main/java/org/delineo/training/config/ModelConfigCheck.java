@@ -45,15 +45,6 @@ public final class ModelConfigCheck {
   }
 
   static boolean definesGraph(String path) {
-    return covers(GRAPH_FIELDS, path) && !covers(INITIALISATION, path);
-  }
-
-  private static boolean covers(List<String> prefixes, String path) {
-    for (String p : prefixes) {
-      if (path.equals(p) || path.startsWith(p + ".") || path.startsWith(p + "[")) {
-        return true;
-      }
-    }
-    return false;
+    return ConfigDiff.isUnder(path, GRAPH_FIELDS) && !ConfigDiff.isUnder(path, INITIALISATION);
   }
 }

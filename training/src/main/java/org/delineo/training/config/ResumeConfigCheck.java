@@ -83,12 +83,7 @@ public final class ResumeConfigCheck {
   }
 
   static boolean isHarmless(String path) {
-    for (String allowed : HARMLESS) {
-      if (path.equals(allowed) || path.startsWith(allowed + ".") || path.startsWith(allowed + "[")) {
-        return true;
-      }
-    }
-    return false;
+    return ConfigDiff.isUnder(path, HARMLESS);
   }
 
   private static String note(ConfigDiff.Change c, ExperimentConfig proposed) {
