@@ -55,6 +55,19 @@ final class LayerShapes {
    * which TF's shape inference still resolves to the known dimensions.
    */
   static Operand<TInt32> reshapeTarget(Ops tf, Operand<?> x, int leading, long... tail) {
+    return leadingThen(tf, x, leading, tail, 1);
+  }
+
+  /**
+   * The exact shape made of the first {@code leading} dimensions of {@code x} followed by {@code
+   * tail}, e.g. for a random op (which, unlike reshape, takes no −1).
+   */
+  static Operand<TInt32> exactShape(Ops tf, Operand<?> x, int leading, long... tail) {
+    return leadingThen(tf, x, leading, tail, 0);
+  }
+
+  private static Operand<TInt32> leadingThen(
+      Ops tf, Operand<?> x, int leading, long[] tail, int unknownAllowed) {
     Shape s = x.shape();
     int[] target = new int[leading + tail.length];
     int unknown = 0;
@@ -69,7 +82,7 @@ final class LayerShapes {
     for (int i = 0; i < tail.length; i++) {
       target[leading + i] = (int) tail[i];
     }
-    if (unknown <= 1) {
+    if (unknown <= unknownAllowed) {
       return tf.constant(target);
     }
     int[] tailInts = Arrays.copyOfRange(target, leading, target.length);
