@@ -61,7 +61,7 @@ public final class OptimizerFactory {
    * (norms and biases exempt) unless {@code decay_norm_and_bias} is set, in which case a final
    * catch-all group decays everything.
    */
-  private static List<ParameterGroup> groups(OptimizerConfig optimizer) {
+  static List<ParameterGroup> groups(OptimizerConfig optimizer) {
     boolean decayAll = optimizer.getDecayNormAndBias();
     List<ParameterGroup> groups = new ArrayList<>();
     for (int i = 0; i < optimizer.getParameterGroupsCount(); i++) {
