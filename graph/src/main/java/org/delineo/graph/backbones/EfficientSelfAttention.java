@@ -38,6 +38,7 @@ final class EfficientSelfAttention extends Module {
   private final int heads;
   private final int headDim;
   private final float scale;
+  private final int srRatio;
   private final Conv2d sr;
   private final LayerNorm norm;
   private final Linear outProj;
@@ -64,6 +65,7 @@ final class EfficientSelfAttention extends Module {
     this.heads = heads;
     this.headDim = dim / heads;
     this.scale = (float) (1.0 / Math.sqrt(headDim));
+    this.srRatio = srRatio;
     this.sr = srRatio > 1
         ? Conv2d.builder(child("sr"), dim).kernel(srRatio).stride(srRatio).padding(Padding.VALID)
             .bias(true).init(MitInits.convFanOut()).build()
@@ -82,6 +84,12 @@ final class EfficientSelfAttention extends Module {
     Shape s = x.shape();
     if (s.isUnknown() || s.numDimensions() != 4 || s.get(3) != dim) {
       throw new ShapeMismatchException(name() + ": expected a map [N, H, W, " + dim + "], found " + s);
+    }
+    if (sr != null && ((s.get(1) >= 0 && s.get(1) < srRatio) || (s.get(2) >= 0 && s.get(2) < srRatio))) {
+      // PyTorch refuses a kernel larger than its input; TF would return an empty map and no keys.
+      throw new ShapeMismatchException(name() + ": keys and values are reduced by a " + srRatio + " x " + srRatio
+          + " conv with stride " + srRatio + ", which needs a map of at least that size, found " + s.get(1) + " x "
+          + s.get(2) + " (use larger inputs or smaller sr_ratios)");
     }
     Ops tf = ctx.tf();
     Operand<TFloat32> keyValue = sr == null ? x : norm.apply(ctx, sr.apply(ctx, x));

@@ -3,6 +3,8 @@ package org.delineo.graph.backbones;
 import static org.delineo.graph.backbones.MixTransformerTest.assertClose;
 import static org.delineo.graph.backbones.MixTransformerTest.randoms;
 import static org.delineo.graph.backbones.MixTransformerTest.toMap;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
+import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.Tensors;
 import org.delineo.graph.layers.LayerNorm;
 import org.delineo.graph.testing.GradientCheck;
@@ -80,6 +83,18 @@ class MitLayersTest {
         NAME + ".ffn");
     float[] got = run(h, w, x, torch, (ctx, input) -> ffn().apply(ctx, input, ctx.tf().constant(reshape(id, h, w))));
     assertClose(want.v(), got, "Mix-FFN + residual");
+  }
+
+  @Test
+  void aMapSmallerThanTheReductionIsRefusedNamingTheModule() {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
+      Operand<TFloat32> small = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(2, 1, 5, DIM)));
+      ShapeMismatchException e =
+          assertThrows(ShapeMismatchException.class, () -> attention().apply(ctx, small, small));
+      assertTrue(e.getMessage().startsWith(NAME + ".attn:")
+          && e.getMessage().contains("1 x 5") && e.getMessage().contains("2 x 2"), e.getMessage());
+    }
   }
 
   @Test
