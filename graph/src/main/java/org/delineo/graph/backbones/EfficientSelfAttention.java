@@ -16,6 +16,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.AssertThat;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -92,7 +93,7 @@ final class EfficientSelfAttention extends Module {
           + s.get(2) + " (use larger inputs or smaller sr_ratios)");
     }
     Ops tf = ctx.tf();
-    Operand<TFloat32> keyValue = sr == null ? x : norm.apply(ctx, sr.apply(ctx, x));
+    Operand<TFloat32> keyValue = sr == null ? x : norm.apply(ctx, sr.apply(ctx, checkedAtRunTime(tf, x)));
     // PyTorch's MultiheadAttention: in_proj_weight xavier-uniform (fan_in C, fan_out 3C either way
     // round), in_proj_bias zero; mmseg's init_weights leaves both alone (not an nn.Linear).
     Operand<TFloat32> weight = ctx.variables().variable(child("attn.in_proj_weight"), Shape.of(dim, 3L * dim),
@@ -112,6 +113,23 @@ final class EfficientSelfAttention extends Module {
         tf.constant(new long[] {-1, dim}));
     Operand<TFloat32> out = tf.reshape(outProj.apply(ctx, merged), tf.shape(identity));
     return tf.math.add(identity, dropPath.apply(ctx, out));
+  }
+
+  /**
+   * {@code x}, made to fail with this module's name when the step runs if its size is only known
+   * then and is smaller than the reduction (TF would otherwise give an empty map; oneDNN's
+   * convolution backprop aborts the process on it).
+   */
+  private Operand<TFloat32> checkedAtRunTime(Ops tf, Operand<TFloat32> x) {
+    if (x.shape().get(1) >= 0 && x.shape().get(2) >= 0) {
+      return x; // checked while building
+    }
+    Operand<TInt32> size = tf.stridedSlice(tf.shape(x), Indices.slice(1, 3));
+    AssertThat check = tf.assertThat(
+        tf.reduceAll(tf.math.greaterEqual(size, tf.constant(new int[] {srRatio, srRatio})), tf.constant(0)),
+        List.of(tf.constant(name() + ": keys and values are reduced by a " + srRatio + " x " + srRatio
+            + " conv with stride " + srRatio + ", which needs a map of at least that size; found (H, W) ="), size));
+    return tf.withControlDependencies(List.of(check)).identity(x);
   }
 
   /** [B, H, W, C] tokens times a [C, C] block of the fused projection, as rows [B·H·W, C]. */

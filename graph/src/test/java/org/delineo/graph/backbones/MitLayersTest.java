@@ -3,6 +3,7 @@ package org.delineo.graph.backbones;
 import static org.delineo.graph.backbones.MixTransformerTest.assertClose;
 import static org.delineo.graph.backbones.MixTransformerTest.randoms;
 import static org.delineo.graph.backbones.MixTransformerTest.toMap;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,25 @@ class MitLayersTest {
           assertThrows(ShapeMismatchException.class, () -> attention().apply(ctx, small, small));
       assertTrue(e.getMessage().startsWith(NAME + ".attn:")
           && e.getMessage().contains("1 x 5") && e.getMessage().contains("2 x 2"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aMapOfRunTimeSizeSmallerThanTheReductionFailsNamingTheModule() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
+      Operand<TFloat32> open = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, DIM)));
+      Operand<TFloat32> y = attention().apply(ctx, open, open);
+      s.initialize();
+      try (TFloat32 fits = Tensors.floats(Shape.of(1, 2, 3, DIM), randoms(2 * 3 * DIM, 1));
+          Result r = s.runner().feed(open, fits).fetch(y).run()) {
+        assertEquals(2 * 3 * DIM, r.get(0).shape().size(), "a 2 x 3 map reduces to 1 x 1 keys");
+      }
+      try (TFloat32 small = Tensors.floats(Shape.of(1, 1, 3, DIM), randoms(3 * DIM, 2))) {
+        Exception e = assertThrows(Exception.class, () -> s.runner().feed(open, small).fetch(y).run().close());
+        assertTrue(e.getMessage().contains(NAME + ".attn: keys and values are reduced by a 2 x 2 conv"),
+            e.getMessage());
+      }
     }
   }
 
