@@ -86,14 +86,8 @@ final class EfficientSelfAttention extends Module {
     if (s.isUnknown() || s.numDimensions() != 4 || s.get(3) != dim) {
       throw new ShapeMismatchException(name() + ": expected a map [N, H, W, " + dim + "], found " + s);
     }
-    if (sr != null && ((s.get(1) >= 0 && s.get(1) < srRatio) || (s.get(2) >= 0 && s.get(2) < srRatio))) {
-      // PyTorch refuses a kernel larger than its input; TF would return an empty map and no keys.
-      throw new ShapeMismatchException(name() + ": keys and values are reduced by a " + srRatio + " x " + srRatio
-          + " conv with stride " + srRatio + ", which needs a map of at least that size, found " + s.get(1) + " x "
-          + s.get(2) + " (use larger inputs or smaller sr_ratios)");
-    }
     Ops tf = ctx.tf();
-    Operand<TFloat32> keyValue = sr == null ? x : norm.apply(ctx, sr.apply(ctx, checkedAtRunTime(tf, x)));
+    Operand<TFloat32> keyValue = sr == null ? x : norm.apply(ctx, sr.apply(ctx, reducible(tf, x)));
     // PyTorch's MultiheadAttention: in_proj_weight xavier-uniform (fan_in C, fan_out 3C either way
     // round), in_proj_bias zero; mmseg's init_weights leaves both alone (not an nn.Linear).
     Operand<TFloat32> weight = ctx.variables().variable(child("attn.in_proj_weight"), Shape.of(dim, 3L * dim),
@@ -116,13 +110,21 @@ final class EfficientSelfAttention extends Module {
   }
 
   /**
-   * {@code x}, made to fail with this module's name when the step runs if its size is only known
-   * then and is smaller than the reduction (TF would otherwise give an empty map; oneDNN's
-   * convolution backprop aborts the process on it).
+   * {@code x}, checked to be at least {@code sr × sr}: PyTorch refuses a kernel larger than its
+   * input, where TF would return an empty map, and oneDNN's convolution backprop then aborts the
+   * process. A static size is checked now; a size known only when the step runs (training and
+   * export graphs have free sizes) by an assertion that names this module.
    */
-  private Operand<TFloat32> checkedAtRunTime(Ops tf, Operand<TFloat32> x) {
-    if (x.shape().get(1) >= 0 && x.shape().get(2) >= 0) {
-      return x; // checked while building
+  private Operand<TFloat32> reducible(Ops tf, Operand<TFloat32> x) {
+    long h = x.shape().get(1);
+    long w = x.shape().get(2);
+    if ((h >= 0 && h < srRatio) || (w >= 0 && w < srRatio)) {
+      throw new ShapeMismatchException(name() + ": keys and values are reduced by a " + srRatio + " x " + srRatio
+          + " conv with stride " + srRatio + ", which needs a map of at least that size, found " + h + " x " + w
+          + " (use larger inputs or smaller sr_ratios)");
+    }
+    if (h >= 0 && w >= 0) {
+      return x;
     }
     Operand<TInt32> size = tf.stridedSlice(tf.shape(x), Indices.slice(1, 3));
     AssertThat check = tf.assertThat(
