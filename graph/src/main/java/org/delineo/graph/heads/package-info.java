@@ -1,6 +1,6 @@
 /**
- * Decode heads (ASPP, pyramid pooling, FCN) and the conv-norm-activation blocks they share,
- * mirroring mmseg's heads.
+ * Decode heads (ASPP, pyramid pooling, FCN, SegFormer all-MLP) and the conv-norm-activation blocks
+ * they share, mirroring mmseg's heads.
  *
  * <p>May depend on: {@code graph}, {@code graph.init}, {@code graph.layers}.
  */

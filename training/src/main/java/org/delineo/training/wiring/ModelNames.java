@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * The registered names of models whose name differs from their {@code ModelConfig} family (the
- * issue's {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}): a config may choose a
- * model by family block, by {@code model.name}, or both. Models absent from this table are
+ * issues' {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}, {@code segformer_mit_b3}):
+ * a config may choose a model by family block, by {@code model.name}, or both. Models absent from this table are
  * registered under their family name.
  */
 public final class ModelNames {
@@ -14,13 +14,15 @@ public final class ModelNames {
   private static final Map<String, String> FAMILY_OF = Map.of(
       "deeplabv3plus_r50", "deeplabv3plus",
       "pspnet_r50", "pspnet",
-      "hrnet_w48", "hrnet");
+      "hrnet_w48", "hrnet",
+      "segformer_mit_b3", "segformer");
 
   /** Family → its reference model's registered name. */
   private static final Map<String, String> MODEL_OF = Map.of(
       "deeplabv3plus", "deeplabv3plus_r50",
       "pspnet", "pspnet_r50",
-      "hrnet", "hrnet_w48");
+      "hrnet", "hrnet_w48",
+      "segformer", "segformer_mit_b3");
 
   private ModelNames() {}
 

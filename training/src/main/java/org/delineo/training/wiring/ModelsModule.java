@@ -22,6 +22,7 @@ public final class ModelsModule extends AbstractModule {
     models.addBinding("hrnet_w48").to(HrNetFactory.class);
     models.addBinding("prism_rfnet").to(PrismRfNetFactory.class);
     models.addBinding("semsim_unet").to(SemSimUNetFactory.class);
+    models.addBinding("segformer_mit_b3").to(SegFormerFactory.class);
     bind(SemSimUNetFactory.FUSION).toInstance(true);
   }
 }

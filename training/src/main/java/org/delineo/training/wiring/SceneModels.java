@@ -5,6 +5,7 @@ import org.delineo.graph.heads.FcnHead;
 import org.delineo.proto.AuxHeadConfig;
 import org.delineo.proto.BackboneConfig;
 import org.delineo.proto.HrNetV2Config;
+import org.delineo.proto.MitConfig;
 import org.delineo.proto.ModelConfig;
 import org.delineo.proto.NormType;
 import org.delineo.proto.ResNetV1cConfig;
@@ -21,6 +22,9 @@ final class SceneModels {
   /** HRNetV2-W48: the reference backbone of hrnet_w48. */
   static final BackboneConfig HRNET_V2_W48 =
       BackboneConfig.newBuilder().setHrnetV2(HrNetV2Config.getDefaultInstance()).build();
+  /** MiT-B3: the reference backbone of segformer_mit_b3. */
+  static final BackboneConfig MIT_B3 =
+      BackboneConfig.newBuilder().setMit(MitConfig.getDefaultInstance()).build();
 
   private SceneModels() {}
 

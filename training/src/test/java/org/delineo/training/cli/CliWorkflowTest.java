@@ -189,8 +189,11 @@ class CliWorkflowTest {
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("1,813,764"), out.toString(StandardCharsets.UTF_8));
     // mmseg 1.2.2's DeepLabV3+ total with 19 classes, auxiliary head included (the others: SceneModelParametersTest).
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("43,589,878"), out.toString(StandardCharsets.UTF_8));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("backbones (model.<family>.backbone { <name> {} }): hrnet_v2, resnet_v1c"),
-        out.toString(StandardCharsets.UTF_8));
+    // mmseg 1.2.2's SegFormer MiT-B3 (backbone 44,072,128 + head 531,731: SegFormerModelTest).
+    assertTrue(out.toString(StandardCharsets.UTF_8).lines().anyMatch(
+        l -> l.startsWith("segformer_mit_b3 ") && l.contains("44,603,859 params")), out.toString(StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains(
+        "backbones (model.<family>.backbone { <name> {} }): hrnet_v2, mit, resnet_v1c"), out.toString(StandardCharsets.UTF_8));
     assertEquals(0, cli.run(new String[] {"ablations"}));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("no-dice"));
   }

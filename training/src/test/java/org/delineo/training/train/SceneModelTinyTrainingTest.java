@@ -20,7 +20,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.Session;
 
 /**
- * Tiny variants of the three PROVE models (the same code, fewer channels and blocks through the config,
+ * Tiny variants of the PROVE models (the same code, fewer channels and blocks through the config,
  * default dropout and aux heads, PROVE's --aux-loss lovasz) fit one fixed batch: the loss after a
  * few Adam steps is below the first step's loss.
  */
@@ -42,6 +42,13 @@ class SceneModelTinyTrainingTest {
   @Test
   void hrnet() {
     assertFalls("hrnet_w48", "hrnet { backbone { hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 } } }");
+  }
+
+  @Test
+  void segformer() {
+    // 16 x 16 images: stage maps 4, 2, 1, 1 wide, so only stage 1 can reduce its keys (by 2).
+    assertFalls("segformer_mit_b3", "segformer { backbone { mit { embed_dims: [8, 16, 32, 32]"
+        + " num_layers: [1, 1, 1, 1] num_heads: [1, 1, 2, 2] sr_ratios: [2, 1, 1, 1] } } channels: 16 }");
   }
 
   private static void assertFalls(String name, String family) {

@@ -47,28 +47,36 @@ class BackboneRegistryTest {
   /** Tiny settings per backbone case; a new case must add one (the first test says so). */
   private static final Map<String, String> TINY_BACKBONES = Map.of(
       "resnet_v1c", "resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] }",
-      "hrnet_v2", "hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 }");
+      "hrnet_v2", "hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 }",
+      "mit", "mit { embed_dims: [4, 8, 8, 16] num_layers: [1, 1, 1, 1] num_heads: [1, 1, 2, 2] }");
 
   /** Tiny head settings per scene family (%s: the backbone block). */
   private static final Map<String, String> TINY_HEADS = Map.of(
       "deeplabv3plus", "deeplabv3plus { backbone { %s } channels: 8 c1_channels: 4 aux_head { channels: 4 } }",
       "pspnet", "pspnet { backbone { %s } channels: 8 aux_head { channels: 4 } }",
-      "hrnet", "hrnet { backbone { %s } }");
+      "hrnet", "hrnet { backbone { %s } }",
+      "segformer", "segformer { backbone { %s } channels: 8 }");
 
   /**
    * The feature level whose resolution each head's logits have: DeepLabV3+ decodes at its
    * low-level skip (the finest map), PSPNet at the deepest map, the HRNet FCN head at the finest
-   * map it resizes the others to. A new head adds its entry here.
+   * map it resizes the others to, SegFormer's head at the finest map too. A new head adds its entry here.
    */
-  private static final Map<String, Integer> DECODE_LEVEL = Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0);
+  private static final Map<String, Integer> DECODE_LEVEL =
+      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0);
+
+  /** Families without an auxiliary head: HRNet's FCN (PV-10) and SegFormer (mmseg's config). */
+  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer");
 
   /**
    * Strides of the feature maps, finest first, as the architectures define them: ResNetV1c D8 =
-   * stem and pool 4, then stage strides 1, 2, 1, 1; HRNetV2 = stem 4, each new branch halves.
+   * stem and pool 4, then stage strides 1, 2, 1, 1; HRNetV2 = stem 4, each new branch halves; MiT =
+   * patch-embedding strides 4, 2, 2, 2 (mmseg {@code MixVisionTransformer}).
    */
   private static final Map<String, int[]> FEATURE_STRIDES = Map.of(
       "resnet_v1c", new int[] {4, 8, 8, 8},
-      "hrnet_v2", new int[] {4, 8, 16, 32});
+      "hrnet_v2", new int[] {4, 8, 16, 32},
+      "mit", new int[] {4, 8, 16, 32});
 
   @Test
   void everyBackboneConfigCaseHasOneRegisteredFactory() {
@@ -101,8 +109,8 @@ class BackboneRegistryTest {
         String where = family + " on " + backbone;
         OutputShapes out = build(TINY_HEADS.get(family).formatted(TINY_BACKBONES.get(backbone)));
         assertEquals(logits(s[DECODE_LEVEL.get(family)]), out.logits(), where);
-        if (family.equals("hrnet")) {
-          assertTrue(out.aux().isEmpty(), where + ": the FCN family has no aux head (PV-10)");
+        if (NO_AUX_HEAD.contains(family)) {
+          assertTrue(out.aux().isEmpty(), where + ": no aux head");
         } else {
           assertEquals(Map.of("aux", logits(s[2])), out.aux(), where + " aux head (in_index 2)");
         }
@@ -117,23 +125,30 @@ class BackboneRegistryTest {
       received.put(field, config);
       throw new IllegalStateException("recorded");
     };
-    BackboneRegistry registry = new BackboneRegistry(Map.of("resnet_v1c", recording, "hrnet_v2", recording));
-    for (String family : List.of("deeplabv3plus {}", "pspnet { backbone {} }", "hrnet { backbone {} }")) {
+    BackboneRegistry registry =
+        new BackboneRegistry(Map.of("resnet_v1c", recording, "hrnet_v2", recording, "mit", recording));
+    for (String family : List.of("deeplabv3plus {}", "pspnet { backbone {} }", "hrnet { backbone {} }",
+        "segformer {}")) {
       assertThrows(IllegalStateException.class, () -> factory(family, registry).create(model(family), CLASSES, 3));
     }
     assertEquals(Set.of("model.deeplabv3plus.backbone.resnet_v1c", "model.pspnet.backbone.resnet_v1c",
-        "model.hrnet.backbone.hrnet_v2"), received.keySet());
+        "model.hrnet.backbone.hrnet_v2", "model.segformer.backbone.mit"), received.keySet());
     for (String resnet : List.of("model.deeplabv3plus.backbone.resnet_v1c", "model.pspnet.backbone.resnet_v1c")) {
       ResNetV1cConfig r = received.get(resnet).getResnetV1C();
       assertEquals(List.of(50, 8), List.of(r.getDepth(), r.getOutputStride()), resnet + ": ResNetV1c-50 D8");
     }
     assertEquals(48, received.get("model.hrnet.backbone.hrnet_v2").getHrnetV2().getWidth(), "HRNetV2-W48");
+    // MiT-B3: the empty message, whose Default comments say B3 (MitBackboneFactory fills them in).
+    assertEquals(org.delineo.proto.MitConfig.getDefaultInstance(), received.get("model.segformer.backbone.mit").getMit());
   }
 
   /** The registered model factory class of {@code family}, built on {@code registry}. */
   private static ModelFactory factory(String family, BackboneRegistry registry) {
     if (family.startsWith("deeplabv3plus")) {
       return new DeepLabV3PlusFactory(registry);
+    }
+    if (family.startsWith("segformer")) {
+      return new SegFormerFactory(registry);
     }
     return family.startsWith("pspnet") ? new PspNetFactory(registry) : new HrNetFactory(registry);
   }
@@ -153,7 +168,7 @@ class BackboneRegistryTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ExperimentConfigLoader.parse("model { pspnet { backbone { swin_b {} } } }", "test"));
     assertTrue(e.getMessage().contains("model.pspnet.backbone.swin_b") && e.getMessage().contains("resnet_v1c")
-        && e.getMessage().contains("hrnet_v2"), e.getMessage());
+        && e.getMessage().contains("hrnet_v2") && e.getMessage().contains("mit"), e.getMessage());
   }
 
   @Test

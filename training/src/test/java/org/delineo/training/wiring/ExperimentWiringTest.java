@@ -48,10 +48,10 @@ class ExperimentWiringTest {
         () -> Experiment.create(CONFIG, List.of("no-dcie")));
     assertTrue(ablation.getMessage().contains("no-dcie") && ablation.getMessage().contains("no-dice"),
         ablation.getMessage());
-    ExperimentConfig segformer = ExperimentConfigLoader.parse("model { name: \"segformer\" }", "test");
+    ExperimentConfig mask2former = ExperimentConfigLoader.parse("model { name: \"mask2former\" }", "test");
     ConfigException model = assertThrows(ConfigException.class,
-        () -> Experiment.create(segformer, List.of()).model(19, 3));
-    assertTrue(model.getMessage().contains("segformer") && model.getMessage().contains("unet"), model.getMessage());
+        () -> Experiment.create(mask2former, List.of()).model(19, 3));
+    assertTrue(model.getMessage().contains("mask2former") && model.getMessage().contains("unet"), model.getMessage());
     ExperimentConfig noModel = ExperimentConfigLoader.parse("name: \"x\"", "test");
     ConfigException none = assertThrows(ConfigException.class,
         () -> Experiment.create(noModel, List.of()).modelName());

@@ -19,7 +19,7 @@ class ModelNamesTest {
   @Test
   void registeredUnderTheIssueNames() {
     assertTrue(Experiment.registeredModels().keySet().containsAll(
-        List.of("deeplabv3plus_r50", "pspnet_r50", "hrnet_w48", "unet")), Experiment.registeredModels().keySet().toString());
+        List.of("deeplabv3plus_r50", "pspnet_r50", "hrnet_w48", "segformer_mit_b3", "unet")), Experiment.registeredModels().keySet().toString());
   }
 
   @Test
@@ -27,6 +27,8 @@ class ModelNamesTest {
     assertEquals("pspnet_r50", experiment("model { name: \"pspnet_r50\" }").modelName());
     assertEquals("pspnet_r50", experiment("model { pspnet {} }").modelName());
     assertEquals("hrnet_w48", experiment("model { name: \"hrnet\" }").modelName(), "family name as an alias");
+    assertEquals("segformer_mit_b3", experiment("model { segformer {} }").modelName());
+    assertEquals("segformer_mit_b3", experiment("model { name: \"segformer\" }").modelName());
     assertEquals("deeplabv3plus_r50",
         experiment("model { name: \"deeplabv3plus_r50\" deeplabv3plus { channels: 8 } }").modelName());
   }
@@ -45,11 +47,11 @@ class ModelNamesTest {
 
   @Test
   void familiesWithoutAModelAreUnknown() {
-    // SegFormer, SegNeXt and Mask2Former have no model yet (issues 14/15): neither their block nor
-    // their name is accepted, and both errors list what is.
+    // Mask2Former has no model yet (issue 15): neither its block nor its name is accepted, and both
+    // errors list what is.
     ConfigException block = assertThrows(ConfigException.class,
-        () -> ExperimentConfigLoader.parse("model { segformer {} }", "test"));
-    assertTrue(block.getMessage().contains("unknown field 'model.segformer'")
+        () -> ExperimentConfigLoader.parse("model { mask2former {} }", "test"));
+    assertTrue(block.getMessage().contains("unknown field 'model.mask2former'")
         && block.getMessage().contains("deeplabv3plus"), block.getMessage());
     ConfigException name = assertThrows(ConfigException.class,
         () -> experiment("model { name: \"mask2former\" }").model(19, 3));

@@ -26,6 +26,11 @@ class SceneModelParametersTest {
     assertEquals(65_858_659L, count("hrnet_w48"));
   }
 
+  @Test
+  void segformer() {
+    assertEquals(44_603_859L, count("segformer_mit_b3"));
+  }
+
   /** The registered factory, as {@code delineo models --params} counts it. */
   private static long count(String model) {
     return Experiment.registeredModels().get(model).referenceParameterCount();
