@@ -38,10 +38,12 @@ import org.tensorflow.types.TFloat32;
  *   <li>trainable parameters per top-level module equal mmsegmentation 1.2.2's (reference-methods.md
  *       §0 table: backbone, decode head, auxiliary head);
  *   <li>the full variable list (name, static shape, kind; batch-norm running statistics included)
- *       equals {@code prove-variables/<model>.txt}. Those files were written once from the code
+ *       equals {@code prove-variables/<model>.txt}. The CNNs' files were written once from the code
  *       before the backbone registry (issue 13 §2, commit 9bd6c26) by listing
  *       {@code ctx.variables().all()} exactly as {@link #built} formats them; they are the
- *       state-dict keys pretrained files have been converted to since.
+ *       state-dict keys pretrained files have been converted to since. The transformers' files
+ *       (issue 14) were written from mmseg 1.2.2's state-dict keys and shapes (transposed to our
+ *       layouts), independently of our code.
  * </ul>
  * Variable shapes do not depend on the image size, so a small input keeps the graphs quick.
  */
@@ -54,20 +56,22 @@ class ProveModelVariablesTest {
           "auxiliary_head", 2_364_691L),
       "pspnet_r50", Map.of("backbone", 23_527_264L, "decode_head", 23_083_539L,
           "auxiliary_head", 2_364_691L),
-      "hrnet_w48", Map.of("backbone", 65_325_120L, "decode_head", 533_539L));
+      "hrnet_w48", Map.of("backbone", 65_325_120L, "decode_head", 533_539L),
+      "segformer_mit_b3", Map.of("backbone", 44_072_128L, "decode_head", 531_731L),
+      "segnext_mscan_b", Map.of("backbone", 26_277_824L, "decode_head", 1_291_283L));
 
   /** Each model is built once for both pins (HRNet-W48's graph takes a few seconds). */
   private static final Map<String, BuiltModel> BUILT = new ConcurrentHashMap<>();
 
   @ParameterizedTest
-  @ValueSource(strings = {"deeplabv3plus_r50", "pspnet_r50", "hrnet_w48"})
+  @ValueSource(strings = {"deeplabv3plus_r50", "pspnet_r50", "hrnet_w48", "segformer_mit_b3", "segnext_mscan_b"})
   void parameterCountsPerModuleEqualMmseg(String model) {
     assertEquals(new TreeMap<>(MMSEG.get(model)), built(model).trainablePerModule(), model);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"deeplabv3plus_r50", "pspnet_r50", "hrnet_w48"})
-  void variableNamesShapesAndKindsAreThoseBeforeTheRegistry(String model) throws IOException {
+  @ValueSource(strings = {"deeplabv3plus_r50", "pspnet_r50", "hrnet_w48", "segformer_mit_b3", "segnext_mscan_b"})
+  void variableNamesShapesAndKindsArePinned(String model) throws IOException {
     assertEquals(expectedLines(model), built(model).variableLines(), model);
   }
 
