@@ -1,7 +1,7 @@
 /**
- * Scene backbones (ResNetV1c, HRNetV2) with mmseg-compatible variable names, so pretrained state
- * dicts load by name.
+ * Scene backbones (ResNetV1c, HRNetV2, SegNeXt's MSCAN) with mmseg-compatible variable names, so
+ * pretrained state dicts load by name.
  *
- * <p>May depend on: {@code graph}, {@code graph.layers}.
+ * <p>May depend on: {@code graph}, {@code graph.init}, {@code graph.layers}.
  */
 package org.delineo.graph.backbones;
