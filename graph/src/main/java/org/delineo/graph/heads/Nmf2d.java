@@ -134,7 +134,9 @@ public final class Nmf2d extends Module {
     }
     Operand<TFloat32> norm = tf.math.sqrt(
         tf.reduceSum(tf.math.square(uniform), tf.constant(1), ReduceSum.keepDims(true)));
-    return tf.math.div(uniform, tf.math.maximum(norm, tf.constant(NORM_EPS)));
+    // The draw's shape reads the input's batch size, so backpropagation would walk from the bases
+    // into StatelessRandomUniform, which has no gradient: the bases are constants, say so.
+    return tf.stopGradient(tf.math.div(uniform, tf.math.maximum(norm, tf.constant(NORM_EPS))));
   }
 
   /**

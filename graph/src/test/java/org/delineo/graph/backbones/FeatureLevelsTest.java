@@ -21,7 +21,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * The backbones' stated contract ({@link FeatureLevels}) matches the maps they build: each map's
  * channels and its size (input / stride) on a static 128 x 128 image, and the strides the
- * architectures define (ResNetV1c: stem + pool 4, then the stage strides; HRNetV2: 4, 8, 16, 32).
+ * architectures define (ResNetV1c: stem + pool 4, then the stage strides; HRNetV2 and MSCAN: 4, 8, 16,
+ * 32).
  */
 class FeatureLevelsTest {
   private static final int SIZE = 128;
@@ -55,6 +56,14 @@ class FeatureLevelsTest {
     assertEquals(32, levels.outputStride());
     assertEquals(60, levels.totalChannels(), "4 + 8 + 16 + 32");
     assertTrue(levels.hasLowLevelSkip());
+  }
+
+  @Test
+  void mscan() {
+    // SegNeXt: stem of two stride-2 convs (stride 4), then one stride-2 patch embedding per stage.
+    Mscan net = Mscan.builder("backbone").embedDims(8, 16, 32, 32).depths(1, 1, 1, 1).build();
+    assertContract(net::apply, net.featureLevels(), List.of(8, 16, 32, 32), List.of(4, 8, 16, 32));
+    assertTrue(net.featureLevels().hasLowLevelSkip());
   }
 
   @Test
