@@ -5,8 +5,8 @@ import com.google.inject.multibindings.MapBinder;
 
 /**
  * The backbone registry, keyed by the field names of {@code BackboneConfig}'s oneof: one line per
- * backbone, and every driving-scene head ({@code deeplabv3plus}, {@code pspnet}, {@code hrnet})
- * can sit on each of them. {@link ModelsModule} installs it.
+ * backbone, and every driving-scene head ({@code deeplabv3plus}, {@code pspnet}, {@code hrnet},
+ * {@code segnext}) can sit on each of them. {@link ModelsModule} installs it.
  */
 public final class BackbonesModule extends AbstractModule {
 
@@ -16,5 +16,6 @@ public final class BackbonesModule extends AbstractModule {
         MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class);
     backbones.addBinding("resnet_v1c").to(ResNetV1cBackboneFactory.class);
     backbones.addBinding("hrnet_v2").to(HrNetV2BackboneFactory.class);
+    backbones.addBinding("mscan").to(MscanBackboneFactory.class);
   }
 }

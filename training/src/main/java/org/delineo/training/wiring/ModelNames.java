@@ -5,22 +5,24 @@ import java.util.Optional;
 
 /**
  * The registered names of models whose name differs from their {@code ModelConfig} family (the
- * issue's {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}): a config may choose a
- * model by family block, by {@code model.name}, or both. Models absent from this table are
- * registered under their family name.
+ * issues' {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}, {@code segnext_mscan_b}):
+ * a config may choose a model by family block, by {@code model.name}, or both. Models absent from
+ * this table are registered under their family name.
  */
 public final class ModelNames {
   /** Registered name → family (the oneof field of ModelConfig it reads). */
   private static final Map<String, String> FAMILY_OF = Map.of(
       "deeplabv3plus_r50", "deeplabv3plus",
       "pspnet_r50", "pspnet",
-      "hrnet_w48", "hrnet");
+      "hrnet_w48", "hrnet",
+      "segnext_mscan_b", "segnext");
 
   /** Family → its reference model's registered name. */
   private static final Map<String, String> MODEL_OF = Map.of(
       "deeplabv3plus", "deeplabv3plus_r50",
       "pspnet", "pspnet_r50",
-      "hrnet", "hrnet_w48");
+      "hrnet", "hrnet_w48",
+      "segnext", "segnext_mscan_b");
 
   private ModelNames() {}
 

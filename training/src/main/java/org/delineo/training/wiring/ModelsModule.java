@@ -22,6 +22,7 @@ public final class ModelsModule extends AbstractModule {
     models.addBinding("hrnet_w48").to(HrNetFactory.class);
     models.addBinding("prism_rfnet").to(PrismRfNetFactory.class);
     models.addBinding("semsim_unet").to(SemSimUNetFactory.class);
+    models.addBinding("segnext_mscan_b").to(SegNeXtFactory.class);
     bind(SemSimUNetFactory.FUSION).toInstance(true);
   }
 }

@@ -6,6 +6,7 @@ import org.delineo.proto.AuxHeadConfig;
 import org.delineo.proto.BackboneConfig;
 import org.delineo.proto.HrNetV2Config;
 import org.delineo.proto.ModelConfig;
+import org.delineo.proto.MscanConfig;
 import org.delineo.proto.NormType;
 import org.delineo.proto.ResNetV1cConfig;
 import org.delineo.training.config.ConfigException;
@@ -21,6 +22,9 @@ final class SceneModels {
   /** HRNetV2-W48: the reference backbone of hrnet_w48. */
   static final BackboneConfig HRNET_V2_W48 =
       BackboneConfig.newBuilder().setHrnetV2(HrNetV2Config.getDefaultInstance()).build();
+  /** MSCAN-B: the reference backbone of segnext_mscan_b. */
+  static final BackboneConfig MSCAN_B =
+      BackboneConfig.newBuilder().setMscan(MscanConfig.getDefaultInstance()).build();
 
   private SceneModels() {}
 

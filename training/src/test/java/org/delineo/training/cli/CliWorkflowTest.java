@@ -189,7 +189,11 @@ class CliWorkflowTest {
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("1,813,764"), out.toString(StandardCharsets.UTF_8));
     // mmseg 1.2.2's DeepLabV3+ total with 19 classes, auxiliary head included (the others: SceneModelParametersTest).
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("43,589,878"), out.toString(StandardCharsets.UTF_8));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("backbones (model.<family>.backbone { <name> {} }): hrnet_v2, resnet_v1c"),
+    // mmseg 1.2.2's SegNeXt MSCAN-B (head 512) with 19 classes, and its backbone / head split (§0).
+    assertTrue(out.toString(StandardCharsets.UTF_8).lines().anyMatch(l -> l.startsWith("segnext_mscan_b ")
+        && l.contains("27,569,107 params") && l.contains("backbone 26,277,824 + decode_head 1,291,283")),
+        out.toString(StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("backbones (model.<family>.backbone { <name> {} }): hrnet_v2, mscan, resnet_v1c"),
         out.toString(StandardCharsets.UTF_8));
     assertEquals(0, cli.run(new String[] {"ablations"}));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("no-dice"));
