@@ -3,6 +3,7 @@ package org.delineo.graph.heads;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
@@ -82,7 +83,7 @@ class LightHamHeadTest {
   void widthsMustBeMultiplesOfTheGroupNormGroups() {
     DelineoException e = assertThrows(DelineoException.class,
         () -> LightHamHead.builder("decode_head", K).hamChannels(48).build());
-    assertEquals(true, e.getMessage().contains("48"), e.getMessage());
+    assertTrue(e.getMessage().contains("48") && e.getMessage().contains("32"), e.getMessage());
     assertThrows(DelineoException.class, () -> LightHamHead.builder("decode_head", K).channels(100).build());
   }
 

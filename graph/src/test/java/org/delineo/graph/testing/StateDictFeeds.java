@@ -46,7 +46,8 @@ public final class StateDictFeeds implements AutoCloseable {
         long fanIn = shape[0] * shape[1] * (shape[3] == 1 ? 1 : shape[2]);
         hi = Math.sqrt(3.0 / fanIn);
         lo = -hi;
-      } else if (n.endsWith("running_var") || n.contains("layer_scale") || (n.endsWith(".weight") && shape.length == 1)) {
+      } else if (n.endsWith("running_var") || n.contains("layer_scale")
+          || (n.endsWith(".weight") && shape.length == 1)) {
         lo = 0.5;
         hi = 1.5;
       } else {

@@ -166,7 +166,9 @@ class SegNeXtWeightsTest {
     for (ModelVariable<?> v : ctx.variables().all()) {
       long[] s = v.shape().asArray();
       if (s.length == 4) {
-        s = DEPTHWISE.matcher(v.name()).matches() ? new long[] {s[2], 1, s[0], s[1]} : new long[] {s[3], s[2], s[0], s[1]};
+        s = DEPTHWISE.matcher(v.name()).matches()
+            ? new long[] {s[2], 1, s[0], s[1]}
+            : new long[] {s[3], s[2], s[0], s[1]};
       }
       out.put(v.name(), s);
     }
