@@ -7,41 +7,59 @@ import org.delineo.graph.layers.Activations;
 import org.delineo.graph.layers.BatchNorm;
 import org.delineo.graph.layers.Conv2d;
 import org.delineo.graph.layers.DepthwiseConv2d;
+import org.delineo.graph.layers.GroupNorm;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * mmcv's {@code ConvModule} with a norm and ReLU: convolution without bias ({@code <name>.conv}),
- * batch norm ({@code <name>.bn}), ReLU. The bias is dropped because the norm's shift replaces it
- * (mmcv's {@code bias='auto'}). Padding is mmseg's {@code (k // 2) · dilation}, i.e. SAME for the
- * odd kernels and stride 1 used by the heads.
+ * mmcv's {@code ConvModule} with a norm: convolution without bias ({@code <name>.conv}), the norm
+ * (batch norm {@code <name>.bn}, or group norm {@code <name>.gn}), then ReLU unless built without
+ * activation. The bias is dropped because the norm's shift replaces it (mmcv's
+ * {@code bias='auto'}). Padding is mmseg's {@code (k // 2) · dilation}, i.e. SAME for the odd
+ * kernels and stride 1 used by the heads.
  */
 public final class ConvModule extends Module implements Layer {
   private final Layer conv;
-  private final BatchNorm bn;
+  private final Layer norm;
+  private final boolean relu;
 
-  private ConvModule(String name, Layer conv) {
+  private ConvModule(String name, Layer conv, Layer norm, boolean relu) {
     super(name);
     this.conv = conv;
-    this.bn = new BatchNorm(child("bn"));
+    this.norm = norm;
+    this.relu = relu;
   }
 
   /** A dense k × k convolution to {@code outChannels}, with the given atrous rate, then BN + ReLU. */
   public static ConvModule conv(String name, int outChannels, int kernel, int dilation) {
     return new ConvModule(name,
         Conv2d.builder(name + ".conv", outChannels).kernel(kernel).dilation(dilation).bias(false)
-            .init(HeadInits.kaimingFanOut()).build());
+            .init(HeadInits.kaimingFanOut()).build(),
+        new BatchNorm(name + ".bn"), true);
   }
 
   /** A depthwise k × k convolution (one filter per channel, {@code groups = in}), then BN + ReLU. */
   public static ConvModule depthwise(String name, int kernel, int dilation) {
     return new ConvModule(name,
         DepthwiseConv2d.builder(name + ".conv").kernel(kernel).dilation(dilation).bias(false)
-            .init(HeadInits.kaimingFanOut()).build());
+            .init(HeadInits.kaimingFanOut()).build(),
+        new BatchNorm(name + ".bn"), true);
+  }
+
+  /**
+   * A 1 × 1 convolution to {@code outChannels}, then group norm with {@code groups} groups
+   * (PyTorch eps 1e-5), then ReLU when {@code relu}: mmcv's ConvModule with
+   * {@code norm_cfg=dict(type='GN', num_groups=groups)}, as SegNeXt's LightHamHead builds it.
+   */
+  public static ConvModule pointwiseGroupNorm(String name, int outChannels, int groups, boolean relu) {
+    return new ConvModule(name,
+        Conv2d.builder(name + ".conv", outChannels).kernel(1).bias(false).init(HeadInits.kaimingFanOut()).build(),
+        new GroupNorm(name + ".gn", groups), relu);
   }
 
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
-    return Activations.relu(ctx.tf(), bn.apply(ctx, conv.apply(ctx, input)));
+    Operand<TFloat32> y = norm.apply(ctx, conv.apply(ctx, input));
+    return relu ? Activations.relu(ctx.tf(), y) : y;
   }
 }

@@ -21,8 +21,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * The backbones' stated contract ({@link FeatureLevels}) matches the maps they build: each map's
  * channels and its size (input / stride) on a static 128 x 128 image, and the strides the
- * architectures define (ResNetV1c: stem + pool 4, then the stage strides; HRNetV2: 4, 8, 16, 32;
- * Mix Transformer: patch-embedding strides 4, 2, 2, 2).
+ * architectures define (ResNetV1c: stem + pool 4, then the stage strides; HRNetV2 and MSCAN: 4, 8, 16,
+ * 32; Mix Transformer: patch-embedding strides 4, 2, 2, 2).
  */
 class FeatureLevelsTest {
   private static final int SIZE = 128;
@@ -64,6 +64,14 @@ class FeatureLevelsTest {
         .numHeads(1, 1, 2, 2).build();
     assertContract(net::apply, net.featureLevels(), List.of(8, 16, 24, 32), List.of(4, 8, 16, 32));
     assertEquals(80, net.featureLevels().totalChannels(), "8 + 16 + 24 + 32");
+  }
+
+  @Test
+  void mscan() {
+    // SegNeXt: stem of two stride-2 convs (stride 4), then one stride-2 patch embedding per stage.
+    Mscan net = Mscan.builder("backbone").embedDims(8, 16, 32, 32).depths(1, 1, 1, 1).build();
+    assertContract(net::apply, net.featureLevels(), List.of(8, 16, 32, 32), List.of(4, 8, 16, 32));
+    assertTrue(net.featureLevels().hasLowLevelSkip());
   }
 
   @Test

@@ -13,7 +13,8 @@ import org.delineo.training.wiring.ModelFactory;
 
 /**
  * {@code delineo models [--params] [--json]}: the registered model names, and with {@code --params}
- * their trainable parameter counts in the reference setup (graph construction only).
+ * their trainable parameter counts in the reference setup (graph construction only), in text also
+ * split by top-level module (backbone, decode head, auxiliary head).
  */
 final class ModelsCommand implements Command {
 
@@ -40,13 +41,15 @@ final class ModelsCommand implements Command {
     boolean params = line.hasOption("params");
     List<String> rows = new ArrayList<>();
     for (Map.Entry<String, ModelFactory> e : Experiment.registeredModels().entrySet()) {
-      Long count = params ? e.getValue().referenceParameterCount() : null;
+      Map<String, Long> byModule = params ? e.getValue().referenceParameterCounts() : null;
+      Long count = params ? byModule.values().stream().mapToLong(Long::longValue).sum() : null;
       if (line.hasOption("json")) {
         rows.add("{\"name\":" + Json.quote(e.getKey()) + ",\"summary\":" + Json.quote(e.getValue().summary())
             + (count == null ? "" : ",\"parameters\":" + count) + "}");
       } else {
-        rows.add(String.format("%-18s %s%s", e.getKey(),
-            count == null ? "" : String.format("%,14d params  ", count), e.getValue().summary()));
+        rows.add(String.format("%-18s %s%s%s", e.getKey(),
+            count == null ? "" : String.format("%,14d params  ", count), e.getValue().summary(),
+            byModule == null || byModule.size() < 2 ? "" : "; " + modules(byModule)));
       }
     }
     if (line.hasOption("json")) {
@@ -58,5 +61,12 @@ final class ModelsCommand implements Command {
           + String.join(", ", Experiment.registeredBackbones()));
     }
     return 0;
+  }
+
+  /** "backbone 26,277,824 + decode_head 1,291,283": the columns of mmseg's counts. */
+  private static String modules(Map<String, Long> byModule) {
+    List<String> parts = new ArrayList<>();
+    byModule.forEach((module, n) -> parts.add(String.format("%s %,d", module, n)));
+    return String.join(" + ", parts);
   }
 }

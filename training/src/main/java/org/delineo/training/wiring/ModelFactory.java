@@ -1,6 +1,9 @@
 package org.delineo.training.wiring;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.delineo.graph.GraphContext;
+import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Mode;
 import org.delineo.graph.model.ModelInputs;
 import org.delineo.graph.model.SegmentationModel;
@@ -30,6 +33,15 @@ public interface ModelFactory {
    * as mmseg counts them); graph construction only.
    */
   default long referenceParameterCount() {
+    return referenceParameterCounts().values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * {@link #referenceParameterCount} split by top-level module (the variable name up to its first
+   * dot: {@code backbone}, {@code decode_head}, {@code auxiliary_head}, as mmseg's model tree), in
+   * creation order; graph construction only.
+   */
+  default Map<String, Long> referenceParameterCounts() {
     ReferenceSetup ref = reference();
     long[] shape = new long[ref.inputShape().length + 1];
     shape[0] = -1;
@@ -38,7 +50,12 @@ public interface ModelFactory {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 0);
       SegmentationModel model = create(ref.config(), ref.numClasses(), (int) shape[shape.length - 1]);
       model.apply(ctx, ModelInputs.of(ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)))));
-      return ctx.variables().trainableParameterCount();
+      Map<String, Long> counts = new LinkedHashMap<>();
+      for (ModelVariable<TFloat32> v : ctx.variables().trainable()) {
+        String name = v.name();
+        counts.merge(name.contains(".") ? name.substring(0, name.indexOf('.')) : name, v.size(), Long::sum);
+      }
+      return counts;
     }
   }
 

@@ -5,9 +5,10 @@ import java.util.Optional;
 
 /**
  * The registered names of models whose name differs from their {@code ModelConfig} family (the
- * issues' {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}, {@code segformer_mit_b3}):
- * a config may choose a model by family block, by {@code model.name}, or both. Models absent from this table are
- * registered under their family name.
+ * issues' {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}, {@code segformer_mit_b3},
+ * {@code segnext_mscan_b}):
+ * a config may choose a model by family block, by {@code model.name}, or both. Models absent from
+ * this table are registered under their family name.
  */
 public final class ModelNames {
   /** Registered name → family (the oneof field of ModelConfig it reads). */
@@ -15,14 +16,16 @@ public final class ModelNames {
       "deeplabv3plus_r50", "deeplabv3plus",
       "pspnet_r50", "pspnet",
       "hrnet_w48", "hrnet",
-      "segformer_mit_b3", "segformer");
+      "segformer_mit_b3", "segformer",
+      "segnext_mscan_b", "segnext");
 
   /** Family → its reference model's registered name. */
   private static final Map<String, String> MODEL_OF = Map.of(
       "deeplabv3plus", "deeplabv3plus_r50",
       "pspnet", "pspnet_r50",
       "hrnet", "hrnet_w48",
-      "segformer", "segformer_mit_b3");
+      "segformer", "segformer_mit_b3",
+      "segnext", "segnext_mscan_b");
 
   private ModelNames() {}
 

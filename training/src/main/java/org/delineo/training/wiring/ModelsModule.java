@@ -23,6 +23,7 @@ public final class ModelsModule extends AbstractModule {
     models.addBinding("prism_rfnet").to(PrismRfNetFactory.class);
     models.addBinding("semsim_unet").to(SemSimUNetFactory.class);
     models.addBinding("segformer_mit_b3").to(SegFormerFactory.class);
+    models.addBinding("segnext_mscan_b").to(SegNeXtFactory.class);
     bind(SemSimUNetFactory.FUSION).toInstance(true);
   }
 }

@@ -7,6 +7,7 @@ import org.delineo.proto.BackboneConfig;
 import org.delineo.proto.HrNetV2Config;
 import org.delineo.proto.MitConfig;
 import org.delineo.proto.ModelConfig;
+import org.delineo.proto.MscanConfig;
 import org.delineo.proto.NormType;
 import org.delineo.proto.ResNetV1cConfig;
 import org.delineo.training.config.ConfigException;
@@ -25,6 +26,9 @@ final class SceneModels {
   /** MiT-B3: the reference backbone of segformer_mit_b3. */
   static final BackboneConfig MIT_B3 =
       BackboneConfig.newBuilder().setMit(MitConfig.getDefaultInstance()).build();
+  /** MSCAN-B: the reference backbone of segnext_mscan_b. */
+  static final BackboneConfig MSCAN_B =
+      BackboneConfig.newBuilder().setMscan(MscanConfig.getDefaultInstance()).build();
 
   private SceneModels() {}
 

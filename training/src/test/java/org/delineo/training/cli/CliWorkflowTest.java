@@ -192,8 +192,12 @@ class CliWorkflowTest {
     // mmseg 1.2.2's SegFormer MiT-B3 (backbone 44,072,128 + head 531,731: SegFormerModelTest).
     assertTrue(out.toString(StandardCharsets.UTF_8).lines().anyMatch(
         l -> l.startsWith("segformer_mit_b3 ") && l.contains("44,603,859 params")), out.toString(StandardCharsets.UTF_8));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains(
-        "backbones (model.<family>.backbone { <name> {} }): hrnet_v2, mit, resnet_v1c"), out.toString(StandardCharsets.UTF_8));
+    // mmseg 1.2.2's SegNeXt MSCAN-B (head 512) with 19 classes, and its backbone / head split (§0).
+    assertTrue(out.toString(StandardCharsets.UTF_8).lines().anyMatch(l -> l.startsWith("segnext_mscan_b ")
+        && l.contains("27,569,107 params") && l.contains("backbone 26,277,824 + decode_head 1,291,283")),
+        out.toString(StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("backbones (model.<family>.backbone { <name> {} }): hrnet_v2, mit, mscan, resnet_v1c"),
+        out.toString(StandardCharsets.UTF_8));
     assertEquals(0, cli.run(new String[] {"ablations"}));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("no-dice"));
   }

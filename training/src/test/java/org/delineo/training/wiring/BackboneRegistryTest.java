@@ -23,6 +23,7 @@ import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.BackboneConfig;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.ModelConfig;
+import org.delineo.proto.MscanConfig;
 import org.delineo.proto.ResNetV1cConfig;
 import org.delineo.training.config.ConfigException;
 import org.delineo.training.config.ExperimentConfigLoader;
@@ -48,35 +49,40 @@ class BackboneRegistryTest {
   private static final Map<String, String> TINY_BACKBONES = Map.of(
       "resnet_v1c", "resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] }",
       "hrnet_v2", "hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 }",
-      "mit", "mit { embed_dims: [4, 8, 8, 16] num_layers: [1, 1, 1, 1] num_heads: [1, 1, 2, 2] }");
+      "mit", "mit { embed_dims: [4, 8, 8, 16] num_layers: [1, 1, 1, 1] num_heads: [1, 1, 2, 2] }",
+      "mscan", "mscan { embed_dims: [8, 16, 32, 32] depths: [1, 1, 1, 1] mlp_ratios: [1, 1, 1, 1] }");
 
   /** Tiny head settings per scene family (%s: the backbone block). */
   private static final Map<String, String> TINY_HEADS = Map.of(
       "deeplabv3plus", "deeplabv3plus { backbone { %s } channels: 8 c1_channels: 4 aux_head { channels: 4 } }",
       "pspnet", "pspnet { backbone { %s } channels: 8 aux_head { channels: 4 } }",
       "hrnet", "hrnet { backbone { %s } }",
-      "segformer", "segformer { backbone { %s } channels: 8 }");
+      "segformer", "segformer { backbone { %s } channels: 8 }",
+      "segnext", "segnext { backbone { %s } channels: 32 ham_channels: 32 md_r: 4 }");
 
   /**
    * The feature level whose resolution each head's logits have: DeepLabV3+ decodes at its
    * low-level skip (the finest map), PSPNet at the deepest map, the HRNet FCN head at the finest
-   * map it resizes the others to, SegFormer's head at the finest map too. A new head adds its entry here.
+   * map it resizes the others to, SegFormer's head at the finest map too, SegNeXt's LightHamHead at
+   * the first map it reads (level 1, mmseg in_index [1, 2, 3]). A new head adds its entry here.
    */
   private static final Map<String, Integer> DECODE_LEVEL =
-      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0);
+      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0, "segnext", 1);
 
-  /** Families without an auxiliary head: HRNet's FCN (PV-10) and SegFormer (mmseg's config). */
-  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer");
+  /** Families without an auxiliary head: HRNet's FCN (PV-10), SegFormer and SegNeXt (mmseg's configs). */
+  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer", "segnext");
 
   /**
    * Strides of the feature maps, finest first, as the architectures define them: ResNetV1c D8 =
    * stem and pool 4, then stage strides 1, 2, 1, 1; HRNetV2 = stem 4, each new branch halves; MiT =
-   * patch-embedding strides 4, 2, 2, 2 (mmseg {@code MixVisionTransformer}).
+   * patch-embedding strides 4, 2, 2, 2 (mmseg {@code MixVisionTransformer}); MSCAN = a stem of two
+   * stride-2 convs, then one stride-2 patch embedding per stage.
    */
   private static final Map<String, int[]> FEATURE_STRIDES = Map.of(
       "resnet_v1c", new int[] {4, 8, 8, 8},
       "hrnet_v2", new int[] {4, 8, 16, 32},
-      "mit", new int[] {4, 8, 16, 32});
+      "mit", new int[] {4, 8, 16, 32},
+      "mscan", new int[] {4, 8, 16, 32});
 
   @Test
   void everyBackboneConfigCaseHasOneRegisteredFactory() {
@@ -126,13 +132,15 @@ class BackboneRegistryTest {
       throw new IllegalStateException("recorded");
     };
     BackboneRegistry registry =
-        new BackboneRegistry(Map.of("resnet_v1c", recording, "hrnet_v2", recording, "mit", recording));
+        new BackboneRegistry(Map.of("resnet_v1c", recording, "hrnet_v2", recording, "mit", recording,
+            "mscan", recording));
     for (String family : List.of("deeplabv3plus {}", "pspnet { backbone {} }", "hrnet { backbone {} }",
-        "segformer {}")) {
+        "segformer {}", "segnext {}")) {
       assertThrows(IllegalStateException.class, () -> factory(family, registry).create(model(family), CLASSES, 3));
     }
     assertEquals(Set.of("model.deeplabv3plus.backbone.resnet_v1c", "model.pspnet.backbone.resnet_v1c",
-        "model.hrnet.backbone.hrnet_v2", "model.segformer.backbone.mit"), received.keySet());
+        "model.hrnet.backbone.hrnet_v2", "model.segformer.backbone.mit", "model.segnext.backbone.mscan"),
+        received.keySet());
     for (String resnet : List.of("model.deeplabv3plus.backbone.resnet_v1c", "model.pspnet.backbone.resnet_v1c")) {
       ResNetV1cConfig r = received.get(resnet).getResnetV1C();
       assertEquals(List.of(50, 8), List.of(r.getDepth(), r.getOutputStride()), resnet + ": ResNetV1c-50 D8");
@@ -140,6 +148,8 @@ class BackboneRegistryTest {
     assertEquals(48, received.get("model.hrnet.backbone.hrnet_v2").getHrnetV2().getWidth(), "HRNetV2-W48");
     // MiT-B3: the empty message, whose Default comments say B3 (MitBackboneFactory fills them in).
     assertEquals(org.delineo.proto.MitConfig.getDefaultInstance(), received.get("model.segformer.backbone.mit").getMit());
+    MscanConfig mscan = received.get("model.segnext.backbone.mscan").getMscan();
+    assertEquals(0, mscan.getEmbedDimsCount() + mscan.getDepthsCount(), "MSCAN-B: the message's defaults");
   }
 
   /** The registered model factory class of {@code family}, built on {@code registry}. */
@@ -149,6 +159,9 @@ class BackboneRegistryTest {
     }
     if (family.startsWith("segformer")) {
       return new SegFormerFactory(registry);
+    }
+    if (family.startsWith("segnext")) {
+      return new SegNeXtFactory(registry);
     }
     return family.startsWith("pspnet") ? new PspNetFactory(registry) : new HrNetFactory(registry);
   }

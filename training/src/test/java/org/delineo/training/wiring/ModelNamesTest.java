@@ -34,6 +34,14 @@ class ModelNamesTest {
   }
 
   @Test
+  void segnextIsRegisteredAsSegnextMscanB() {
+    assertEquals("segnext_mscan_b", experiment("model { segnext {} }").modelName());
+    assertEquals("segnext_mscan_b", experiment("model { name: \"segnext\" }").modelName(), "family name as an alias");
+    assertEquals("segnext_mscan_b", experiment("model { name: \"segnext_mscan_b\" segnext { channels: 256 } }")
+        .modelName());
+  }
+
+  @Test
   void unknownOrConflictingNamesAreConfigErrors() {
     ConfigException unknown = assertThrows(ConfigException.class,
         () -> experiment("model { name: \"pspnet_r101\" }").modelName());

@@ -2,12 +2,13 @@ package org.delineo.training.wiring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * Whole-model parameter counts of the reference setups (graph construction only, TRAIN mode so
  * the auxiliary head is built) equal mmsegmentation 1.2.2's for the same configurations with 19 classes
- * (reference-methods.md §0: backbone + decode head + auxiliary head).
+ * (reference-methods.md §0: backbone + decode head + auxiliary head; SegNeXt has no auxiliary head).
  */
 class SceneModelParametersTest {
 
@@ -29,6 +30,14 @@ class SceneModelParametersTest {
   @Test
   void segformer() {
     assertEquals(44_603_859L, count("segformer_mit_b3"));
+  }
+
+  @Test
+  void segnext() {
+    // mmseg 1.2.2 segnext_mscan-b with 19 classes (head channels = ham_channels = 512), by module.
+    assertEquals(27_569_107L, count("segnext_mscan_b"));
+    assertEquals(Map.of("backbone", 26_277_824L, "decode_head", 1_291_283L),
+        Experiment.registeredModels().get("segnext_mscan_b").referenceParameterCounts());
   }
 
   /** The registered factory, as {@code delineo models --params} counts it. */
