@@ -38,7 +38,7 @@ class TransformerParamwiseTest {
       "segnext_mscan_b, backbone.patch_embed1.proj.1.weight, NORM, 1, 1",
       "segnext_mscan_b, backbone.patch_embed2.norm.weight, NORM, 1, 0",
       "segnext_mscan_b, backbone.block1.0.norm1.bias, NORM, 1, 0",
-      "segnext_mscan_b, backbone.block2.1.layer_scale_1, NORM, 1, 1",
+      "segnext_mscan_b, backbone.block2.1.layer_scale_1, WEIGHT, 1, 1",
       "segnext_mscan_b, backbone.norm4.weight, NORM, 1, 0",
       "segnext_mscan_b, backbone.block3.0.attn.spatial_gating_unit.conv0_1.bias, BIAS, 1, 1",
       "segnext_mscan_b, decode_head.squeeze.gn.weight, NORM, 10, 1",
