@@ -3,6 +3,7 @@ package org.delineo.training.wiring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import com.google.inject.Guice;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,15 +14,20 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ModelVariable;
+import org.delineo.losses.WeightedTerm;
 import org.delineo.graph.model.ModelInputs;
+import org.delineo.graph.model.ModelOutputs;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Graph;
 import org.tensorflow.ndarray.Shape;
@@ -76,12 +82,32 @@ class ProveModelVariablesTest {
   }
 
   /**
+   * PROVE's {@code --aux-loss} appends its term (weight 0.3) to every head the model has (PV-8): the
+   * CNNs' decode and auxiliary heads, the transformers' single decode head (the 0.3 weight:
+   * LossBuilderTest).
+   */
+  @ParameterizedTest
+  @CsvSource({
+      "deeplabv3plus_r50, 'decode.cross_entropy,aux.cross_entropy,decode.lovasz,aux.lovasz'",
+      "hrnet_w48, 'decode.cross_entropy,decode.lovasz'",
+      "segformer_mit_b3, 'decode.cross_entropy,decode.lovasz'",
+      "segnext_mscan_b, 'decode.cross_entropy,decode.lovasz'",
+  })
+  void auxLossLandsOnEveryHeadOfTheModel(String model, String expectedTerms) {
+    ExperimentConfig config = ExperimentConfigLoader.load(PROVE.resolve(model + ".pbtxt"), List.of("loss.aux_loss=LOVASZ"));
+    LossBuilder builder = Guice.createInjector(new ExperimentModule(config), new LossesModule())
+        .getInstance(LossBuilder.class);
+    List<WeightedTerm> terms = builder.build(built(model).heads()).terms();
+    assertEquals(List.of(expectedTerms.split(",")), terms.stream().map(WeightedTerm::name).toList(), model);
+  }
+
+  /**
    * What the pins compare, read while the graph is open.
    *
    * @param variableLines one line per variable, sorted: {@code name<TAB>shape<TAB>kind}
    * @param trainablePerModule trainable scalars per first name component ({@code backbone}, ...)
    */
-  record BuiltModel(List<String> variableLines, Map<String, Long> trainablePerModule) {}
+  record BuiltModel(List<String> variableLines, Map<String, Long> trainablePerModule, Set<String> heads) {}
 
   /** {@code configs/prove/<model>.pbtxt}'s model as a TRAIN graph for 19 classes. */
   static BuiltModel built(String model) {
@@ -94,7 +120,9 @@ class ProveModelVariablesTest {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 0);
       Placeholder<TFloat32> image =
           ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 64, 64, 3)));
-      Experiment.create(config, List.of()).model(19, 3).apply(ctx, ModelInputs.of(image));
+      ModelOutputs outputs = Experiment.create(config, List.of()).model(19, 3).apply(ctx, ModelInputs.of(image));
+      Set<String> heads = new TreeSet<>(outputs.auxLogits().keySet());
+      heads.add("decode");
       List<String> lines = new ArrayList<>();
       Map<String, Long> perModule = new TreeMap<>();
       for (ModelVariable<?> v : ctx.variables().all()) {
@@ -104,7 +132,7 @@ class ProveModelVariablesTest {
         }
       }
       Collections.sort(lines);
-      return new BuiltModel(lines, perModule);
+      return new BuiltModel(lines, perModule, heads);
     }
   }
 
