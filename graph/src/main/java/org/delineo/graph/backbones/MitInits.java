@@ -1,12 +1,7 @@
 package org.delineo.graph.backbones;
 
-import org.delineo.graph.init.Fans;
 import org.delineo.graph.init.Initializer;
-import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.random.RandomStandardNormal;
-import org.tensorflow.types.TFloat32;
+import org.delineo.graph.init.Initializers;
 
 /**
  * The initial weights of mmseg's {@code MixVisionTransformer.init_weights} (used when no pretrained
@@ -23,12 +18,12 @@ final class MitInits {
 
   /** N(0, std²); see the class comment for why no truncation. */
   static Initializer normal(float std) {
-    return (tf, shape, seed) -> draw(tf, shape, seed, std);
+    return Initializers.normal(std);
   }
 
   /** A dense conv kernel (HWIO): N(0, 2 / (kh·kw·out)). */
   static Initializer convFanOut() {
-    return (tf, shape, seed) -> draw(tf, shape, seed, (float) Math.sqrt(2.0 / Fans.of(shape).out()));
+    return Initializers.kaimingNormalFanOut();
   }
 
   /**
@@ -37,13 +32,5 @@ final class MitInits {
    */
   static Initializer depthwiseFanOut(int kernelH, int kernelW) {
     return normal((float) Math.sqrt(2.0 / (kernelH * kernelW)));
-  }
-
-  private static Operand<TFloat32> draw(Ops tf, Shape shape, long seed, float std) {
-    long seed2 = (seed * 0x9E3779B97F4A7C15L >>> 33) | 1L;
-    return tf.math.mul(
-        tf.random.randomStandardNormal(
-            tf.constant(shape), TFloat32.class, RandomStandardNormal.seed(seed).seed2(seed2)),
-        tf.constant(std));
   }
 }

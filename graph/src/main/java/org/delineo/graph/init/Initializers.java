@@ -69,6 +69,19 @@ public final class Initializers {
     };
   }
 
+  /** Normal N(0, stddev²), e.g. mmseg's {@code normal_init} and {@code conv_seg} (std 0.01). */
+  public static Initializer normal(float stddev) {
+    return (tf, shape, seed) -> normal(tf, shape, seed, stddev);
+  }
+
+  /**
+   * N(0, 2 / fan_out), fan_out = kh·kw·out for a dense kernel: mmcv's {@code kaiming_init} with its
+   * defaults (fan-out mode, ReLU gain, normal), and the {@code init_weights} of mmseg's MiT and MSCAN.
+   */
+  public static Initializer kaimingNormalFanOut() {
+    return (tf, shape, seed) -> normal(tf, shape, seed, (float) Math.sqrt(2.0 / Fans.of(shape).out()));
+  }
+
   /**
    * Normal with the given standard deviation, redrawn beyond two standard deviations (TF's
    * truncated normal; the usual ViT/SegFormer choice with std 0.02).

@@ -39,6 +39,13 @@ class InitializersTest {
   }
 
   @Test
+  void plainNormalAndKaimingFanOut() {
+    assertStd(sample(Initializers.normal(0.01f), LINEAR), 0.01);
+    // mmcv kaiming_init defaults (fan_out, ReLU): N(0, 2 / fan_out), fan_out = 3·3·32 = 288.
+    assertStd(sample(Initializers.kaimingNormalFanOut(), CONV), Math.sqrt(2.0 / 288));
+  }
+
+  @Test
   void xavierNormalAndUniform() {
     assertStd(sample(Initializers.xavierNormal(), LINEAR), Math.sqrt(2.0 / 150));
     float[] u = sample(Initializers.xavierUniform(), LINEAR);
