@@ -71,6 +71,24 @@ class SemSimTargetWiringTest {
     assertEquals(none.get("loss_u"), box2.get("loss_u"), 0f, "L_u ignores box 2");
   }
 
+  @Test
+  void labeledRowsShareBatchStatisticsWithTheStrongViewsButNotWithTheMixBatch() {
+    // What SemSim does with batch norm (UniMatch instead normalises [x, u_w] and [s1, s2] in two
+    // passes): one TRAIN pass over [x, u_w, s1, s2], so the labeled loss moves when only a strong view
+    // changes; the mix batch is predicted apart in EVAL mode (running statistics), so it does not.
+    try (Fixture f = new Fixture(List.of("strategy.semsim.lambda_fp=0"))) {
+      float[] weak = uniform(3);
+      float[] mix = uniform(4);
+      float[] s1 = uniform(5);
+      float[] s2 = uniform(6);
+      float base = f.run(weak, mix, s1, s2, 0f, 0f).get("loss_s");
+      float otherStrong = f.run(weak, mix, uniform(7), s2, 0f, 0f).get("loss_s");
+      float otherMix = f.run(weak, uniform(8), s1, s2, 0f, 0f).get("loss_s");
+      assertNotEquals(base, otherStrong, "L_s sees the strong views' batch statistics");
+      assertEquals(base, otherMix, 0f, "L_s does not see the mix batch");
+    }
+  }
+
   private static float[] uniform(long seed) {
     java.util.Random r = new java.util.Random(seed);
     float[] out = new float[B * S * S];
