@@ -135,6 +135,12 @@ public final class ConfigValidator {
       throw new ConfigException(p + "hue must be in [0, 0.5], found " + s.getHue());
     }
     probability(p + "blur_prob", s.getBlurProb());
+    positive(p + "blur_sigma_min", s.getBlurSigmaMin());
+    finite(p + "blur_sigma_max", s.getBlurSigmaMax());
+    if (s.getBlurSigmaMax() < s.getBlurSigmaMin()) {
+      throw new ConfigException(p + "blur_sigma_max must be >= " + p + "blur_sigma_min ("
+          + s.getBlurSigmaMin() + "), found " + s.getBlurSigmaMax());
+    }
     probability(p + "cutmix_prob", s.getCutmixProb());
     probability(p + "cutmix_area_min", s.getCutmixAreaMin());
     probability(p + "cutmix_area_max", s.getCutmixAreaMax());

@@ -257,9 +257,11 @@ public final class SemSimStrategy implements TrainingStrategy {
 
   /**
    * {@code own} with {@code mix} inside the box: own·(1 − box) + mix·box, box [N, h, w] of 0/1
-   * broadcast over the last axis (exactly one of the two products is non-zero at each pixel).
+   * broadcast over the last axis (exactly one of the two products is non-zero at each pixel). The
+   * CutMix targets of the strong views are built with it (package-private so that the alignment
+   * test runs this very mixing on the fed views).
    */
-  private static Operand<TFloat32> paste(Ops tf, Operand<TFloat32> box, Operand<TFloat32> mix,
+  static Operand<TFloat32> paste(Ops tf, Operand<TFloat32> box, Operand<TFloat32> mix,
       Operand<TFloat32> own) {
     Operand<TFloat32> b = tf.expandDims(box, tf.constant(-1));
     return tf.math.add(tf.math.mul(own, tf.math.sub(tf.constant(1f), b)), tf.math.mul(mix, b));

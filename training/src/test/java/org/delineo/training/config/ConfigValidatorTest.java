@@ -63,6 +63,8 @@ class ConfigValidatorTest {
         error("loss.terms[0].weight=1", "loss.terms[1].weight=inf"));
     assertEquals("data.augmentation.flip_prob must be in [0, 1], found 2.0",
         error("data.augmentation.flip_prob=2"));
+    assertEquals("data.augmentation.strong.blur_sigma_max must be >= data.augmentation.strong.blur_sigma_min"
+        + " (0.1), found 0.05", error("data.augmentation.strong.blur_sigma_max=0.05"));
   }
 
   @Test

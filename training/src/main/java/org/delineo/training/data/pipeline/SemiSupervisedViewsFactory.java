@@ -25,8 +25,8 @@ import org.delineo.training.data.augment.RandomRotation;
  * each axis flipped with {@code flip_prob}. UniMatch's weak view is rot90_prob 0.5,
  * rotation_degrees 20, rotation_prob 0.5, flip_prob 0; SemSim's flip-only view is the defaults.
  * Resize to {@code crop_size} (default 224 for ISIC, 256 otherwise). Strong view: colour jitter
- * with {@code color_jitter_prob}, then blur σ ~ U[0.1, 2] with {@code blur_prob}; CutMix boxes
- * from the strong config.
+ * with {@code color_jitter_prob}, then blur σ ~ U[blur_sigma_min, blur_sigma_max] pixels (UniMatch's
+ * [0.1, 2] at 256², the defaults) with {@code blur_prob}; CutMix boxes from the strong config.
  */
 public final class SemiSupervisedViewsFactory {
   /** Default training size of ISIC (SemSim / UniMatch use 224 here). */
@@ -49,7 +49,7 @@ public final class SemiSupervisedViewsFactory {
     Augmentation strong = Compose.of(
         new RandomApply(s.getColorJitterProb(), new ColorJitter(
             s.getBrightness(), s.getContrast(), s.getSaturation(), s.getHue(), intensityMax)),
-        new GaussianBlur(0.1, 2.0, s.getBlurProb()));
+        new GaussianBlur(s.getBlurSigmaMin(), s.getBlurSigmaMax(), s.getBlurProb()));
     CutMixBox cutmix = new CutMixBox(s.getCutmixProb(), s.getCutmixAreaMin(),
         s.getCutmixAreaMax(), s.getCutmixAspectMin());
     return new SemiSupervisedViews(weakGeometry(a), size[0], size[1], strong, cutmix);

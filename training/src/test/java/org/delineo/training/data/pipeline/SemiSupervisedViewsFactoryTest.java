@@ -100,6 +100,32 @@ class SemiSupervisedViewsFactoryTest {
   }
 
   @Test
+  void strongBlurSigmaComesFromTheConfig() {
+    // A unit impulse at (8, 8) of a 16 x 16 slice, no geometry, blur always with sigma exactly 0.5:
+    // the strong view is the outer product of the normalised kernel of radius max(1, ceil(3 * 0.5)) = 2,
+    // by hand: exp(-i^2 / 0.5) for i = 0, 1, 2 is 1, 0.1353353, 0.0003355, summing (both sides) to
+    // 1.2713415, so k = 0.7865707, 0.1064508, 0.0002639.
+    float[] image = new float[16 * 16];
+    image[8 * 16 + 8] = 1f;
+    Sample impulse = new Sample("i", image, new int[] {16, 16, 1}, null, null, new double[] {1, 1});
+    StrongAugmentationConfig blurOnly = StrongAugmentationConfig.newBuilder().setColorJitterProb(0)
+        .setBlurProb(1).setBlurSigmaMin(0.5f).setBlurSigmaMax(0.5f).setCutmixProb(0).build();
+    DataConfig data = DataConfig.newBuilder().setLayout(DataConfig.Layout.ACDC)
+        .addCropSize(16).addCropSize(16)
+        .setAugmentation(AugmentationConfig.newBuilder().setFlipProb(0).setStrong(blurOnly)).build();
+    double[] k = {0.7865707, 0.1064508, 0.0002639};
+    for (long seed = 0; seed < 3; seed++) {
+      float[] s = SemiSupervisedViewsFactory.of(data, 1f).unlabeled(impulse, seed).strong1().image();
+      for (int dy = -2; dy <= 2; dy++) {
+        for (int dx = -2; dx <= 2; dx++) {
+          assertEquals(k[Math.abs(dy)] * k[Math.abs(dx)], s[(8 + dy) * 16 + 8 + dx], 1e-6,
+              "offset (" + dy + ", " + dx + "), seed " + seed);
+        }
+      }
+    }
+  }
+
+  @Test
   void defaultSizesFollowTheLayout() {
     assertArrayEquals(new int[] {224, 224}, SemiSupervisedViewsFactory.size(
         DataConfig.newBuilder().setLayout(DataConfig.Layout.ISIC).build()));
