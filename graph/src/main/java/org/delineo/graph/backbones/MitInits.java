@@ -25,12 +25,4 @@ final class MitInits {
   static Initializer convFanOut() {
     return Initializers.kaimingNormalFanOut();
   }
-
-  /**
-   * A depthwise kernel ({@code groups = channels}, one filter each): fan_out = kh·kw·C / C = kh·kw,
-   * so N(0, 2 / (kh·kw)) whatever layout the kernel is drawn in.
-   */
-  static Initializer depthwiseFanOut(int kernelH, int kernelW) {
-    return normal((float) Math.sqrt(2.0 / (kernelH * kernelW)));
-  }
 }

@@ -2,13 +2,8 @@ package org.delineo.graph.backbones;
 
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Module;
-import org.delineo.graph.layers.Activations;
-import org.delineo.graph.layers.Conv2d;
-import org.delineo.graph.layers.DepthwiseConv2d;
 import org.delineo.graph.layers.DropPath;
-import org.delineo.graph.layers.Padding;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -20,9 +15,7 @@ import org.tensorflow.types.TFloat32;
  * does.
  */
 final class MixFfn extends Module {
-  private final Conv2d fc1;
-  private final DepthwiseConv2d positional;
-  private final Conv2d fc2;
+  private final ConvFfn ffn;
   private final DropPath dropPath;
 
   /**
@@ -33,12 +26,7 @@ final class MixFfn extends Module {
    */
   MixFfn(String name, int dim, int hidden, float dropPathRate) {
     super(name);
-    this.fc1 = Conv2d.builder(child("layers.0"), hidden).kernel(1).padding(Padding.VALID).bias(true)
-        .init(MitInits.convFanOut()).build();
-    this.positional = DepthwiseConv2d.builder(child("layers.1")).kernel(3).padding(Padding.of(1)).bias(true)
-        .init(MitInits.depthwiseFanOut(3, 3)).build();
-    this.fc2 = Conv2d.builder(child("layers.4"), dim).kernel(1).padding(Padding.VALID).bias(true)
-        .init(MitInits.convFanOut()).build();
+    this.ffn = new ConvFfn(name, dim, hidden, "layers.0", "layers.1", "layers.4");
     this.dropPath = new DropPath(child("dropout_layer"), dropPathRate);
   }
 
@@ -47,8 +35,6 @@ final class MixFfn extends Module {
    * @param identity the residual [B, H, W, C]
    */
   Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> x, Operand<TFloat32> identity) {
-    Ops tf = ctx.tf();
-    Operand<TFloat32> hidden = Activations.gelu(tf, positional.apply(ctx, fc1.apply(ctx, x)));
-    return tf.math.add(identity, dropPath.apply(ctx, fc2.apply(ctx, hidden)));
+    return ctx.tf().math.add(identity, dropPath.apply(ctx, ffn.apply(ctx, x)));
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Module;
+import org.delineo.graph.layers.DropPath;
 import org.delineo.graph.layers.LayerNorm;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -66,7 +67,7 @@ public final class MixTransformer extends Module {
     }
     this.embedDims = b.embedDims.clone();
     this.strides = b.strides.clone();
-    float[] rates = dropPathRates(b.dropPathRate, Arrays.stream(b.numLayers).sum());
+    float[] rates = DropPath.linearRates(b.dropPathRate, Arrays.stream(b.numLayers).sum());
     int block = 0;
     for (int i = 0; i < stages; i++) {
       String stage = child("layers." + i);
@@ -85,21 +86,6 @@ public final class MixTransformer extends Module {
   /** A builder with MiT-B3's settings. */
   public static Builder builder(String prefix) {
     return new Builder(prefix);
-  }
-
-  /**
-   * The stochastic-depth rate of each of {@code blocks} blocks, {@code torch.linspace(0, rate,
-   * blocks)}: rate·j / (blocks − 1), and 0 for a single block.
-   */
-  static float[] dropPathRates(float rate, int blocks) {
-    if (!(rate >= 0f && rate < 1f)) {
-      throw new DelineoException("drop_path_rate must lie in [0, 1), found " + rate);
-    }
-    float[] out = new float[blocks];
-    for (int j = 0; j < blocks && blocks > 1; j++) {
-      out[j] = (float) ((double) rate * j / (blocks - 1));
-    }
-    return out;
   }
 
   private static void requirePositive(String prefix, String setting, int[] values) {

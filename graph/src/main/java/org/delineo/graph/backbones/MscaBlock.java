@@ -16,7 +16,7 @@ import org.tensorflow.types.TFloat32;
  * mmseg's {@code MSCABlock} on NHWC maps:
  * {@code x = x + drop_path(layer_scale_1 · attn(norm1(x)))}, then
  * {@code x = x + drop_path(layer_scale_2 · mlp(norm2(x)))}, with batch norms {@code norm1} /
- * {@code norm2}, the {@link MscaSpatialAttention} {@code attn}, the {@link MscanMlp} {@code mlp}
+ * {@code norm2}, the {@link MscaSpatialAttention} {@code attn}, the {@link ConvFfn} {@code mlp} (fc1, dwconv, fc2)
  * of hidden width {@code int(channels · mlp_ratio)}, and per-channel layer scales
  * {@code layer_scale_1} / {@code layer_scale_2} [C] starting at 1e-2. One drop-path module serves
  * both branches, as in mmseg (each application draws its own mask).
@@ -29,7 +29,7 @@ final class MscaBlock extends Module implements Layer {
   private final BatchNorm norm1;
   private final MscaSpatialAttention attn;
   private final BatchNorm norm2;
-  private final MscanMlp mlp;
+  private final ConvFfn mlp;
   private final DropPath dropPath;
 
   /**
@@ -42,7 +42,7 @@ final class MscaBlock extends Module implements Layer {
     this.norm1 = new BatchNorm(child("norm1"));
     this.attn = new MscaSpatialAttention(child("attn"), channels, squareKernel, stripLengths);
     this.norm2 = new BatchNorm(child("norm2"));
-    this.mlp = new MscanMlp(child("mlp"), channels, channels * mlpRatio);
+    this.mlp = new ConvFfn(child("mlp"), channels, channels * mlpRatio, "fc1", "dwconv", "fc2");
     this.dropPath = new DropPath(child("drop_path"), dropPath);
   }
 

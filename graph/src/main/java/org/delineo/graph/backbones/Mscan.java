@@ -9,6 +9,7 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
 import org.delineo.graph.ShapeMismatchException;
+import org.delineo.graph.layers.DropPath;
 import org.delineo.graph.layers.LayerNorm;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -71,7 +72,7 @@ public final class Mscan extends Module {
     List<Operand<TFloat32>> outs = new ArrayList<>();
     Operand<TFloat32> x = image;
     int block = 0;
-    int totalBlocks = Arrays.stream(depths).sum();
+    float[] rates = DropPath.linearRates(dropPathRate, Arrays.stream(depths).sum());
     for (int stage = 0; stage < embedDims.length; stage++) {
       String s = String.valueOf(stage + 1);
       Layer embed = stage == 0
@@ -80,20 +81,12 @@ public final class Mscan extends Module {
       x = embed.apply(ctx, x);
       for (int j = 0; j < depths[stage]; j++) {
         x = new MscaBlock(child("block" + s + "." + j), embedDims[stage], mlpRatios[stage],
-            dropPathRate(block++, totalBlocks), squareKernel, stripLengths).apply(ctx, x);
+            rates[block++], squareKernel, stripLengths).apply(ctx, x);
       }
       x = new LayerNorm(child("norm" + s)).apply(ctx, x);
       outs.add(x);
     }
     return Collections.unmodifiableList(outs);
-  }
-
-  /**
-   * Stochastic-depth rate of block {@code index} (counted over all stages) of {@code total}:
-   * {@code torch.linspace(0, drop_path_rate, total)[index]}, 0 for the first block.
-   */
-  public float dropPathRate(int index, int total) {
-    return total < 2 ? 0f : (float) ((double) dropPathRate * index / (total - 1));
   }
 
   /** The stages' contract: {@code embed_dims} channels at strides 4, 8, 16, 32 (4 · 2^i). */

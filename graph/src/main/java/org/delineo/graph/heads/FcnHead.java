@@ -9,7 +9,6 @@ import org.delineo.graph.Module;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
@@ -86,20 +85,7 @@ public final class FcnHead extends Module implements DecodeHead {
     if (inIndices.length == 1) {
       return HeadOps.select(name(), features, inIndices[0]);
     }
-    Operand<TFloat32> first = HeadOps.select(name(), features, inIndices[0]);
-    List<Operand<TFloat32>> parts = new ArrayList<>();
-    parts.add(first);
-    for (int i = 1; i < inIndices.length; i++) {
-      Operand<TFloat32> level = HeadOps.select(name(), features, inIndices[i]);
-      parts.add(HeadOps.resizeLike(tf, level, first, resizeMode));
-    }
-    Operand<TFloat32> cat = tf.concat(parts, tf.constant(3));
-    Shape s = cat.shape();
-    if (s.get(3) < 0) {
-      throw new ShapeMismatchException(name() + ": concatenated levels " + Arrays.toString(inIndices)
-          + " need static channel counts, found " + s);
-    }
-    return cat;
+    return HeadOps.resizeConcat(tf, name(), features, inIndices, resizeMode);
   }
 
   /** Readable construction; defaults are the mmseg ResNet auxiliary head. */

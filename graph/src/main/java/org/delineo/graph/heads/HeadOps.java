@@ -1,6 +1,7 @@
 package org.delineo.graph.heads;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.ShapeMismatchException;
@@ -50,6 +51,29 @@ final class HeadOps {
     Operand<TInt32> size =
         tf.slice(tf.shape(like), tf.constant(new int[] {1}), tf.constant(new int[] {2}));
     return Resize.bilinear2d(tf, x, size, mode);
+  }
+
+  /**
+   * mmseg's {@code resize_concat} input transform: the levels {@code inIndices} of {@code features},
+   * each after the first resized to the first one's size, concatenated on channels in that order.
+   *
+   * @throws ShapeMismatchException if the concatenation has no static channel count (the 1 × 1 conv
+   *     that follows needs it)
+   */
+  static Operand<TFloat32> resizeConcat(Ops tf, String head, List<Operand<TFloat32>> features, int[] inIndices,
+      ResizeMode mode) {
+    Operand<TFloat32> first = select(head, features, inIndices[0]);
+    List<Operand<TFloat32>> parts = new ArrayList<>();
+    parts.add(first);
+    for (int i = 1; i < inIndices.length; i++) {
+      parts.add(resizeLike(tf, select(head, features, inIndices[i]), first, mode));
+    }
+    Operand<TFloat32> cat = tf.concat(parts, tf.constant(3));
+    if (cat.shape().get(3) < 0) {
+      throw new ShapeMismatchException(head + ": concatenated levels " + Arrays.toString(inIndices)
+          + " need static channel counts, found " + cat.shape());
+    }
+    return cat;
   }
 
   /**

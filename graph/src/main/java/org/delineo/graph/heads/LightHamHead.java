@@ -1,12 +1,9 @@
 package org.delineo.graph.heads;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Module;
-import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -65,17 +62,7 @@ public final class LightHamHead extends Module implements DecodeHead {
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, List<Operand<TFloat32>> features) {
     Ops tf = ctx.tf();
-    Operand<TFloat32> first = HeadOps.select(name(), features, inIndices[0]);
-    List<Operand<TFloat32>> parts = new ArrayList<>();
-    for (int index : inIndices) {
-      // mmseg resizes every level, the first to its own size too, which is the identity.
-      parts.add(HeadOps.resizeLike(tf, HeadOps.select(name(), features, index), first, resizeMode));
-    }
-    Operand<TFloat32> cat = tf.concat(parts, tf.constant(3));
-    if (cat.shape().get(3) < 0) {
-      throw new ShapeMismatchException(name() + ": concatenated levels " + Arrays.toString(inIndices)
-          + " need static channel counts, found " + cat.shape());
-    }
+    Operand<TFloat32> cat = HeadOps.resizeConcat(tf, name(), features, inIndices, resizeMode);
     Operand<TFloat32> x = hamburger.apply(ctx, squeeze.apply(ctx, cat));
     return classifier.apply(ctx, align.apply(ctx, x));
   }

@@ -1,6 +1,7 @@
 package org.delineo.graph.layers;
 
 import java.util.Arrays;
+import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
@@ -25,9 +26,20 @@ public final class DropPath extends Module implements Layer {
     this.seeds = new SeedSequence(name);
   }
 
-  /** The drop probability. */
-  public float rate() {
-    return rate;
+  /**
+   * The stochastic-depth rate of each of {@code blocks} blocks when the rates rise linearly from 0
+   * to {@code rate} over a whole backbone, {@code torch.linspace(0, rate, blocks)} as timm's and
+   * mmseg's transformers (MiT, MSCAN) spread them: rate·j / (blocks − 1), and 0 for a single block.
+   */
+  public static float[] linearRates(float rate, int blocks) {
+    if (!(rate >= 0f && rate < 1f)) {
+      throw new DelineoException("drop_path_rate must lie in [0, 1), found " + rate);
+    }
+    float[] out = new float[blocks];
+    for (int j = 0; j < blocks && blocks > 1; j++) {
+      out[j] = (float) ((double) rate * j / (blocks - 1));
+    }
+    return out;
   }
 
   @Override

@@ -16,6 +16,7 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Tensors;
+import org.delineo.graph.layers.DropPath;
 import org.delineo.graph.testing.MmsegSegFormerKeys;
 import org.delineo.graph.testing.PlainSegFormer;
 import org.delineo.graph.testing.PlainSegFormer.FeatureMap;
@@ -124,14 +125,14 @@ class MixTransformerTest {
   @Test
   void dropPathRatesAreTorchLinspaceOverAllBlocks() {
     // torch.linspace(0, 0.1, 28): step 0.1 / 27.
-    float[] b3 = MixTransformer.dropPathRates(0.1f, 28);
+    float[] b3 = DropPath.linearRates(0.1f, 28);
     assertEquals(28, b3.length);
     assertEquals(0f, b3[0]);
     assertEquals(0.1f / 27, b3[1], 1e-8f);
     assertEquals(0.1f * 13 / 27, b3[13], 1e-8f);
     assertEquals(0.1f, b3[27], 1e-8f);
-    assertArrayEquals(new float[] {0f}, MixTransformer.dropPathRates(0.1f, 1), "linspace with one step is [start]");
-    assertThrows(DelineoException.class, () -> MixTransformer.dropPathRates(1f, 4));
+    assertArrayEquals(new float[] {0f}, DropPath.linearRates(0.1f, 1), "linspace with one step is [start]");
+    assertThrows(DelineoException.class, () -> DropPath.linearRates(1f, 4));
   }
 
   @Test

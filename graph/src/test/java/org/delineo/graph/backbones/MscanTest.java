@@ -17,6 +17,7 @@ import org.delineo.graph.Layer;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ModelVariable;
 import org.delineo.graph.Tensors;
+import org.delineo.graph.layers.DropPath;
 import org.delineo.graph.testing.GradientCheck;
 import org.delineo.graph.testing.PlainSegNeXt;
 import org.delineo.graph.testing.PlainSegNeXt.Map3;
@@ -83,12 +84,12 @@ class MscanTest {
 
   @Test
   void dropPathRatesRiseLinearlyOverAllBlocksAsTorchLinspace() {
-    Mscan b = Mscan.builder("backbone").build();
-    // torch.linspace(0, 0.1, 21): step 0.005.
-    assertEquals(0f, b.dropPathRate(0, 21));
-    assertEquals(0.05f, b.dropPathRate(10, 21), 1e-7);
-    assertEquals(0.1f, b.dropPathRate(20, 21), 1e-7);
-    assertEquals(0f, b.dropPathRate(0, 1), "linspace(0, r, 1) = [0]");
+    // MSCAN-B's default rate 0.1 over its 21 blocks; torch.linspace(0, 0.1, 21): step 0.005.
+    float[] b = DropPath.linearRates(0.1f, 21);
+    assertEquals(0f, b[0]);
+    assertEquals(0.05f, b[10], 1e-7);
+    assertEquals(0.1f, b[20], 1e-7);
+    assertEquals(0f, DropPath.linearRates(0.1f, 1)[0], "linspace(0, r, 1) = [0]");
   }
 
   @Test
