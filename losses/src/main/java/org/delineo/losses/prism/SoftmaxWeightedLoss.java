@@ -33,13 +33,20 @@ import org.tensorflow.types.TInt32;
  * // w = (1 − 1/2, 1 − 1/2) = (0.5, 0.5)
  * // pixel 0: −0.5·ln 0.8 = 0.11157;  pixel 1: −0.5·ln 0.6 = 0.25541
  * // loss = [(0.11157 + 0.25541) / 2] = [0.18349]
+ * // unweighted (new SoftmaxWeightedLoss(0.005f, false)): [(0.22314 + 0.51083) / 2] = [0.36698]
  * }</pre>
+ *
+ * <p>The weighting makes a background voxel (w ≈ 0.1 in a crop that is 90 % background) cost about
+ * a tenth of a tumour voxel, so at a boundary the network predicts tumour wherever its posterior
+ * exceeds about 0.1: on the synthetic phantoms this grows the whole tumour by up to one voxel
+ * (docs/prism.md). The unweighted form (every w = 1) is the {@code unweighted-ce} ablation.
  */
 public final class SoftmaxWeightedLoss {
   /** The reference's lower clamp of the probabilities. */
   public static final float DEFAULT_CLAMP = 0.005f;
 
   private final float clamp;
+  private final boolean classWeighted;
 
   /** The reference form, clamp 0.005. */
   public SoftmaxWeightedLoss() {
@@ -47,13 +54,25 @@ public final class SoftmaxWeightedLoss {
   }
 
   /**
+   * The reference's class-weighted form.
+   *
    * @param clamp lower clamp of the probabilities, in (0, 1)
    * @throws org.delineo.graph.DelineoException otherwise
    */
   public SoftmaxWeightedLoss(float clamp) {
+    this(clamp, true);
+  }
+
+  /**
+   * @param clamp lower clamp of the probabilities, in (0, 1)
+   * @param classWeighted whether w_nc = 1 − the class fraction (reference) or every w_nc = 1
+   * @throws org.delineo.graph.DelineoException when the clamp is outside (0, 1)
+   */
+  public SoftmaxWeightedLoss(float clamp, boolean classWeighted) {
     PrismTensors.require(clamp > 0f && clamp < 1f,
         "softmax weighted loss clamp must lie in (0, 1), found " + clamp);
     this.clamp = clamp;
+    this.classWeighted = classWeighted;
   }
 
   /**
@@ -68,19 +87,22 @@ public final class SoftmaxWeightedLoss {
     int r = PrismTensors.rank("softmax weighted loss probabilities", probabilities);
     PrismTensors.requireCompatible("softmax weighted loss targets (the probabilities' shape)",
         probabilities.shape(), targets.shape());
-    // Per-sample class counts and voxel totals, kept as [N, 1.., K] / [N, 1.., 1] to broadcast.
-    Operand<TFloat32> classCount =
-        tf.reduceSum(targets, PrismTensors.spatialAxes(tf, r), ReduceSum.keepDims(true));
-    Operand<TFloat32> total =
-        tf.reduceSum(classCount, tf.constant(r - 1), ReduceSum.keepDims(true));
-    Operand<TFloat32> weights =
-        tf.math.sub(tf.constant(1f), tf.math.divNoNan(classCount, total));
+    Operand<TFloat32> weighted = classWeighted ? tf.math.mul(classWeights(tf, targets, r), targets) : targets;
     Operand<TFloat32> logP =
         tf.math.log(PrismTensors.clampProbabilities(tf, probabilities, clamp));
     Operand<TFloat32> voxel = tf.math.neg(
-        tf.reduceSum(tf.math.mul(tf.math.mul(weights, targets), logP), tf.constant(r - 1)));
+        tf.reduceSum(tf.math.mul(weighted, logP), tf.constant(r - 1)));
     // voxel is [N, spatial...]: its spatial axes are the probabilities' spatial axes.
     return tf.math.mean(voxel, PrismTensors.spatialAxes(tf, r));
+  }
+
+  /** w_nc = 1 − the class's fraction of sample n's voxels, [N, 1.., K] to broadcast. */
+  private static Operand<TFloat32> classWeights(Ops tf, Operand<TFloat32> targets, int rank) {
+    Operand<TFloat32> classCount =
+        tf.reduceSum(targets, PrismTensors.spatialAxes(tf, rank), ReduceSum.keepDims(true));
+    Operand<TFloat32> total =
+        tf.reduceSum(classCount, tf.constant(rank - 1), ReduceSum.keepDims(true));
+    return tf.math.sub(tf.constant(1f), tf.math.divNoNan(classCount, total));
   }
 
   /**
@@ -97,5 +119,10 @@ public final class SoftmaxWeightedLoss {
   /** The lower clamp of the probabilities. */
   public float clamp() {
     return clamp;
+  }
+
+  /** Whether classes are weighted by 1 − their fraction (the reference) rather than 1. */
+  public boolean classWeighted() {
+    return classWeighted;
   }
 }

@@ -67,6 +67,17 @@ class SoftmaxWeightedLossTest {
   }
 
   @Test
+  void unweightedFormIsPlainClampedCrossEntropy() {
+    // Same pixels, every w = 1: (−ln 0.8 − ln 0.6) / 2 = (0.223144 + 0.510826) / 2 = 0.366985.
+    // A third pixel with p = 0.001 < clamp costs −ln 0.005 = 5.298317 (mean over 3 then).
+    float[] loss = PrismTesting.run(tf -> new SoftmaxWeightedLoss(0.005f, false).applyToLabels(tf,
+        floats(tf, Shape.of(1, 1, 3, 2), new float[] {0.8f, 0.2f, 0.4f, 0.6f, 0.999f, 0.001f}),
+        ints(tf, Shape.of(1, 1, 3), new int[] {0, 1, 1})));
+    assertClose(new double[] {(0.223144 + 0.510826 + 5.298317) / 3}, loss, 1e-5,
+        "hand-computed unweighted CE");
+  }
+
+  @Test
   void threeDimensionalCaseMatchesReferenceForLabelsAndOneHot() {
     // 1 × 2 × 2 × 2 × 3: class 0 on 5 voxels, class 1 on 2, class 2 on 1 → w = (3/8, 6/8, 7/8)
     int k = 3;

@@ -66,11 +66,13 @@ public final class PrismStrategy implements TrainingStrategy {
    * @param kl the KL distillation term
    * @param proto the prototype term
    * @param uniformPrm every PRM level weighted 1 (original RFNet) instead of halving
+   * @param unweightedCe every class weighted 1 in the cross-entropy instead of 1 − its fraction of
+   *     the crop (the reference's weighting trades background precision for tumour recall)
    */
-  public record Terms(boolean distill, boolean kl, boolean proto, boolean uniformPrm) {
-    /** Everything on. */
+  public record Terms(boolean distill, boolean kl, boolean proto, boolean uniformPrm, boolean unweightedCe) {
+    /** Everything on, as the reference. */
     public static Terms all() {
-      return new Terms(true, true, true, false);
+      return new Terms(true, true, true, false, false);
     }
   }
 
@@ -116,7 +118,7 @@ public final class PrismStrategy implements TrainingStrategy {
   @Override
   public Objective metaObjective(GraphContext ctx, SegmentationModel model, StepInputs inputs,
       boolean distillation) {
-    Terms t = distillation ? terms : new Terms(false, terms.kl(), terms.proto(), terms.uniformPrm());
+    Terms t = distillation ? terms : new Terms(false, terms.kl(), terms.proto(), terms.uniformPrm(), terms.unweightedCe());
     return assemble(ctx, model, inputs, t, false);
   }
 
@@ -137,7 +139,7 @@ public final class PrismStrategy implements TrainingStrategy {
     int k = net.numClasses();
     List<String> modalities = net.modalities();
     int levels = net.levels();
-    SoftmaxWeightedLoss ce = new SoftmaxWeightedLoss(config.getProbClamp());
+    SoftmaxWeightedLoss ce = new SoftmaxWeightedLoss(config.getProbClamp(), !terms.unweightedCe());
     PrismDiceLoss dice = new PrismDiceLoss();
     PrmWeights prmWeights = terms.uniformPrm()
         ? PrmWeights.uniform(1f, levels) : PrmWeights.halving(config.getPrmStartWeight(), levels);

@@ -62,6 +62,8 @@ public final class Ablations {
     add(switchOff("no-proto", "PRISM without the prototype distillation term", PrismStrategyFactory.PROTO, false));
     add(switchOff("uniform-prm-weights", "PRISM with weight 1 on every PRM level (original RFNet) instead of halving",
         PrismStrategyFactory.UNIFORM_PRM, true));
+    add(switchOff("unweighted-ce", "PRISM's cross-entropy with weight 1 on every class instead of 1 - the"
+        + " class's fraction of the crop", PrismStrategyFactory.UNWEIGHTED_CE, true));
     add(switchOff("no-distill", "PRISM without students, KL and prototype terms: the RFNet baseline"
         + " (fuse + uni-modal + PRM)", PrismStrategyFactory.DISTILL, false));
   }

@@ -17,13 +17,14 @@ final class PrismStrategyFactory implements StrategyFactory {
   static final String KL = "prism.kl";
   static final String PROTO = "prism.proto";
   static final String UNIFORM_PRM = "prism.uniform_prm";
+  static final String UNWEIGHTED_CE = "prism.unweighted_ce";
 
   private final PrismStrategy.Terms terms;
 
   @Inject
   PrismStrategyFactory(@Named(DISTILL) boolean distill, @Named(KL) boolean kl, @Named(PROTO) boolean proto,
-      @Named(UNIFORM_PRM) boolean uniformPrm) {
-    this.terms = new PrismStrategy.Terms(distill, kl, proto, uniformPrm);
+      @Named(UNIFORM_PRM) boolean uniformPrm, @Named(UNWEIGHTED_CE) boolean unweightedCe) {
+    this.terms = new PrismStrategy.Terms(distill, kl, proto, uniformPrm, unweightedCe);
   }
 
   @Override

@@ -23,6 +23,7 @@ public final class StrategiesModule extends AbstractModule {
       bindConstant().annotatedWith(Names.named(term)).to(true);
     }
     bindConstant().annotatedWith(Names.named(PrismStrategyFactory.UNIFORM_PRM)).to(false);
+    bindConstant().annotatedWith(Names.named(PrismStrategyFactory.UNWEIGHTED_CE)).to(false);
     bind(key("meta_drop")).to(MetaDropStrategyFactory.class);
     strategies.addBinding("meta_drop").to(key("meta_drop"));
     strategies.addBinding("semsim").to(SemSimStrategyFactory.class);

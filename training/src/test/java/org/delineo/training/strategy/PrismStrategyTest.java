@@ -41,7 +41,7 @@ class PrismStrategyTest {
 
   @Test
   void rfnetBaselineHasNoDistillationTerms() {
-    List<Float> losses = train(new PrismStrategy.Terms(false, true, true, false), 3, names -> {
+    List<Float> losses = train(new PrismStrategy.Terms(false, true, true, false, false), 3, names -> {
       assertFalse(names.contains("kl"), names.toString());
       assertFalse(names.contains("proto"), names.toString());
       assertTrue(names.containsAll(List.of("fuse", "prm", "sep", "loss")), names.toString());
@@ -54,16 +54,17 @@ class PrismStrategyTest {
     ExperimentConfig config = ExperimentConfigLoader.parse(
         "model { prism_rfnet {} } strategy { prism {} }", "test");
     assertEquals(PrismStrategy.Terms.all(), terms(config, List.of()));
-    assertEquals(new PrismStrategy.Terms(true, false, true, false), terms(config, List.of("no-kl")));
-    assertEquals(new PrismStrategy.Terms(true, true, false, false), terms(config, List.of("no-proto")));
-    assertEquals(new PrismStrategy.Terms(true, true, true, true), terms(config, List.of("uniform-prm-weights")));
-    assertEquals(new PrismStrategy.Terms(false, true, true, false), terms(config, List.of("no-distill")));
+    assertEquals(new PrismStrategy.Terms(true, false, true, false, false), terms(config, List.of("no-kl")));
+    assertEquals(new PrismStrategy.Terms(true, true, false, false, false), terms(config, List.of("no-proto")));
+    assertEquals(new PrismStrategy.Terms(true, true, true, true, false), terms(config, List.of("uniform-prm-weights")));
+    assertEquals(new PrismStrategy.Terms(false, true, true, false, false), terms(config, List.of("no-distill")));
+    assertEquals(new PrismStrategy.Terms(true, true, true, false, true), terms(config, List.of("unweighted-ce")));
     // Inside Meta-Drop the ablation reaches the inner PRISM strategy too.
     ExperimentConfig meta = ExperimentConfigLoader.parse(
         "model { prism_rfnet {} } strategy { meta_drop { prism {} } }", "test");
     MetaDropStrategy md = assertInstanceOf(MetaDropStrategy.class,
         Experiment.create(meta, List.of("no-proto")).strategy());
-    assertEquals(new PrismStrategy.Terms(true, true, false, false),
+    assertEquals(new PrismStrategy.Terms(true, true, false, false, false),
         assertInstanceOf(PrismStrategy.class, md.inner()).terms());
   }
 
