@@ -1,19 +1,33 @@
 package org.delineo.training.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.io.SafeFiles;
+import org.delineo.training.config.ConfigException;
+import org.delineo.training.run.Json;
 import org.delineo.training.train.Benchmark;
+import org.delineo.training.train.OpTimeline;
 import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.wiring.Experiment;
 
 /**
- * {@code delineo bench --config F --steps N [--warmup W] [--json]}: median training-step time,
- * images/s, input-wait fraction and peak resident memory of an experiment.
+ * {@code delineo bench --config F --steps N [--warmup W] [--trace FILE] [--json]}: median
+ * training-step time, images/s, input-wait fraction and peak resident memory of an experiment;
+ * with {@code --trace}, one more traced iteration whose per-op timeline goes to FILE as Chrome
+ * trace JSON and whose op types with the most time are printed.
  */
 final class BenchCommand implements Command {
+  private static final int TOP_OPS = 15;
 
   @Override
   public String name() {
@@ -31,6 +45,9 @@ final class BenchCommand implements Command {
     o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("measured steps (default 20)").build());
     o.addOption(Option.builder().longOpt("warmup").hasArg().argName("W").desc("unmeasured first steps (default 3)").build());
     o.addOption(Option.builder().longOpt("ablate").hasArg().argName("a,b").desc("apply named ablations").build());
+    o.addOption(Option.builder().longOpt("trace").hasArg().argName("FILE").desc("after the measured steps, trace one"
+        + " more with RunOptions FULL_TRACE: write its per-op timeline to FILE (Chrome trace JSON, for"
+        + " chrome://tracing or Perfetto) and print the " + TOP_OPS + " op types with the most time").build());
     o.addOption(Option.builder().longOpt("json").desc("print one JSON object").build());
     return o;
   }
@@ -40,16 +57,44 @@ final class BenchCommand implements Command {
     ExperimentConfig config = ConfigOptions.load(line);
     int steps = Integer.parseInt(line.getOptionValue("steps", "20"));
     int warmup = Integer.parseInt(line.getOptionValue("warmup", "3"));
+    Path trace = line.hasOption("trace") ? Path.of(line.getOptionValue("trace")).toAbsolutePath() : null;
+    if (trace != null && !Files.isDirectory(trace.getParent())) {
+      throw new ConfigException("--trace " + line.getOptionValue("trace") + ": folder " + trace.getParent()
+          + " does not exist");
+    }
     Benchmark.Result r = Benchmark.run(Experiment.create(config, TrainCommand.ablations(line)),
-        DatasetFactory.open(config.getData()), steps, warmup);
+        DatasetFactory.open(config.getData()), steps, warmup, trace != null);
+    List<OpTimeline.OpTime> top = trace == null ? List.of() : r.timeline().topOps(TOP_OPS);
+    if (trace != null) {
+      try {
+        SafeFiles.durable().writeString(trace, r.timeline().chromeTraceJson());
+      } catch (IOException e) {
+        throw new DelineoException("cannot write trace " + trace + ": " + e.getMessage(), e);
+      }
+    }
     if (line.hasOption("json")) {
-      out.printf("{\"steps\":%d,\"median_step_ms\":%.3f,\"images_per_second\":%.3f,"
-              + "\"input_wait_fraction\":%.4f,\"peak_rss_mb\":%.1f}%n",
-          steps, r.medianMillis(), r.imagesPerSecond(), r.inputWaitFraction(), r.peakRssMb());
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("steps", steps);
+      doc.put("median_step_ms", r.medianMillis());
+      doc.put("images_per_second", r.imagesPerSecond());
+      doc.put("input_wait_fraction", r.inputWaitFraction());
+      doc.put("peak_rss_mb", r.peakRssMb());
+      if (trace != null) {
+        doc.put("top_ops", top.stream().map(t -> Map.of("op", t.type(), "count", t.count(),
+            "total_ms", t.totalMillis(), "share", t.share())).toList());
+      }
+      out.println(Json.write(doc));
     } else {
       out.printf("median step %.1f ms over %d steps (batch %d): %.1f images/s; input wait %.1f%%;"
               + " peak RSS %.0f MiB%n",
           r.medianMillis(), steps, r.batchSize(), r.imagesPerSecond(), 100 * r.inputWaitFraction(), r.peakRssMb());
+      if (trace != null) {
+        out.printf("traced one more step: %d ops, timeline in %s; op types by summed time (threads overlap):%n",
+            r.timeline().events().size(), trace);
+        for (OpTimeline.OpTime t : top) {
+          out.printf("  %-40s %6d x %10.1f ms %5.1f%%%n", t.type(), t.count(), t.totalMillis(), 100 * t.share());
+        }
+      }
     }
     return 0;
   }

@@ -6,6 +6,7 @@ import org.delineo.training.run.SessionFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.delineo.proto.ExperimentConfig;
@@ -17,6 +18,7 @@ import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.wiring.Experiment;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.proto.RunMetadata;
 
 /**
  * Times real training steps of an experiment (the trainer's graph, loader and session settings):
@@ -32,8 +34,11 @@ public final class Benchmark {
    * @param batchSize images per step
    * @param inputWaitFraction share of step time spent waiting for the loader
    * @param peakRssMb the process's peak resident memory (VmHWM), -1 where unavailable
+   * @param timeline the per-op trace of one extra iteration after the measured ones (null when not
+   *     asked for): tracing slows a step, so it is never one of the measured steps
    */
-  public record Result(double[] stepMillis, int batchSize, double inputWaitFraction, double peakRssMb) {
+  public record Result(double[] stepMillis, int batchSize, double inputWaitFraction, double peakRssMb,
+      OpTimeline timeline) {
 
     public double medianMillis() {
       double[] s = stepMillis.clone();
@@ -47,7 +52,12 @@ public final class Benchmark {
     }
   }
 
-  public static Result run(Experiment experiment, SegmentationDataset dataset, int steps, int warmup) {
+  /**
+   * Times {@code steps} iterations after {@code warmup} unmeasured ones; with {@code trace}, one
+   * more iteration runs with a full per-op trace.
+   */
+  public static Result run(Experiment experiment, SegmentationDataset dataset, int steps, int warmup,
+      boolean trace) {
     ExperimentConfig config = experiment.config();
     int channels = ModelDimensions.inChannels(config, dataset);
     SegmentationModel model = experiment.model(ModelDimensions.numClasses(config, dataset), channels);
@@ -70,7 +80,14 @@ public final class Benchmark {
           g.run(session, loader.next(), names);
           millis[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return new Result(millis, config.getData().getBatchSize(), loader.waitFraction(), peakRssMb());
+        double waitFraction = loader.waitFraction();
+        OpTimeline timeline = null;
+        if (trace) {
+          List<RunMetadata> runs = new ArrayList<>();
+          g.runTraced(session, loader.next(), runs);
+          timeline = OpTimeline.of(runs);
+        }
+        return new Result(millis, config.getData().getBatchSize(), waitFraction, peakRssMb(), timeline);
       }
     }
   }

@@ -22,6 +22,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.Tensor;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.core.Placeholder;
@@ -91,6 +93,20 @@ public final class TrainingGraph {
    * [loss, the named scalars..., learning rate] fetched with the last run.
    */
   public float[] run(Session session, StepBatch batch, List<String> names) {
+    return run(session, batch, names, null, null);
+  }
+
+  /**
+   * {@link #run(Session, StepBatch, List)} with a full per-op trace of every session run of the
+   * iteration: each run's {@code RunMetadata} (step stats) is added to {@code traces}.
+   */
+  public float[] runTraced(Session session, StepBatch batch, List<RunMetadata> traces) {
+    RunOptions options = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
+    return run(session, batch, List.of(), options, traces);
+  }
+
+  private float[] run(Session session, StepBatch batch, List<String> names, RunOptions options,
+      List<RunMetadata> traces) {
     List<Tensor> tensors = new ArrayList<>();
     try {
       Map<Placeholder<?>, Tensor> feeds = new java.util.LinkedHashMap<>();
@@ -110,21 +126,24 @@ public final class TrainingGraph {
         Session.Runner runner = session.runner();
         feeds.forEach(runner::feed);
         runner.addTarget(runs.get(i));
-        if (i < runs.size() - 1) {
-          try (Result r = runner.run()) {
-            // Intermediate runs of bi-level strategies fetch nothing.
+        boolean last = i == runs.size() - 1;
+        if (last) {
+          // The learning rate is read before the step increments the global step.
+          runner.fetch(step.loss());
+          for (String n : names) {
+            runner.fetch(scalars().get(n));
           }
-          continue;
+          runner.fetch(learningRate);
         }
-        // The learning rate is read before the step increments the global step.
-        runner.fetch(step.loss());
-        for (String n : names) {
-          runner.fetch(scalars().get(n));
-        }
-        runner.fetch(learningRate);
-        try (Result r = runner.run()) {
-          for (int k = 0; k < values.length; k++) {
-            values[k] = ((TFloat32) r.get(k)).getFloat();
+        // Intermediate runs of bi-level strategies fetch nothing.
+        try (Result r = options == null ? runner.run() : runner.setOptions(options).runAndFetchMetadata()) {
+          if (options != null) {
+            r.getMetadata().ifPresent(traces::add);
+          }
+          if (last) {
+            for (int k = 0; k < values.length; k++) {
+              values[k] = ((TFloat32) r.get(k)).getFloat();
+            }
           }
         }
       }
