@@ -1,0 +1,14 @@
+/**
+ * Building blocks of the Mask2Former training loss (mmdet 3.3.0 {@code Mask2FormerHead}; issue 15):
+ * the per-image matching cost between queries and ground-truth masks ({@link
+ * org.delineo.losses.mask.MatchingCost}, graph ops) and the exact minimum-cost assignment on it
+ * ({@link org.delineo.losses.mask.HungarianSolver}, plain Java).
+ *
+ * <p>Graph mode cannot call a solver inside {@code Session.run}, so matching takes two runs: one
+ * fetches each image's cost matrix [Q, T], the solver assigns in Java, and a second run feeds the
+ * assignment to the losses. mmdet computes the cost without gradients ({@code cost.detach()} in
+ * {@code HungarianAssigner.assign}); here the cost is simply fetched, never differentiated.
+ *
+ * <p>May depend on: {@code graph}.
+ */
+package org.delineo.losses.mask;
