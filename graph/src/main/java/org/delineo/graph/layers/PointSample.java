@@ -61,7 +61,8 @@ public final class PointSample {
    * @throws ShapeMismatchException when the ranks, the static sizes or the last axis of the
    *     points do not fit
    */
-  public static Operand<TFloat32> sample(Ops tf, Operand<TFloat32> input, Operand<TFloat32> points) {
+  public static Operand<TFloat32> sample(
+      Ops tf, Operand<TFloat32> input, Operand<TFloat32> points) {
     Shape s = input.shape();
     LayerShapes.rank(input, "point_sample input [N, H, W, C]", 4, 4);
     if (s.get(1) < 0 || s.get(2) < 0 || s.get(3) < 0) {
@@ -81,8 +82,8 @@ public final class PointSample {
     Axis y = Axis.of(tf, coordinate(tf, points, 1), h);
     Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] {-1, c}));
     // Row offset of each map in the flattened input: n·H·W, shape [N, 1].
-    Operand<TInt32> n = tf.range(tf.constant(0), tf.gather(tf.shape(input), tf.constant(0), tf.constant(0)),
-        tf.constant(1));
+    Operand<TInt32> maps = tf.gather(tf.shape(input), tf.constant(0), tf.constant(0));
+    Operand<TInt32> n = tf.range(tf.constant(0), maps, tf.constant(1));
     Operand<TInt32> base = tf.expandDims(tf.math.mul(n, tf.constant(h * w)), tf.constant(1));
     List<Operand<TFloat32>> taps = new ArrayList<>(4);
     for (int j = 0; j < 2; j++) {
@@ -108,7 +109,8 @@ public final class PointSample {
     Operand<TFloat32> weight = tf.math.mul(x.weight(i), y.weight(j));
     Operand<TBool> inside = tf.math.logicalAnd(x.inside(tf, i), y.inside(tf, j));
     Operand<TFloat32> kept = tf.math.mul(weight, tf.dtypes.cast(inside, TFloat32.class));
-    Operand<TInt32> pixel = tf.math.add(tf.math.mul(y.clamped(tf, j), tf.constant(w)), x.clamped(tf, i));
+    Operand<TInt32> pixel =
+        tf.math.add(tf.math.mul(y.clamped(tf, j), tf.constant(w)), x.clamped(tf, i));
     Operand<TInt32> row = tf.math.add(base, pixel);
     Operand<TFloat32> values = tf.gather(flat, row, tf.constant(0));
     return tf.math.mul(values, tf.expandDims(kept, tf.constant(-1)));
@@ -123,7 +125,8 @@ public final class PointSample {
       Operand<TFloat32> lowerWeight, Operand<TFloat32> upperWeight, int size) {
 
     static Axis of(Ops tf, Operand<TFloat32> normalised, int size) {
-      Operand<TFloat32> t = tf.math.sub(tf.math.mul(normalised, tf.constant((float) size)), tf.constant(0.5f));
+      Operand<TFloat32> t =
+          tf.math.sub(tf.math.mul(normalised, tf.constant((float) size)), tf.constant(0.5f));
       Operand<TFloat32> floor = tf.stopGradient(tf.math.floor(t));
       Operand<TFloat32> frac = tf.math.sub(t, floor);
       Operand<TInt32> lower = tf.dtypes.cast(floor, TInt32.class);
