@@ -100,6 +100,32 @@ public final class ConfusionMatrix {
     return this;
   }
 
+  /**
+   * A matrix holding {@code counts[label][prediction]}, e.g. one written to a file by an earlier
+   * process, so that every metric derived from it equals the original's.
+   *
+   * @param counts K rows of K non-negative pixel counts (rows ground truth, columns prediction)
+   * @param ignoreIndex the ignore index the counts were taken with
+   * @throws DelineoException when {@code counts} is not K x K with K >= 1 or holds a negative count
+   */
+  public static ConfusionMatrix ofCounts(long[][] counts, int ignoreIndex) {
+    ConfusionMatrix m = new ConfusionMatrix(counts.length, ignoreIndex);
+    for (int t = 0; t < counts.length; t++) {
+      if (counts[t].length != counts.length) {
+        throw new DelineoException("confusion matrix counts: expected " + counts.length + " x " + counts.length
+            + ", found " + counts[t].length + " counts in row " + t);
+      }
+      for (int p = 0; p < counts.length; p++) {
+        if (counts[t][p] < 0) {
+          throw new DelineoException("confusion matrix counts: expected non-negative counts, found "
+              + counts[t][p] + " at row " + t + ", column " + p);
+        }
+        m.counts[t * counts.length + p] = counts[t][p];
+      }
+    }
+    return m;
+  }
+
   /** A new matrix with the same counts. */
   public ConfusionMatrix copy() {
     return new ConfusionMatrix(numClasses, ignoreIndex).merge(this);

@@ -60,6 +60,27 @@ class ConfusionMatrixTest {
     assertEquals(70.0, summary.get("val/aAcc"), 1e-10);
   }
 
+  /** The hand-counted matrix above, given as counts, has the hand-computed metrics. */
+  @Test
+  void countsGivenDirectlyDeriveTheSameMetrics() {
+    ConfusionMatrix m = ConfusionMatrix.ofCounts(new long[][] {{3, 1, 0}, {0, 2, 1}, {1, 0, 2}}, 255);
+    assertEquals(3, m.numClasses());
+    assertEquals(255, m.ignoreIndex());
+    assertEquals(1, m.count(0, 1));
+    assertEquals(1, m.count(2, 0));
+    assertEquals(1.6 / 3, m.meanIoU(), TOL);
+    assertEquals(25.0 / 36, m.meanDice(), TOL);
+    assertEquals(0.7, m.pixelAccuracy(), TOL);
+
+    DelineoException ragged = assertThrows(DelineoException.class,
+        () -> ConfusionMatrix.ofCounts(new long[][] {{1, 0}, {2}}, 255));
+    assertEquals("confusion matrix counts: expected 2 x 2, found 1 counts in row 1", ragged.getMessage());
+    DelineoException negative = assertThrows(DelineoException.class,
+        () -> ConfusionMatrix.ofCounts(new long[][] {{1, -1}, {0, 0}}, 255));
+    assertEquals("confusion matrix counts: expected non-negative counts, found -1 at row 0, column 1",
+        negative.getMessage());
+  }
+
   /*
    * 4 classes; class 2 only predicted, class 3 absent from both.
    * labels [0,0,1,1], predictions [0,2,1,1]:
