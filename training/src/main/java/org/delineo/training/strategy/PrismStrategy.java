@@ -118,7 +118,8 @@ public final class PrismStrategy implements TrainingStrategy {
   @Override
   public Objective metaObjective(GraphContext ctx, SegmentationModel model, StepInputs inputs,
       boolean distillation) {
-    Terms t = distillation ? terms : new Terms(false, terms.kl(), terms.proto(), terms.uniformPrm(), terms.unweightedCe());
+    Terms t = distillation ? terms
+        : new Terms(false, terms.kl(), terms.proto(), terms.uniformPrm(), terms.unweightedCe());
     return assemble(ctx, model, inputs, t, false);
   }
 

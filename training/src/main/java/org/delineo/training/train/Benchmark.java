@@ -81,13 +81,14 @@ public final class Benchmark {
           millis[i] = (System.nanoTime() - t0) / 1e6;
         }
         double waitFraction = loader.waitFraction();
+        double peakRss = peakRssMb(); // before the traced step, whose bookkeeping is not the model's
         OpTimeline timeline = null;
         if (trace) {
           List<RunMetadata> runs = new ArrayList<>();
           g.runTraced(session, loader.next(), runs);
           timeline = OpTimeline.of(runs);
         }
-        return new Result(millis, config.getData().getBatchSize(), waitFraction, peakRssMb(), timeline);
+        return new Result(millis, config.getData().getBatchSize(), waitFraction, peakRss, timeline);
       }
     }
   }

@@ -67,8 +67,8 @@ public final class ModalFusion extends Module {
     v = tf.reshape(v, tf.constant(new long[] {-1, 1, 1, 1, width}));
     // LeakyReLU as max(z, slope·z) (equal for 0 < slope < 1): with the LeakyRelu op right after the
     // conv's BiasAdd, Grappler's remapper fuses Conv3D + BiasAdd + LeakyRelu although LeakyReluGrad
-    // still reads the BiasAdd, fails ("fanout ... exist for missing node 'BiasAdd_…'") and drops
-    // every fusion of the whole graph. The vector here is [B, 1, 1, 1, hidden]: the form costs nothing.
+    // still reads the BiasAdd, and logs "remapper failed ... missing node 'BiasAdd_…'" on every
+    // PRISM step graph (GrapplerRemapperTest). The vector is [B, 1, 1, 1, hidden]: the form costs nothing.
     Operand<TFloat32> z = hidden.apply(ctx, v);
     Operand<TFloat32> h = tf.math.maximum(z, tf.math.mul(z, tf.constant(leakySlope)));
     Operand<TFloat32> weights = tf.math.sigmoid(out.apply(ctx, h)); // [B, 1, 1, 1, M]
