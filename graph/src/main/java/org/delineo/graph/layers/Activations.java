@@ -21,8 +21,16 @@ public final class Activations {
     return tf.nn.relu6(x);
   }
 
-  /** x for x ≥ 0, slope·x otherwise. */
+  /**
+   * x for x ≥ 0, slope·x otherwise. Right after a BiasAdd it is built as max(x, slope·x) (equal for
+   * 0 ≤ slope ≤ 1): Grappler's remapper fuses Conv + BiasAdd + LeakyRelu although LeakyReluGrad
+   * still reads the BiasAdd, and logs "remapper failed ... missing node 'BiasAdd_…'" on every
+   * training graph with that pattern (GrapplerRemapperTest).
+   */
   public static Operand<TFloat32> leakyRelu(Ops tf, Operand<TFloat32> x, float slope) {
+    if (slope >= 0f && slope <= 1f && x.op().type().equals("BiasAdd")) {
+      return tf.math.maximum(x, tf.math.mul(x, tf.constant(slope)));
+    }
     return tf.nn.leakyRelu(x, LeakyRelu.alpha(slope));
   }
 

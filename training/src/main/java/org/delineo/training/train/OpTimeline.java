@@ -125,6 +125,9 @@ public final class OpTimeline {
       x.put("args", Map.of("name", e.name(), "op", e.type()));
       trace.add(x);
     }
-    return Json.write(Map.of("traceEvents", trace, "displayTimeUnit", "ms"));
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("traceEvents", trace);
+    doc.put("displayTimeUnit", "ms");
+    return Json.write(doc);
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Module;
 import org.delineo.graph.init.Initializers;
+import org.delineo.graph.layers.Activations;
 import org.delineo.graph.layers.Conv3d;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -65,12 +66,7 @@ public final class ModalFusion extends Module {
     Operand<TFloat32> v = tf.concat(descriptor, tf.constant(1)); // [B, M·C + 1]
     long width = v.shape().get(1);
     v = tf.reshape(v, tf.constant(new long[] {-1, 1, 1, 1, width}));
-    // LeakyReLU as max(z, slope·z) (equal for 0 < slope < 1): with the LeakyRelu op right after the
-    // conv's BiasAdd, Grappler's remapper fuses Conv3D + BiasAdd + LeakyRelu although LeakyReluGrad
-    // still reads the BiasAdd, and logs "remapper failed ... missing node 'BiasAdd_…'" on every
-    // PRISM step graph (GrapplerRemapperTest). The vector is [B, 1, 1, 1, hidden]: the form costs nothing.
-    Operand<TFloat32> z = hidden.apply(ctx, v);
-    Operand<TFloat32> h = tf.math.maximum(z, tf.math.mul(z, tf.constant(leakySlope)));
+    Operand<TFloat32> h = Activations.leakyRelu(tf, hidden.apply(ctx, v), leakySlope);
     Operand<TFloat32> weights = tf.math.sigmoid(out.apply(ctx, h)); // [B, 1, 1, 1, M]
     List<Operand<TFloat32>> w = Splits.split(tf, weights, 4, numModalities);
     // Σ_k w_k·(F_k·P_c) computed as P_c·Σ_k w_k·F_k: equal up to rounding, and the backward pass
