@@ -1,5 +1,6 @@
 package org.delineo.graph.layers;
 
+import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
@@ -10,9 +11,10 @@ import org.delineo.graph.init.Initializers;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Squeeze;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Batch normalisation over the last (channel) axis of an NC, NLC, NHWC or NDHWC input, with
@@ -24,6 +26,12 @@ import org.tensorflow.types.TInt32;
  * {@link GraphContext#addUpdateOp}; EVAL and PREDICT use the running statistics and record nothing.
  * Applying the module twice in TRAIN records two updates (as two PyTorch calls would); a step should
  * then run them in separate runs or accept that the last one wins.
+ *
+ * <p>Every mode runs on TensorFlow's {@code FusedBatchNormV3}: one kernel forward and one backward
+ * instead of a chain of primitive ops (on CPU oneDNN takes rank 4, TF's own kernel NDHWC). NC and
+ * NLC inputs pass through it as NHWC with unit spatial axes. Its gradient op,
+ * {@code FusedBatchNormGradV3}, has no gradient of its own, so nothing may differentiate a gradient
+ * through this layer (no strategy does: Meta-Drop is first-order).
  */
 public final class BatchNorm extends Module implements Layer {
   /** PyTorch's default momentum. */
@@ -62,78 +70,72 @@ public final class BatchNorm extends Module implements Layer {
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
     int rank = LayerShapes.rank(input, name(), 2, 5);
     long channels = LayerShapes.lastDim(input, name());
+    if (ctx.training()) {
+      requireTwoValuesPerChannel(input, channels);
+    }
     Shape perChannel = Shape.of(channels);
     VariableStore store = ctx.variables();
     Operand<TFloat32> runningMean =
         store.variable(child("running_mean"), perChannel, Initializers.zeros(), VariableKind.STATE);
     Operand<TFloat32> runningVar =
         store.variable(child("running_var"), perChannel, Initializers.ones(), VariableKind.STATE);
-    Operand<TFloat32> weight = null;
-    Operand<TFloat32> bias = null;
+    Ops tf = ctx.tf();
+    Operand<TFloat32> weight;
+    Operand<TFloat32> bias;
     if (affine) {
       weight = store.variable(child("weight"), perChannel, Initializers.ones(), VariableKind.NORM);
       bias = store.variable(child("bias"), perChannel, Initializers.zeros(), VariableKind.NORM);
+    } else {
+      // The fused op always scales and shifts; identity constants make it a plain standardisation.
+      weight = tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
+      bias = tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
     }
 
-    Ops tf = ctx.tf();
-    Operand<TFloat32> mean;
-    Operand<TFloat32> variance;
+    // NC and NLC become NHWC with unit spatial axes: the fused op takes rank 4 or 5 only.
+    Operand<TFloat32> x = switch (rank) {
+      case 2 -> tf.expandDims(tf.expandDims(input, tf.constant(1)), tf.constant(1));
+      case 3 -> tf.expandDims(input, tf.constant(2));
+      default -> input;
+    };
+    // In TRAIN the op normalises with the biased batch variance, and with the running statistics
+    // as its mean/variance inputs and exponential_avg_factor = momentum its batch_mean and
+    // batch_variance outputs are (1 − momentum)·running + momentum·batch, the batch variance
+    // corrected to the unbiased one (n/(n − 1), n = values per channel): PyTorch's update, computed
+    // in the same kernel (checked against hand-computed values in BatchNormFusedKernelTest).
+    FusedBatchNorm<TFloat32, TFloat32> bn =
+        tf.nn.fusedBatchNorm(
+            x,
+            weight,
+            bias,
+            runningMean,
+            runningVar,
+            FusedBatchNorm.epsilon(eps),
+            FusedBatchNorm.exponentialAvgFactor(ctx.training() ? momentum : 1f),
+            FusedBatchNorm.dataFormat(rank == 5 ? "NDHWC" : "NHWC"),
+            FusedBatchNorm.isTraining(ctx.training()));
     if (ctx.training()) {
-      Operand<TInt32> axes = tf.constant(LayerShapes.range(0, rank - 1));
-      mean = tf.math.mean(input, axes);
-      // Two passes (mean, then mean squared deviation) rather than E[x²] − E[x]², which cancels badly.
-      variance = tf.math.mean(tf.math.squaredDifference(input, mean), axes);
-      recordUpdates(ctx, input, channels, runningMean, runningVar, mean, variance);
-    } else {
-      mean = runningMean;
-      variance = runningVar;
+      ctx.addUpdateOp(tf.assign(ref(ctx, child("running_mean")), bn.batchMean()));
+      ctx.addUpdateOp(tf.assign(ref(ctx, child("running_var")), bn.batchVariance()));
     }
-    // y = x·scale + shift with per-channel scale and shift: only two ops touch the full tensor.
-    Operand<TFloat32> scale = tf.math.rsqrt(tf.math.add(variance, tf.constant(eps)));
-    if (affine) {
-      scale = tf.math.mul(scale, weight);
-    }
-    Operand<TFloat32> shifted = tf.math.mul(mean, scale);
-    Operand<TFloat32> shift = affine ? tf.math.sub(bias, shifted) : tf.math.neg(shifted);
-    return tf.math.add(tf.math.mul(input, scale), shift);
+    Operand<TFloat32> y = bn.y();
+    return switch (rank) {
+      case 2 -> tf.squeeze(y, Squeeze.axis(List.of(1L, 2L)));
+      case 3 -> tf.squeeze(y, Squeeze.axis(List.of(2L)));
+      default -> y;
+    };
   }
 
-  private void recordUpdates(
-      GraphContext ctx,
-      Operand<TFloat32> input,
-      long channels,
-      Operand<TFloat32> runningMean,
-      Operand<TFloat32> runningVar,
-      Operand<TFloat32> mean,
-      Operand<TFloat32> variance) {
-    Ops tf = ctx.tf();
+  /**
+   * The unbiased variance of a single value is undefined (PyTorch refuses it too); checked where
+   * the shape is static. A batch size known only at run time is left to the kernel, which keeps a
+   * single value per channel finite (it adds a batch variance of 0 to the running variance).
+   */
+  private void requireTwoValuesPerChannel(Operand<TFloat32> input, long channels) {
     Shape s = input.shape();
-    Operand<TFloat32> correction;
-    if (!s.hasUnknownDimension()) {
-      long n = s.size() / channels;
-      if (n < 2) {
-        throw new DelineoException(
-            name() + ": training needs more than 1 value per channel, found input shape " + s);
-      }
-      correction = tf.constant((float) n / (n - 1));
-    } else {
-      // n is only known at run time; max(n − 1, 1) keeps a single-value batch finite instead of inf.
-      Operand<TFloat32> n =
-          tf.math.div(tf.dtypes.cast(tf.size(input), TFloat32.class), tf.constant((float) channels));
-      correction = tf.math.div(n, tf.math.maximum(tf.math.sub(n, tf.constant(1f)), tf.constant(1f)));
+    if (!s.hasUnknownDimension() && s.size() / channels < 2) {
+      throw new DelineoException(
+          name() + ": training needs more than 1 value per channel, found input shape " + s);
     }
-    Operand<TFloat32> batchMean = tf.stopGradient(mean);
-    Operand<TFloat32> unbiasedVar = tf.math.mul(tf.stopGradient(variance), correction);
-    Operand<TFloat32> keep = tf.constant(1f - momentum);
-    Operand<TFloat32> take = tf.constant(momentum);
-    ctx.addUpdateOp(
-        tf.assign(
-            ref(ctx, child("running_mean")),
-            tf.math.add(tf.math.mul(runningMean, keep), tf.math.mul(batchMean, take))));
-    ctx.addUpdateOp(
-        tf.assign(
-            ref(ctx, child("running_var")),
-            tf.math.add(tf.math.mul(runningVar, keep), tf.math.mul(unbiasedVar, take))));
   }
 
   @SuppressWarnings("unchecked")
