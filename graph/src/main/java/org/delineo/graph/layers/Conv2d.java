@@ -86,8 +86,9 @@ public final class Conv2d extends Module implements Layer {
       y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
           batched -> tf.nn.conv2d(batched, kernel, ones, "VALID"));
     } else {
-      y = tf.nn.conv2d(padding.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),
-          padding.tfPadding());
+      Padding pad = padding.resolvedFor(input.shape(), stride, kernelH, kernelW);
+      y = tf.nn.conv2d(pad.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),
+          pad.tfPadding());
     }
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), outChannels);
   }

@@ -71,9 +71,10 @@ public final class Conv3d extends Module implements Layer {
         ctx.variables().variable(
             weightName, Shape.of(kernelD, kernelH, kernelW, in, outChannels), init,
             VariableKind.WEIGHT);
+    Padding pad = padding.resolvedFor(input.shape(), stride, kernelD, kernelH, kernelW);
     Operand<TFloat32> y =
-        tf.nn.conv3d(padding.padInput(tf, input, 3), kernel, Convolutions.strides(3, stride),
-            padding.tfPadding());
+        tf.nn.conv3d(pad.padInput(tf, input, 3), kernel, Convolutions.strides(3, stride),
+            pad.tfPadding());
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), outChannels);
   }
 

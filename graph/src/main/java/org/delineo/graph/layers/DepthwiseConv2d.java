@@ -88,8 +88,9 @@ public final class DepthwiseConv2d extends Module implements Layer {
       y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
           batched -> tf.nn.depthwiseConv2dNative(batched, kernel, ones, "VALID"));
     } else {
-      y = tf.nn.depthwiseConv2dNative(padding.padInput(tf, input, 2), kernel,
-          Convolutions.strides(2, stride), padding.tfPadding());
+      Padding pad = padding.resolvedFor(input.shape(), stride, kernelH, kernelW);
+      y = tf.nn.depthwiseConv2dNative(pad.padInput(tf, input, 2), kernel,
+          Convolutions.strides(2, stride), pad.tfPadding());
     }
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), in * multiplier);
   }

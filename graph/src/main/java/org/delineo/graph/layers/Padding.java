@@ -3,6 +3,7 @@ package org.delineo.graph.layers;
 import java.util.Arrays;
 import org.delineo.graph.DelineoException;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
@@ -11,7 +12,9 @@ import org.tensorflow.types.TFloat32;
  * at the end when odd) or {@code VALID} (none), or explicit zero amounts before and after each
  * spatial axis. Explicit padding is what PyTorch's {@code padding=p} means; it is realised as a
  * zero {@code Pad} followed by a {@code VALID} convolution, so imported PyTorch weights see the same
- * borders.
+ * borders, unless TF's {@code SAME} pads exactly the same zeros for the input at hand
+ * ({@link #resolvedFor}), as it does for every stride-1 convolution with an odd kernel and
+ * {@code padding = (k − 1) / 2}.
  */
 public final class Padding {
   /** TF {@code SAME}: output size ceil(in / stride); odd padding goes after (bottom/right). */
@@ -123,6 +126,39 @@ public final class Padding {
       }
     }
     return out;
+  }
+
+  /**
+   * This padding for one convolution (dilation 1) of an input with static shape {@code input}: SAME
+   * where explicit zero amounts are exactly the ones SAME would pad for that input, kernel and
+   * stride, otherwise this padding unchanged.
+   *
+   * <p>Why: a {@code Pad} before the convolution is a second copy of the input that the backward
+   * pass keeps alive (the filter gradient reads it) beside the unpadded one (the activation before
+   * it reads that); SAME pads inside the kernel. The borders are identical zeros, so the result is
+   * the same to the last bit.
+   *
+   * @param input NHWC or NDHWC shape; an unknown spatial size keeps the explicit form
+   * @param stride the stride on every spatial axis
+   * @param kernel the kernel size on each spatial axis
+   */
+  Padding resolvedFor(Shape input, int stride, int... kernel) {
+    if (!isExplicit()) {
+      return this;
+    }
+    int[][] explicit = amounts(kernel.length);
+    for (int i = 0; i < kernel.length; i++) {
+      long n = input.get(i + 1);
+      if (n < 0) {
+        return this;
+      }
+      long out = (n + stride - 1) / stride;
+      long total = Math.max((out - 1) * stride + kernel[i] - n, 0);
+      if (explicit[i][0] != total / 2 || explicit[i][1] != total - total / 2) {
+        return this;
+      }
+    }
+    return SAME;
   }
 
   /** The TF padding attribute of the convolution that follows {@link #padInput}. */

@@ -11,10 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
+import org.delineo.graph.Layer;
 import org.delineo.graph.Mode;
+import org.delineo.graph.Module;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.testing.GradientCheck;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,53 @@ class Conv2dTest {
     Conv2d strided = Conv2d.builder("conv", 3).kernel(3).stride(2).padding(Padding.of(1)).build();
     // PyTorch: floor((5 + 2 - 3) / 2) + 1 = 3 both ways
     checkForward(strided, new int[] {1, 5, 5, 2}, 3, 3, 3, 2, 1, 1, 1, 3, 3);
+  }
+
+  @Test
+  void pytorchPaddingThatSameReproducesSkipsThePadCopy() {
+    // k 3, padding 1: stride 1 always pads 1 / 1 like SAME; stride 2 does on odd sizes (5 -> 1 / 1)
+    // but not on even ones (SAME pads 6 as 0 / 1), where the explicit Pad must stay.
+    Conv2d s1 = Conv2d.builder("s1", 3).kernel(3).padding(Padding.of(1)).build();
+    assertEquals(List.of("SAME"), convPaddings(s1, 1, 4, 5, 2));
+    checkForward(s1, new int[] {1, 4, 5, 2}, 3, 3, 3, 1, 1, 1, 1, 4, 5);
+    Conv2d odd = Conv2d.builder("odd", 3).kernel(3).stride(2).padding(Padding.of(1)).build();
+    assertEquals(List.of("SAME"), convPaddings(odd, 1, 5, 7, 2));
+    checkForward(odd, new int[] {1, 5, 7, 2}, 3, 3, 3, 2, 1, 1, 1, 3, 4);
+    Conv2d even = Conv2d.builder("even", 3).kernel(3).stride(2).padding(Padding.of(1)).build();
+    assertEquals(List.of("Pad", "VALID"), convPaddings(even, 1, 6, 6, 2));
+    checkForward(even, new int[] {1, 6, 6, 2}, 3, 3, 3, 2, 1, 1, 1, 3, 3);
+    // Asymmetric amounts SAME never pads, and unknown sizes: explicit.
+    assertEquals(List.of("Pad", "VALID"),
+        convPaddings(Conv2d.builder("a", 3).kernel(3).padding(Padding.explicit(1, 0, 1, 1)).build(), 1, 4, 4, 2));
+    assertEquals(List.of("Pad", "VALID"),
+        convPaddings(Conv2d.builder("u", 3).kernel(3).padding(Padding.of(1)).build(), -1, -1, -1, 2));
+    checkGradients(Conv2d.builder("g", 3).kernel(3).padding(Padding.of(1)).build(), 1, 4, 5, 2);
+  }
+
+  @Test
+  void depthwiseAndConv3dSkipThePadCopyToo() {
+    assertEquals(List.of("SAME"),
+        convPaddings(DepthwiseConv2d.builder("dw").kernel(3).padding(Padding.of(1)).build(), 1, 4, 5, 2));
+    assertEquals(List.of("SAME"),
+        convPaddings(Conv3d.builder("c3", 2).padding(Padding.of(1)).build(), 1, 3, 4, 5, 2));
+  }
+
+  /** "Pad" if the layer pads with an op, then the padding attribute of each convolution it builds. */
+  private static <L extends Module & Layer> List<String> convPaddings(L layer, long... inShape) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      layer.apply(ctx, placeholder(ctx, inShape));
+      List<String> out = new ArrayList<>();
+      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        if (op.type().startsWith("Pad")) {
+          out.add(0, "Pad");
+        } else if (op.type().startsWith("Conv") || op.type().startsWith("Depthwise")) {
+          out.add(op.attributes().getAttrString("padding"));
+        }
+      }
+      return out;
+    }
   }
 
   @Test
