@@ -1,5 +1,6 @@
 package org.delineo.training.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,15 +23,24 @@ import org.tensorflow.proto.NodeDef;
  * {@code runtime.precision} on the tiny UNet, read from the graph TensorFlow executed: FP32 converts
  * nothing and has no loss scale; BF16 (Grappler's oneDNN rewriter) runs the convolutions in
  * bfloat16 behind casts while the variables stay float32; FP16 trains with the loss scale (2^15,
- * logged), and on a CPU computes in float32 (the float16 rewriter converts GPU ops only). Each
- * trains: finite losses that move.
+ * logged), and on a CPU computes in float32 (the float16 rewriter converts GPU ops only), where the
+ * scale cancels exactly: its losses are FP32's. Each trains: finite losses that fall.
  */
 class PrecisionTrainingTest {
   private static final int STEPS = 3;
+  private static TinyUNetRun fp32;
+
+  /** The FP32 run, shared by the tests that compare against it. */
+  private static synchronized TinyUNetRun fp32() {
+    if (fp32 == null) {
+      fp32 = TinyUNetRun.train("", STEPS);
+    }
+    return fp32;
+  }
 
   @Test
   void fp32ConvertsNothingAndHasNoLossScale() {
-    TinyUNetRun run = TinyUNetRun.train("", STEPS);
+    TinyUNetRun run = fp32();
     assertTrains(run);
     assertEquals(Map.of(), lowPrecisionOps(run), "ops computing in float16 or bfloat16");
     assertFalse(run.scalars().containsKey(DynamicLossScale.SCALAR));
@@ -64,6 +74,8 @@ class PrecisionTrainingTest {
     assertEquals(32768f, run.scalars().get(DynamicLossScale.SCALAR), "2^15 until 2000 finite steps");
     assertTrue(executesNodeNamed(run, DynamicLossScale.EXPONENT));
     assertEquals(Map.of(), lowPrecisionOps(run), "no GPU: nothing converted to float16");
+    // A power-of-two scale multiplies and divides float gradients exactly: the FP32 trajectory.
+    assertArrayEquals(fp32().losses(), run.losses(), "losses of FP16 on the CPU against FP32");
   }
 
   private static void assertTrains(TinyUNetRun run) {
