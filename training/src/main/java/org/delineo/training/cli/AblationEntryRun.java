@@ -69,12 +69,12 @@ final class AblationEntryRun {
 
   /**
    * Checks and opens what every entry needs, before anything is written: the data files
-   * ({@link TrainingPreflight}), {@code runtime.deterministic}'s environment, the dataset, and the
+   * ({@link TrainingPreflight}), the environment switches of {@code runtime}, the dataset, and the
    * model's classes and modality-mask input.
    */
   static AblationEntryRun prepare(ExperimentConfig config, Split split, PrintStream out) {
     TrainingPreflight.run(config.getData(), out);
-    SessionFactory.requireDeterministicOps(config.getRuntime());
+    SessionFactory.requireEnvironment(config.getRuntime());
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     int numClasses = ModelDimensions.numClasses(config, dataset);
     boolean masks = Experiment.create(config, List.of())

@@ -11,6 +11,7 @@ import org.apache.commons.cli.Options;
 import org.delineo.graph.DelineoException;
 import org.delineo.serving.ModelRecord;
 import org.delineo.training.checkpoint.CheckpointManager;
+import org.delineo.training.run.SessionFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -21,7 +22,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * {@code delineo info}: the TensorFlow runtime this build loads, which native build (CPU or GPU) is on
- * the class path, whether oneDNN was requested, and whether a GPU actually executes ops.
+ * the class path, whether oneDNN was requested, the XLA flags (which {@code runtime.xla} needs), and
+ * whether a GPU actually executes ops.
  *
  * <p>{@code delineo info --model DIR} (a SavedModel version directory) or {@code --checkpoint DIR}
  * instead says what a model is: the provenance and the resolved config it carries
@@ -68,6 +70,8 @@ final class InfoCommand implements Command {
     out.println("tensorflow        " + TensorFlow.version());
     out.println("native build      " + nativeBuild());
     out.println("TF_ENABLE_ONEDNN_OPTS " + System.getenv().getOrDefault("TF_ENABLE_ONEDNN_OPTS", "(unset: oneDNN off)"));
+    out.println("TF_XLA_FLAGS      " + System.getenv().getOrDefault(SessionFactory.XLA_FLAGS,
+        "(unset: runtime.xla needs " + SessionFactory.XLA_CPU_GLOBAL_JIT + ")"));
     out.println("gpu executes ops  " + (gpuRuns() ? "yes (/device:GPU:0)" : "no (CPU only)"));
     return 0;
   }

@@ -147,7 +147,7 @@ final class TrainCommand implements Command {
    */
   static Trainer.Outcome train(ExperimentConfig config, List<String> ablationNames, String workdir,
       boolean resume, PrintStream out) {
-    SessionFactory.requireDeterministicOps(config.getRuntime());
+    SessionFactory.requireEnvironment(config.getRuntime());
     if (workdir == null && !config.getRuntime().getRunDir().isEmpty()) {
       workdir = config.getRuntime().getRunDir();
     }
@@ -187,7 +187,7 @@ final class TrainCommand implements Command {
    */
   static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
       boolean force, PrintStream out) {
-    SessionFactory.requireDeterministicOps(config.getRuntime());
+    SessionFactory.requireEnvironment(config.getRuntime());
     ExperimentConfig recorded = ExperimentConfigLoader.withExplicitDefaults(recordedConfig(run));
     List<ConfigDiff.Change> accepted =
         ResumeConfigCheck.check(recorded, config, run.configFile().toString(), force);

@@ -12,6 +12,7 @@ import org.delineo.proto.LossTermConfig;
 import org.delineo.proto.OptimizerConfig;
 import org.delineo.proto.ParameterGroupConfig;
 import org.delineo.proto.PrismConfig;
+import org.delineo.proto.RuntimeConfig;
 import org.delineo.proto.StrongAugmentationConfig;
 
 /**
@@ -54,6 +55,30 @@ public final class ConfigValidator {
           + " (ops then run one at a time, in one order), found " + runtime.getInterOpThreads());
     }
     atLeast("runtime.log_interval_steps", runtime.getLogIntervalSteps(), 0);
+    precision(config);
+  }
+
+  /**
+   * The precision modes that cannot do what they say: FP16 on the CPU (TensorFlow's float16
+   * rewriter converts GPU ops only, and its CPU emulation aborts the process on max-pool graphs),
+   * BF16 on the GPU (the bfloat16 rewriter converts CPU ops only), and FP16 with Meta-Drop (its
+   * updates take gradients outside the optimizer step that scales the loss).
+   */
+  private static void precision(ExperimentConfig config) {
+    RuntimeConfig runtime = config.getRuntime();
+    RuntimeConfig.Precision precision = runtime.getPrecision();
+    if (precision == RuntimeConfig.Precision.FP16 && runtime.getDevice() == RuntimeConfig.Device.CPU) {
+      throw new ConfigException("field 'runtime.precision': expected FP32 or BF16 with runtime.device CPU"
+          + " (TensorFlow converts only GPU ops to float16), found FP16");
+    }
+    if (precision == RuntimeConfig.Precision.BF16 && runtime.getDevice() == RuntimeConfig.Device.GPU) {
+      throw new ConfigException("field 'runtime.precision': expected FP32 or FP16 with runtime.device GPU"
+          + " (TensorFlow 2.18 converts only CPU ops to bfloat16), found BF16");
+    }
+    if (precision == RuntimeConfig.Precision.FP16 && config.getStrategy().hasMetaDrop()) {
+      throw new ConfigException("field 'runtime.precision': expected FP32 or BF16 with strategy.meta_drop"
+          + " (its inner and meta updates are not loss-scaled), found FP16");
+    }
   }
 
   private static void model(ExperimentConfig config) {

@@ -1,6 +1,7 @@
 package org.delineo.training.optim;
 
 import java.util.List;
+import java.util.Map;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.ModelVariable;
 import org.tensorflow.Operand;
@@ -43,5 +44,13 @@ public interface Optimizer {
   default Op minimize(
       GraphContext ctx, Operand<TFloat32> loss, List<ModelVariable<TFloat32>> vars) {
     return applyGradients(ctx, Gradients.of(ctx, loss, vars));
+  }
+
+  /**
+   * Scalars of the step built by {@link #minimize} in {@code ctx}'s graph that training logs next to
+   * the loss terms, by name (e.g. {@link DynamicLossScale}'s scale); none by default.
+   */
+  default Map<String, Operand<TFloat32>> scalars(GraphContext ctx) {
+    return Map.of();
   }
 }

@@ -1,12 +1,16 @@
 package org.delineo.training.strategy;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.optim.Optimizer;
+import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
+import org.tensorflow.types.TFloat32;
 
 /**
  * One training method: the objective it minimises on the step inputs it asks for, how one
@@ -42,7 +46,8 @@ public interface TrainingStrategy {
   /**
    * The training ops: by default one optimizer update of every trainable variable on the
    * objective, together with the batch-norm statistic updates and, after the update, the
-   * objective's state update, in one {@code Session.run}.
+   * objective's state update, in one {@code Session.run}; it logs the objective's scalars and the
+   * optimizer's ({@link Optimizer#scalars}).
    */
   default TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
     Objective objective = objective(ctx, model, inputs);
@@ -50,7 +55,9 @@ public interface TrainingStrategy {
     List<Op> step = new ArrayList<>(ctx.updateOps());
     step.add(update);
     Op all = ctx.tf().withControlDependencies(objective.withStateUpdateAfter(ctx.tf(), update, step)).noOp();
-    return new TrainStep(List.of(all), objective.loss(), objective.scalars());
+    Map<String, Operand<TFloat32>> scalars = new LinkedHashMap<>(objective.scalars());
+    scalars.putAll(optimizer.scalars(ctx));
+    return new TrainStep(List.of(all), objective.loss(), scalars);
   }
 
   /** The batches of the inputs {@link #objective} created, starting at {@code start}. */

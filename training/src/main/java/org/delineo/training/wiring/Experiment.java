@@ -17,8 +17,10 @@ import org.delineo.losses.HeadLosses;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.ModelConfig;
 import org.delineo.proto.NormType;
+import org.delineo.proto.RuntimeConfig;
 import org.delineo.proto.StrategyConfig;
 import org.delineo.training.config.ConfigException;
+import org.delineo.training.optim.DynamicLossScale;
 import org.delineo.training.optim.Optimizer;
 import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.strategy.TrainingStrategy;
@@ -140,9 +142,14 @@ public final class Experiment {
     return factory.create(config);
   }
 
-  /** The optimizer with its learning-rate schedule. */
+  /**
+   * The optimizer with its learning-rate schedule; with {@code runtime.precision: FP16} wrapped in
+   * {@link DynamicLossScale}, so every strategy that minimises through it scales its loss.
+   */
   public Optimizer optimizer() {
-    return OptimizerFactory.create(config.getOptimizer(), config.getSchedule());
+    Optimizer optimizer = OptimizerFactory.create(config.getOptimizer(), config.getSchedule());
+    return config.getRuntime().getPrecision() == RuntimeConfig.Precision.FP16
+        ? new DynamicLossScale(optimizer) : optimizer;
   }
 
   private static String caseName(Message m, int fieldNumber) {

@@ -80,6 +80,19 @@ class ConfigValidatorTest {
     ConfigValidator.validate(config("runtime.deterministic=true", "runtime.inter_op_threads=1"));
   }
 
+  @Test
+  void precisionsTheRuntimeCannotHonourNameTheField() {
+    assertEquals("field 'runtime.precision': expected FP32 or BF16 with runtime.device CPU (TensorFlow converts"
+        + " only GPU ops to float16), found FP16", error("runtime.precision=FP16", "runtime.device=CPU"));
+    assertEquals("field 'runtime.precision': expected FP32 or FP16 with runtime.device GPU (TensorFlow 2.18"
+        + " converts only CPU ops to bfloat16), found BF16", error("runtime.precision=BF16", "runtime.device=GPU"));
+    assertEquals("field 'runtime.precision': expected FP32 or BF16 with strategy.meta_drop (its inner and meta"
+        + " updates are not loss-scaled), found FP16", error("runtime.precision=FP16", "strategy.meta_drop.alpha=1"));
+    ConfigValidator.validate(config("runtime.precision=FP16"));
+    ConfigValidator.validate(config("runtime.precision=FP16", "runtime.device=GPU"));
+    ConfigValidator.validate(config("runtime.precision=BF16", "runtime.device=CPU", "strategy.meta_drop.alpha=1"));
+  }
+
   private static ExperimentConfig config(String... sets) {
     return ExperimentConfigLoader.applyOverrides(ExperimentConfig.getDefaultInstance(), List.of(sets));
   }
