@@ -8,6 +8,8 @@ import org.tensorflow.Output;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.RawCustomGradient;
+import org.tensorflow.op.nn.Conv2dBackpropFilter;
+import org.tensorflow.op.nn.Conv2dBackpropInput;
 import org.tensorflow.op.nn.Conv3dBackpropFilter;
 import org.tensorflow.op.nn.Conv3dBackpropInput;
 import org.tensorflow.types.TInt64;
@@ -15,9 +17,10 @@ import org.tensorflow.types.family.TNumber;
 
 /**
  * Registers, once per process, the Java gradients for ops whose C++ graph gradient TF lacks and that
- * the models need: Conv3D, Conv3DBackpropInputV2 (3-D transposed convolution),
+ * the models need: Conv3D, Conv3DBackpropInputV2 (3-D transposed convolution), the generic 2-D
+ * {@code Conv} op (which the atrous convolutions use for its faster CPU kernel),
  * SparseSoftmaxCrossEntropyWithLogits and TopKV2. Call {@link #install()} before the first
- * {@code Graph.addGradients}; the 3-D convolution layers call it themselves.
+ * {@code Graph.addGradients}; the layers that build Conv3D or Conv call it themselves.
  *
  * <p>The gradient callbacks run while {@code addGradients} builds the backward graph; what they
  * build are ordinary TF ops, so a trained or exported graph does not depend on Java at run time.
@@ -38,6 +41,7 @@ public final class CustomGradients {
     }
     TensorFlow.registerCustomGradient("Conv3D", CustomGradients::conv3d);
     TensorFlow.registerCustomGradient("Conv3DBackpropInputV2", CustomGradients::conv3dBackpropInput);
+    TensorFlow.registerCustomGradient("Conv", CustomGradients::genericConv2d);
     TensorFlow.registerCustomGradient(
         "SparseSoftmaxCrossEntropyWithLogits", CustomGradients::sparseSoftmaxCrossEntropy);
     TensorFlow.registerCustomGradient("TopKV2", CustomGradients::topK);
@@ -68,6 +72,29 @@ public final class CustomGradients {
             input, tf.shape(filter), dy, a.strides(), a.padding(),
             Conv3dBackpropFilter.dataFormat(a.dataFormat()),
             Conv3dBackpropFilter.dilations(a.dilations()));
+    return List.of(dInput, dFilter);
+  }
+
+  /**
+   * y = Conv(x, w), TF's generic convolution, in its 2-D channels-last form: the same gradient as
+   * Conv2D's, with the forward op's strides, padding and dilations. Other forms (3-D, channels
+   * first, several batch dimensions, groups) are never built by Delineo and are refused.
+   */
+  private static List<Operand<?>> genericConv2d(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    GenericConvAttributes a = GenericConvAttributes.of(op);
+    Operand<TNumber> input = typed(op.input(0));
+    Operand<TNumber> filter = typed(op.input(1));
+    Operand<TNumber> dy = typed(grads.get(0));
+    Operand<TNumber> dInput =
+        tf.nn.conv2dBackpropInput(
+            tf.shape(input), filter, dy, a.strides(), a.padding(),
+            Conv2dBackpropInput.explicitPaddings(a.explicitPaddings()),
+            Conv2dBackpropInput.dilations(a.dilations()));
+    Operand<TNumber> dFilter =
+        tf.nn.conv2dBackpropFilter(
+            input, tf.shape(filter), dy, a.strides(), a.padding(),
+            Conv2dBackpropFilter.explicitPaddings(a.explicitPaddings()),
+            Conv2dBackpropFilter.dilations(a.dilations()));
     return List.of(dInput, dFilter);
   }
 

@@ -17,9 +17,13 @@ import org.tensorflow.types.TFloat32;
  * 2-D convolution of an NHWC input with an HWIO kernel {@code <name>.weight} of shape
  * [kh, kw, in, out] and an optional bias {@code <name>.bias} of shape [out].
  *
- * <p>Dilation greater than 1 is built as SpaceToBatchND → Conv2D VALID → BatchToSpaceND (see
+ * <p>Dilation greater than 1 is built as SpaceToBatchND → VALID convolution → BatchToSpaceND (see
  * {@link Atrous}), never with Conv2D's {@code dilations} attribute, whose gradient is wrong; it
- * requires stride 1. Explicit padding is a zero Pad followed by a VALID convolution.
+ * requires stride 1. The inner convolution is TF's generic {@code Conv} op ({@link GenericConv}),
+ * whose CPU kernel was the faster one at the D8 ResNet's dilated shapes. A native dilated
+ * convolution with a correct gradient was measured as well and was no faster than the sandwich at
+ * those shapes, and its CPU backprop kernels need oneDNN (docs/tensorflow-java-pitfalls.md).
+ * Explicit padding is a zero Pad followed by a VALID convolution.
  *
  * <pre>{@code
  * Conv2d conv = Conv2d.builder("decode_head.conv_seg", 19).kernel(1).build();
@@ -84,7 +88,7 @@ public final class Conv2d extends Module implements Layer {
     if (dilation > 1) {
       List<Long> ones = Convolutions.strides(2, 1);
       y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
-          batched -> tf.nn.conv2d(batched, kernel, ones, "VALID"));
+          batched -> GenericConv.conv2d(tf, batched, kernel, ones, "VALID"));
     } else {
       Padding pad = padding.resolvedFor(input.shape(), stride, kernelH, kernelW);
       y = tf.nn.conv2d(pad.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),

@@ -1,7 +1,9 @@
 package org.delineo.graph.gradients;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.ndarray.Shape;
@@ -33,6 +36,45 @@ class CustomGradientsTest {
   void conv3dWrtInputAndFilter() {
     checkConv3d(List.of(1L, 1L, 2L, 1L, 1L), "SAME", Shape.of(1, 4, 5, 4, 2), Shape.of(2, 3, 2, 2, 3));
     checkConv3d(List.of(1L, 2L, 2L, 2L, 1L), "VALID", Shape.of(1, 5, 4, 4, 2), Shape.of(3, 2, 2, 2, 2));
+  }
+
+  @Test
+  void genericConvWrtInputAndFilter() {
+    // Odd and even sizes, stride 1 SAME (the atrous path uses VALID) and stride 2 VALID / SAME.
+    checkGenericConv(new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1},
+        Shape.of(2, 5, 4, 3), Shape.of(3, 3, 3, 2));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "VALID", new long[] {1, 1, 1, 1},
+        Shape.of(1, 6, 5, 2), Shape.of(3, 2, 2, 3));
+    checkGenericConv(new long[] {1, 2, 2, 1}, "VALID", new long[] {1, 1, 1, 1},
+        Shape.of(1, 7, 6, 2), Shape.of(3, 3, 2, 2));
+    checkGenericConv(new long[] {1, 2, 2, 1}, "SAME", new long[] {1, 1, 1, 1},
+        Shape.of(2, 6, 5, 2), Shape.of(3, 3, 2, 2));
+  }
+
+  @Test
+  void genericConvGradientKeepsDilations() {
+    // The CPU's own Conv2DBackpropInput/Filter refuse dilations > 1 ("Current CPU implementations
+    // do not yet support dilation rates larger than 1."); the oneDNN kernels accept them.
+    assumeTrue("1".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS")), "needs oneDNN, as Surefire sets");
+    checkGenericConv(new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 2, 2, 1},
+        Shape.of(1, 6, 7, 2), Shape.of(3, 3, 2, 2));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "VALID", new long[] {1, 3, 3, 1},
+        Shape.of(1, 8, 7, 2), Shape.of(3, 2, 2, 2));
+  }
+
+  @Test
+  void genericConvGradientRefusesGroups() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, Shape.of(1, 4, 4, 4));
+      Operand<TFloat32> w = placeholder(tf, Shape.of(3, 3, 2, 4));
+      Operand<TFloat32> y =
+          genericConv(g, tf, x, w, new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1}, 2);
+      UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+          () -> g.addGradients(tf.reduceSum(y, tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
+              new Output<?>[] {x.asOutput()}));
+      assertTrue(e.getMessage().contains("groups 2"), e.getMessage());
+    }
   }
 
   @Test
@@ -91,6 +133,7 @@ class CustomGradientsTest {
     // TF refuses a second gradient for an op that has one: proof that install() registered it.
     assertFalse(TensorFlow.registerCustomGradient("Conv3D", (tf, op, grads) -> List.of()));
     assertFalse(TensorFlow.registerCustomGradient("TopKV2", (tf, op, grads) -> List.of()));
+    assertFalse(TensorFlow.registerCustomGradient("Conv", (tf, op, grads) -> List.of()));
     checkConv3d(List.of(1L, 1L, 1L, 1L, 1L), "SAME", Shape.of(1, 3, 3, 3, 1), Shape.of(2, 2, 2, 1, 2));
   }
 
@@ -105,6 +148,35 @@ class CustomGradientsTest {
           .feed(w, filterShape, random(filterShape.size(), 6))
           .check(y, List.of(x, w));
     }
+  }
+
+  private static void checkGenericConv(
+      long[] strides, String padding, long[] dilations, Shape inShape, Shape filterShape) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, inShape);
+      Operand<TFloat32> w = placeholder(tf, filterShape);
+      Operand<TFloat32> y = genericConv(g, tf, x, w, strides, padding, dilations, 1);
+      GradientCheck.on(g, s)
+          .feed(x, inShape, random(inShape.size(), 7))
+          .feed(w, filterShape, random(filterShape.size(), 8))
+          .check(y, List.of(x, w));
+    }
+  }
+
+  /** TF's generic Conv op, built raw: the Ops API has no method for it. */
+  private static Operand<TFloat32> genericConv(
+      Graph g, Ops tf, Operand<TFloat32> x, Operand<TFloat32> w, long[] strides, String padding,
+      long[] dilations, long groups) {
+    return g.opBuilder("Conv", "conv", tf.scope())
+        .addInput(x.asOutput())
+        .addInput(w.asOutput())
+        .setAttr("strides", strides)
+        .setAttr("padding", padding)
+        .setAttr("dilations", dilations)
+        .setAttr("groups", groups)
+        .build()
+        .output(0);
   }
 
   private static int rank(int[] values, int i) {

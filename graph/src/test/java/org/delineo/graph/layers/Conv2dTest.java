@@ -8,6 +8,7 @@ import static org.delineo.graph.layers.LayerTesting.read;
 import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,8 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -148,6 +151,39 @@ class Conv2dTest {
   }
 
   @Test
+  void atrousInnerConvolutionIsTheGenericConvOp() {
+    // The generic Conv op escapes oneDNN's rewrite of Conv2D; its Eigen kernel is the faster one.
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Conv2d.builder("aspp", 2).dilation(3).build().apply(ctx, placeholder(ctx, 1, 7, 6, 2));
+      int generic = 0;
+      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        assertNotEquals("Conv2D", op.type(), "no Conv2D in the atrous path");
+        if (op.type().equals("Conv")) {
+          generic++;
+          assertArrayEquals(new long[] {1, 1, 1, 1}, op.attributes().getAttrIntList("dilations"));
+          assertEquals("VALID", op.attributes().getAttrString("padding"));
+        }
+      }
+      assertEquals(1, generic, "one generic Conv op");
+    }
+  }
+
+  @Test
+  void atrousMatchesTheConv2dSpaceToBatchFormulation() {
+    // Forward and gradients (input, weight, bias) against the former formulation, the same
+    // SpaceToBatchND sandwich around TF's Conv2D: rates 2 and 3, SAME and VALID, odd and even
+    // sizes, with and without bias. Only the inner kernel differs, so float32 rounding only.
+    checkAgainstConv2dSandwich(2, Padding.SAME, true, 2, 6, 6, 3);
+    checkAgainstConv2dSandwich(2, Padding.SAME, false, 1, 7, 5, 2);
+    checkAgainstConv2dSandwich(3, Padding.SAME, true, 1, 5, 8, 2);
+    checkAgainstConv2dSandwich(3, Padding.SAME, false, 2, 9, 9, 3);
+    checkAgainstConv2dSandwich(2, Padding.VALID, true, 1, 7, 6, 2);
+    checkAgainstConv2dSandwich(3, Padding.VALID, false, 2, 8, 9, 2);
+  }
+
+  @Test
   void atrousWithUnknownSpatialSizeMatchesJavaLoop() {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
@@ -171,6 +207,16 @@ class Conv2dTest {
     checkGradients(Conv2d.builder("pad", 3).kernel(3).padding(Padding.explicit(1, 0, 0, 2)).build(), 1, 4, 5, 2);
     checkGradients(Conv2d.builder("atrous2", 2).kernel(3).dilation(2).build(), 1, 5, 5, 3);
     checkGradients(Conv2d.builder("atrous3", 2).kernel(3).dilation(3).padding(Padding.VALID).build(), 1, 7, 8, 2);
+    checkGradients(Conv2d.builder("atrous2e", 2).kernel(3).dilation(2).build(), 2, 6, 4, 2);
+    checkGradients(Conv2d.builder("atrous3s", 3).kernel(3).dilation(3).build(), 1, 7, 6, 2);
+    checkGradients(Conv2d.builder("atrous2v", 2).kernel(3).dilation(2).padding(Padding.VALID).build(), 1, 6, 7, 3);
+  }
+
+  @Test
+  void atrousGradientsWithoutBiasMatchFiniteDifferences() {
+    checkGradientsWithoutBias(Conv2d.builder("nb2", 3).dilation(2).bias(false).build(), 1, 6, 5, 2);
+    checkGradientsWithoutBias(
+        Conv2d.builder("nb3", 2).dilation(3).padding(Padding.VALID).bias(false).build(), 2, 8, 7, 2);
   }
 
   @Test
@@ -225,6 +271,79 @@ class Conv2dTest {
             values, in[0], in[1], in[2], in[3], w, kh, kw, co, stride, dilation, padTop, padLeft, oh, ow);
         float[] actual = FeedAndFetch.on(s).feed(x, Shape.of(in[0], in[1], in[2], in[3]), values).fetch(y)[0];
         assertClose(expected, actual, FORWARD_TOL, conv.name());
+      }
+    }
+  }
+
+  /**
+   * Builds {@code conv} (a k×k atrous layer) and, with the same weight and bias, the former
+   * formulation: {@link Atrous} around TF's Conv2D. Compares outputs and the gradients of Σ y·R
+   * w.r.t. input, weight and bias at 1e-5.
+   */
+  private static void checkAgainstConv2dSandwich(
+      int rate, Padding padding, boolean bias, long... inShape) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Ops tf = ctx.tf();
+      Conv2d conv = Conv2d.builder("c", 3).dilation(rate).padding(padding).bias(bias).build();
+      Operand<TFloat32> x = placeholder(ctx, inShape);
+      Operand<TFloat32> y = conv.apply(ctx, x);
+      Operand<TFloat32> w = read(ctx, "c.weight");
+      Operand<TFloat32> reference = Atrous.apply(tf, x, rate, 3, 3, padding,
+          batched -> tf.nn.conv2d(batched, w, List.of(1L, 1L, 1L, 1L), "VALID"));
+      List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(x, w));
+      if (bias) {
+        Operand<TFloat32> b = read(ctx, "c.bias");
+        reference = tf.nn.biasAdd(reference, b);
+        wrt.add(b);
+      }
+      assertEquals(y.shape(), reference.shape(), "static shapes");
+      Operand<TFloat32> r = tf.constant(uniform(y.shape().size(), 5, -1, 1));
+      List<Operand<TFloat32>> fetches = new ArrayList<>(List.of(y, reference));
+      fetches.addAll(gradients(g, tf, tf.reshape(y, tf.constant(new long[] {-1})), r, wrt));
+      fetches.addAll(gradients(g, tf, tf.reshape(reference, tf.constant(new long[] {-1})), r, wrt));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        Shape shape = Shape.of(inShape);
+        @SuppressWarnings("unchecked")
+        float[][] v = FeedAndFetch.on(s).feed(x, shape, uniform(shape.size(), 13, -1, 1))
+            .fetch(fetches.toArray(new Operand[0]));
+        String what = "rate " + rate + " " + padding + " bias " + bias + " " + shape;
+        assertClose(v[1], v[0], 1e-5, what + ": output");
+        String[] names = {"d input", "d weight", "d bias"};
+        for (int i = 0; i < wrt.size(); i++) {
+          assertClose(v[2 + wrt.size() + i], v[2 + i], 1e-5, what + ": " + names[i]);
+        }
+      }
+    }
+  }
+
+  /** d Σ(flat · r) / d each of {@code wrt}. */
+  @SuppressWarnings("unchecked")
+  private static List<Operand<TFloat32>> gradients(
+      Graph g, Ops tf, Operand<TFloat32> flat, Operand<TFloat32> r, List<Operand<TFloat32>> wrt) {
+    Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(flat, r), tf.constant(0));
+    Output<?>[] grads = g.addGradients(
+        loss.asOutput(), wrt.stream().map(Operand::asOutput).toArray(Output<?>[]::new));
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (Output<?> grad : grads) {
+      out.add((Operand<TFloat32>) grad);
+    }
+    return out;
+  }
+
+  /** Gradients w.r.t. input and weight of a layer without bias, harness default tolerance. */
+  private static void checkGradientsWithoutBias(Conv2d conv, long... inShape) {
+    Shape shape = Shape.of(inShape);
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Operand<TFloat32> x = placeholder(ctx, inShape);
+      Operand<TFloat32> y = conv.apply(ctx, x);
+      try (Session s = new Session(g)) {
+        s.initialize();
+        GradientCheck.on(g, s)
+            .feed(x, shape, uniform(shape.size(), 29, -1, 1))
+            .check(y, List.of(x, read(ctx, conv.name() + ".weight")));
       }
     }
   }

@@ -1,0 +1,43 @@
+package org.delineo.graph.gradients;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.OperationAttributeInspector;
+
+/**
+ * The attributes of a generic {@code Conv} op that its gradient needs, read back so that the
+ * backprop ops use exactly the forward geometry. Only the 2-D channels-last form with one batch
+ * dimension and no groups (what Conv2D computes) is accepted.
+ */
+record GenericConvAttributes(
+    List<Long> strides, String padding, List<Long> explicitPaddings, List<Long> dilations) {
+
+  static GenericConvAttributes of(GraphOperation op) {
+    OperationAttributeInspector attrs = op.attributes();
+    long[] strides = attrs.getAttrIntList("strides");
+    String dataFormat = attrs.getAttrString("data_format");
+    long batchDims = attrs.getAttrInt("batch_dims");
+    long groups = attrs.getAttrInt("groups");
+    if (strides.length != 4 || !dataFormat.equals("CHANNELS_LAST") || batchDims != 1
+        || groups != 1) {
+      throw new UnsupportedOperationException(
+          op.name() + ": the Conv gradient covers 2-D CHANNELS_LAST convolutions with batch_dims 1"
+              + " and groups 1, found " + (strides.length - 2) + "-D " + dataFormat
+              + ", batch_dims " + batchDims + ", groups " + groups);
+    }
+    return new GenericConvAttributes(
+        boxed(strides),
+        attrs.getAttrString("padding"),
+        boxed(attrs.getAttrIntList("explicit_paddings")),
+        boxed(attrs.getAttrIntList("dilations")));
+  }
+
+  private static List<Long> boxed(long[] values) {
+    List<Long> out = new ArrayList<>(values.length);
+    for (long v : values) {
+      out.add(v);
+    }
+    return List.copyOf(out);
+  }
+}
