@@ -26,6 +26,12 @@ import org.tensorflow.types.family.TNumber;
  * build are ordinary TF ops, so a trained or exported graph does not depend on Java at run time.
  */
 public final class CustomGradients {
+  /**
+   * The attribute that marks an {@code IdentityN(relu(x), x)} built by {@link #reluReadingOutput}; an
+   * IdentityN without it gets the plain pass-through gradient.
+   */
+  public static final String RELU_FROM_OUTPUT = "_delineo_relu_from_output";
+
   private static boolean installed;
 
   private CustomGradients() {}
@@ -45,12 +51,56 @@ public final class CustomGradients {
     TensorFlow.registerCustomGradient(
         "SparseSoftmaxCrossEntropyWithLogits", CustomGradients::sparseSoftmaxCrossEntropy);
     TensorFlow.registerCustomGradient("TopKV2", CustomGradients::topK);
+    TensorFlow.registerCustomGradient("IdentityN", CustomGradients::identityN);
     installed = true;
   }
 
   /** Whether {@link #install()} has run in this process. */
   public static synchronized boolean isInstalled() {
     return installed;
+  }
+
+  /**
+   * max(x, 0) whose gradient reads the output: {@code IdentityN(Relu(x), x)[0]} marked with
+   * {@link #RELU_FROM_OUTPUT} (see {@link #identityN}).
+   */
+  public static <T extends TNumber> Operand<T> reluReadingOutput(Ops tf, Operand<T> x) {
+    install();
+    // The Relu reads x through StopGradient: the zeros its own (C++) gradient receives end there,
+    // so that gradient op feeds nothing the step fetches and never runs.
+    Operand<T> y = tf.nn.relu(tf.stopGradient(x));
+    Output<?> out = tf.scope().opBuilder("IdentityN", "ReluReadingOutput")
+        .addInputList(new Output<?>[] {y.asOutput(), x.asOutput()})
+        .setAttr(RELU_FROM_OUTPUT, true)
+        .build()
+        .output(0);
+    return typed(out);
+  }
+
+  /**
+   * IdentityN passes each gradient through, except for the pair {@link #reluReadingOutput} builds:
+   * x gets ReluGrad(dy, relu(x)) and the Relu zeros (TF Java cannot answer "no gradient"; they stop
+   * at the Relu's StopGradient). Its second output is x itself: a gradient arriving there is added.
+   */
+  private static List<Operand<?>> identityN(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    if (!isReluReadingOutput(op)) {
+      return new ArrayList<>(grads);
+    }
+    Operand<TNumber> y = typed(op.input(0));
+    Operand<TNumber> dy = typed(grads.get(0));
+    Operand<TNumber> dx = tf.nn.reluGrad(dy, y);
+    if (grads.get(1) != null) {
+      dx = tf.math.add(dx, typed(grads.get(1)));
+    }
+    return List.of(tf.zerosLike(y), dx);
+  }
+
+  private static boolean isReluReadingOutput(GraphOperation op) {
+    try {
+      return op.attributes().getAttrBool(RELU_FROM_OUTPUT);
+    } catch (RuntimeException absent) {
+      return false;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.delineo.graph.layers;
 
+import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.nn.LeakyRelu;
@@ -11,9 +12,18 @@ public final class Activations {
 
   private Activations() {}
 
-  /** max(x, 0). */
+  /**
+   * max(x, 0), with a backward pass that reads the output instead of the input.
+   *
+   * <p>Why: TF's C++ gradient of {@code Relu} (the one {@code Graph.addGradients} uses) masks with
+   * the op's input, so a training graph keeps both the pre-activation (say a batch norm's output)
+   * and the activation alive until the backward pass, where PyTorch's in-place ReLU keeps one.
+   * Here the Relu's output passes through an {@code IdentityN} that also takes x and carries
+   * {@link CustomGradients#RELU_FROM_OUTPUT}; its registered gradient gives x ReluGrad(dy, y)
+   * (y > 0 exactly where x > 0) and nothing to the Relu, so no backward op reads x.
+   */
   public static Operand<TFloat32> relu(Ops tf, Operand<TFloat32> x) {
-    return tf.nn.relu(x);
+    return CustomGradients.reluReadingOutput(tf, x);
   }
 
   /** min(max(x, 0), 6), as in MobileNet-style blocks. */
