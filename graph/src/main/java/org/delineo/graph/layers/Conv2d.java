@@ -24,7 +24,7 @@ import org.tensorflow.types.TFloat32;
  * convolution with a correct gradient was measured as well and was no faster than the sandwich at
  * those shapes, and its CPU backprop kernels need oneDNN (docs/tensorflow-java-pitfalls.md).
  * Explicit padding is a zero Pad followed by a VALID convolution, or SAME where that pads the same zeros
- * ({@link Padding#resolvedFor}).
+ * ({@code Padding.resolvedFor}).
  *
  * <pre>{@code
  * Conv2d conv = Conv2d.builder("decode_head.conv_seg", 19).kernel(1).build();
