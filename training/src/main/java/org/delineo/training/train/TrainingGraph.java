@@ -101,8 +101,18 @@ public final class TrainingGraph {
    * iteration: each run's {@code RunMetadata} (step stats) is added to {@code traces}.
    */
   public float[] runTraced(Session session, StepBatch batch, List<RunMetadata> traces) {
-    RunOptions options = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
-    return run(session, batch, List.of(), options, traces);
+    return runWithOptions(session, batch,
+        RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build(), traces);
+  }
+
+  /**
+   * {@link #run(Session, StepBatch, List)} with {@code options} on every session run of the
+   * iteration (e.g. partition graphs or a trace), each run's {@code RunMetadata} added to
+   * {@code metadata}; returns [loss, learning rate].
+   */
+  public float[] runWithOptions(Session session, StepBatch batch, RunOptions options,
+      List<RunMetadata> metadata) {
+    return run(session, batch, List.of(), options, metadata);
   }
 
   private float[] run(Session session, StepBatch batch, List<String> names, RunOptions options,

@@ -14,10 +14,7 @@ import org.delineo.training.run.SessionFactory;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.wiring.Experiment;
 import org.tensorflow.Graph;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
@@ -72,22 +69,10 @@ record TinyUNetRun(float[] losses, Map<String, Float> scalars, List<GraphDef> ex
   }
 
   private static List<GraphDef> executedGraphs(Session session, TrainingGraph g, StepBatch batch) {
-    List<Tensor> tensors = new ArrayList<>();
-    try {
-      Session.Runner runner = session.runner();
-      for (Map.Entry<String, Placeholder<?>> in : g.inputs().entrySet()) {
-        Tensor t = batch.feeds().get(in.getKey()).toTensor();
-        tensors.add(t);
-        runner.feed(in.getValue(), t);
-      }
-      runner.addTarget(g.step().runs().get(0))
-          .setOptions(RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
-      try (Result r = runner.runAndFetchMetadata()) {
-        RunMetadata metadata = r.getMetadata().orElseThrow();
-        return metadata.getPartitionGraphsList();
-      }
-    } finally {
-      tensors.forEach(Tensor::close);
-    }
+    List<RunMetadata> metadata = new ArrayList<>();
+    g.runWithOptions(session, batch, RunOptions.newBuilder().setOutputPartitionGraphs(true).build(), metadata);
+    List<GraphDef> graphs = new ArrayList<>();
+    metadata.forEach(m -> graphs.addAll(m.getPartitionGraphsList()));
+    return graphs;
   }
 }
