@@ -32,8 +32,9 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * The static graph of a training run: the step the strategy builds (TRAIN mode, dropout keyed by
- * the global step so resumed runs are exact) over the inputs it asked for, and an evaluation path
- * (EVAL mode) over the same variables, both fed raw images normalised inside the graph.
+ * the global step so resumed runs are exact) over the inputs it asked for, on one device or
+ * replicated over data-parallel {@link Towers}, and an evaluation path (EVAL mode, one device) over
+ * the same variables, both fed raw images normalised inside the graph.
  */
 public final class TrainingGraph {
   private final Map<String, Placeholder<?>> inputs;
