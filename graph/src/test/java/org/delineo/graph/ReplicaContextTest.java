@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.delineo.graph.init.Initializers;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -38,7 +39,7 @@ class ReplicaContextTest {
 
       // A variable created from the tower is one of the shared store's, unplaced.
       Operand<TFloat32> w = tower.variables().variable("w", Shape.of(2),
-          org.delineo.graph.init.Initializers.zeros(), VariableKind.WEIGHT);
+          Initializers.zeros(), VariableKind.WEIGHT);
       assertEquals("", device(w));
       tower.addUpdateOp(tower.tf().noOp());
       assertEquals(1, ctx.updateOps().size(), "update ops recorded in the tower reach the step's list");

@@ -14,9 +14,9 @@ import org.tensorflow.types.TFloat32;
  * A mean all-reduce on TensorFlow's {@code CollectiveReduceV2} op (merge Add, final Div): works
  * between devices of one process (CPU devices of a session configured with several, GPUs) and
  * between worker processes of a TF cluster, with group size, group key and instance key given as
- * tensors. {@code CollectiveReduceV2} is built by name because TF Java generates a class only for
- * V3, which needs a communicator resource set up beforehand; V1 would fix the group in attributes
- * with no way to give a timeout to its kernel.
+ * tensors. V2 is the form TF 2's own all-reduce builds; V1 carries the same in attributes (TF 1's
+ * form), and V3, the only one TF Java generates a class for, needs a communicator resource from
+ * {@code CollectiveInitializeCommunicator} first. V2 is therefore built by name.
  *
  * <p>One instance serves one group in one graph: every replica of the process uses it, so that its
  * {@link InstanceKeys} registry hands each key the same instance key in every replica; another
