@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -14,6 +15,10 @@ import org.tensorflow.types.TInt64;
  * What every graph-building call receives first: the {@link Ops}, the {@link Graph}, the
  * {@link VariableStore}, the {@link Mode} and the update ops collected while building (batch-norm
  * moving statistics), which the step runs together with the optimizer.
+ *
+ * <p>In a data-parallel step each tower builds the model under {@link #withReplica}: its ops go to
+ * the tower's device while the variables, update ops, mode, seed and random step stay those of the
+ * context it came from, so every tower reads and updates one set of variables.
  */
 public final class GraphContext {
   private final Graph graph;
@@ -23,6 +28,7 @@ public final class GraphContext {
   private final long seed;
   private final List<Op> updateOps;
   private final Operand<TInt64> randomStep;
+  private final Replica replica;
 
   private GraphContext(
       Graph graph,
@@ -31,7 +37,8 @@ public final class GraphContext {
       Mode mode,
       long seed,
       List<Op> updateOps,
-      Operand<TInt64> randomStep) {
+      Operand<TInt64> randomStep,
+      Replica replica) {
     this.graph = graph;
     this.tf = tf;
     this.variables = variables;
@@ -39,18 +46,22 @@ public final class GraphContext {
     this.seed = seed;
     this.updateOps = updateOps;
     this.randomStep = randomStep;
+    this.replica = replica;
   }
 
   /** A context over a graph, with a fresh variable store whose initializers derive from {@code seed}. */
   public static GraphContext create(Graph graph, Mode mode, long seed) {
     Ops tf = Ops.create(graph);
     return new GraphContext(
-        graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>(), null);
+        graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>(), null, null);
   }
 
-  /** The same graph, variables and update list under another mode (e.g. an EVAL teacher path). */
+  /**
+   * The same graph, variables, update list and replica under another mode (e.g. an EVAL teacher
+   * path).
+   */
   public GraphContext withMode(Mode other) {
-    return new GraphContext(graph, tf, variables, other, seed, updateOps, randomStep);
+    return new GraphContext(graph, tf, variables, other, seed, updateOps, randomStep, replica);
   }
 
   /**
@@ -59,7 +70,24 @@ public final class GraphContext {
    * ran, so a resumed run draws exactly the masks an uninterrupted one would have.
    */
   public GraphContext withRandomStep(Operand<TInt64> step) {
-    return new GraphContext(graph, tf, variables, mode, seed, updateOps, step);
+    return new GraphContext(graph, tf, variables, mode, seed, updateOps, step, replica);
+  }
+
+  /**
+   * The same context for one tower of a data-parallel step: {@link #tf()} places every op it builds
+   * on the replica's device (unchanged for the device {@code ""}), and {@link #replica()} gives the
+   * replica. Variables, update ops, mode, seed and random step are shared with this context, so the
+   * towers build one set of variables (created unplaced) and record their updates in one list.
+   */
+  public GraphContext withReplica(Replica r) {
+    DeviceSpec device = DeviceStrings.parse(r.device());
+    Ops placed = device == null ? tf : tf.withDevice(device);
+    return new GraphContext(graph, placed, variables, mode, seed, updateOps, randomStep, r);
+  }
+
+  /** The data-parallel replica this context builds for, if set by {@link #withReplica}. */
+  public Optional<Replica> replica() {
+    return Optional.ofNullable(replica);
   }
 
   /** The step that keys stateless random ops, if set by {@link #withRandomStep}. */
