@@ -1,10 +1,13 @@
 package org.delineo.graph.layers;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
+import org.delineo.graph.Replica;
 import org.delineo.graph.VariableKind;
 import org.delineo.graph.VariableStore;
 import org.delineo.graph.init.Initializers;
@@ -15,6 +18,7 @@ import org.tensorflow.op.core.Squeeze;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Batch normalisation over the last (channel) axis of an NC, NLC, NHWC or NDHWC input, with
@@ -27,11 +31,26 @@ import org.tensorflow.types.TFloat32;
  * Applying the module twice in TRAIN records two updates (as two PyTorch calls would); a step should
  * then run them in separate runs or accept that the last one wins.
  *
- * <p>Every mode runs on TensorFlow's {@code FusedBatchNormV3}: one kernel forward and one backward
- * instead of a chain of primitive ops (on CPU oneDNN takes rank 4, TF's own kernel NDHWC). NC and
- * NLC inputs pass through it as NHWC with unit spatial axes. Its gradient op,
+ * <p>Synchronised batch norm (mmseg's SyncBN): in TRAIN under a context whose
+ * {@link GraphContext#replica()} has {@code syncBatchNorm} set and a count above 1, the batch
+ * statistics are those of the global batch. One mean all-reduce under the key
+ * {@code name() + "/batch_stats"} (the replica's {@link org.delineo.graph.AllReduce}) gathers every
+ * replica's per-channel mean and averages their variances; the global variance is then
+ * E_r[var_r] + E_r[(mean_r − mean)²], as PyTorch's SyncBN merges per-device statistics, rather
+ * than E[x²] − mean², which cancels badly where |mean| ≫ std. Replicas must hold equal batches:
+ * only then are these the statistics of the global batch. Each replica records its own two
+ * updates, all writing the same values; the running variance is corrected by n/(n − 1) with n the
+ * values per channel over all replicas. Without a replica, with a single one, or with
+ * {@code syncBatchNorm} off, each application uses the statistics of its own input (per-tower
+ * statistics in a data-parallel step).
+ *
+ * <p>Every other case runs on TensorFlow's {@code FusedBatchNormV3}: one kernel forward and one
+ * backward instead of a chain of primitive ops (on CPU oneDNN takes rank 4, TF's own kernel NDHWC).
+ * NC and NLC inputs pass through it as NHWC with unit spatial axes. Its gradient op,
  * {@code FusedBatchNormGradV3}, has no gradient of its own, so nothing may differentiate a gradient
- * through this layer (no strategy does: Meta-Drop is first-order).
+ * through this layer (no strategy does: Meta-Drop is first-order). The synchronised path is built
+ * from primitive ops, since the fused op computes its statistics from its own input and its
+ * gradient could not reach the other replicas.
  */
 public final class BatchNorm extends Module implements Layer {
   /** PyTorch's default momentum. */
@@ -70,8 +89,11 @@ public final class BatchNorm extends Module implements Layer {
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
     int rank = LayerShapes.rank(input, name(), 2, 5);
     long channels = LayerShapes.lastDim(input, name());
+    Optional<Replica> syncWith = ctx.training()
+        ? ctx.replica().filter(r -> r.syncBatchNorm() && r.count() > 1)
+        : Optional.empty();
     if (ctx.training()) {
-      requireTwoValuesPerChannel(input, channels);
+      requireTwoValuesPerChannel(input, channels, syncWith.map(Replica::count).orElse(1));
     }
     Shape perChannel = Shape.of(channels);
     VariableStore store = ctx.variables();
@@ -80,12 +102,16 @@ public final class BatchNorm extends Module implements Layer {
     Operand<TFloat32> runningVar =
         store.variable(child("running_var"), perChannel, Initializers.ones(), VariableKind.STATE);
     Ops tf = ctx.tf();
-    Operand<TFloat32> weight;
-    Operand<TFloat32> bias;
+    Operand<TFloat32> weight = null;
+    Operand<TFloat32> bias = null;
     if (affine) {
       weight = store.variable(child("weight"), perChannel, Initializers.ones(), VariableKind.NORM);
       bias = store.variable(child("bias"), perChannel, Initializers.zeros(), VariableKind.NORM);
-    } else {
+    }
+    if (syncWith.isPresent()) {
+      return synchronised(ctx, syncWith.get(), input, rank, weight, bias, runningMean, runningVar);
+    }
+    if (!affine) {
       // The fused op always scales and shifts; identity constants make it a plain standardisation.
       weight = tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
       bias = tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
@@ -126,15 +152,86 @@ public final class BatchNorm extends Module implements Layer {
   }
 
   /**
-   * The unbiased variance of a single value is undefined (PyTorch refuses it too); checked where
-   * the shape is static. A batch size known only at run time is left to the kernel, which keeps a
-   * single value per channel finite (it adds a batch variance of 0 to the running variance).
+   * TRAIN with the statistics of all replicas (see the class comment): one all-reduce of this
+   * replica's per-channel variance and mean, then the normalisation in primitive ops, so that the
+   * gradient flows back through the all-reduce to every replica's statistics.
    */
-  private void requireTwoValuesPerChannel(Operand<TFloat32> input, long channels) {
+  private Operand<TFloat32> synchronised(
+      GraphContext ctx,
+      Replica replica,
+      Operand<TFloat32> x,
+      int rank,
+      Operand<TFloat32> weight,
+      Operand<TFloat32> bias,
+      Operand<TFloat32> runningMean,
+      Operand<TFloat32> runningVar) {
+    Ops tf = ctx.tf();
+    Operand<TInt32> axes = tf.range(tf.constant(0), tf.constant(rank - 1), tf.constant(1));
+    Operand<TFloat32> localMean = tf.math.mean(x, axes);
+    Operand<TFloat32> localVariance =
+        tf.math.mean(tf.math.square(tf.math.sub(x, localMean)), axes);
+    // Row 0 carries this replica's variance, row 1 + index its mean, the other rows zeros: the
+    // mean over replicas then holds E_r[var_r] in row 0 and mean_r / count in row 1 + r, i.e. every
+    // replica's mean (an all-gather within the one all-reduce).
+    int count = replica.count();
+    List<Operand<TFloat32>> rows = new ArrayList<>();
+    rows.add(localVariance);
+    for (int r = 0; r < count; r++) {
+      rows.add(r == replica.index() ? localMean : tf.zerosLike(localMean));
+    }
+    List<Operand<TFloat32>> reduced = new ArrayList<>(tf.unstack(
+        replica.allReduce().mean(ctx, tf.stack(rows), name() + "/batch_stats"),
+        (long) count + 1).output());
+    List<Operand<TFloat32>> means = new ArrayList<>();
+    for (int r = 0; r < count; r++) {
+      means.add(tf.math.mul(reduced.get(1 + r), tf.constant((float) count)));
+    }
+    Operand<TFloat32> mean = tf.math.div(tf.math.addN(means), tf.constant((float) count));
+    // Var of the union of equal parts = E_r[var_r] + E_r[(mean_r − mean)²]; both terms come from
+    // differences, not from E[x²] − mean², which cancels badly where |mean| ≫ std.
+    List<Operand<TFloat32>> spreads = new ArrayList<>();
+    for (Operand<TFloat32> m : means) {
+      spreads.add(tf.math.square(tf.math.sub(m, mean)));
+    }
+    Operand<TFloat32> variance = tf.math.add(reduced.get(0),
+        tf.math.div(tf.math.addN(spreads), tf.constant((float) count)));
+    Operand<TFloat32> y = tf.math.mul(
+        tf.math.sub(x, mean), tf.math.rsqrt(tf.math.add(variance, tf.constant(eps))));
+    if (affine) {
+      y = tf.math.add(tf.math.mul(y, weight), bias);
+    }
+
+    // n = values per channel in this replica times the replicas (equal batches assumed).
+    Operand<TFloat32> n = tf.math.mul(
+        tf.dtypes.cast(tf.size(x), TFloat32.class),
+        tf.constant((float) replica.count() / x.shape().get(rank - 1)));
+    Operand<TFloat32> unbiased =
+        tf.math.mul(variance, tf.math.div(n, tf.math.sub(n, tf.constant(1f))));
+    ctx.addUpdateOp(tf.assign(ref(ctx, child("running_mean")), movingAverage(tf, runningMean, mean)));
+    ctx.addUpdateOp(tf.assign(ref(ctx, child("running_var")), movingAverage(tf, runningVar, unbiased)));
+    return y;
+  }
+
+  /** (1 − momentum)·running + momentum·batch. */
+  private Operand<TFloat32> movingAverage(
+      Ops tf, Operand<TFloat32> running, Operand<TFloat32> batch) {
+    return tf.math.add(
+        tf.math.mul(running, tf.constant(1f - momentum)),
+        tf.math.mul(batch, tf.constant(momentum)));
+  }
+
+  /**
+   * The unbiased variance of a single value is undefined (PyTorch refuses it too); checked where
+   * the shape is static, over the values of all {@code replicas} when they share statistics. A
+   * batch size known only at run time is left to the kernel, which keeps a single value per channel
+   * finite (it adds a batch variance of 0 to the running variance).
+   */
+  private void requireTwoValuesPerChannel(Operand<TFloat32> input, long channels, int replicas) {
     Shape s = input.shape();
-    if (!s.hasUnknownDimension() && s.size() / channels < 2) {
+    if (!s.hasUnknownDimension() && s.size() / channels * replicas < 2) {
       throw new DelineoException(
-          name() + ": training needs more than 1 value per channel, found input shape " + s);
+          name() + ": training needs more than 1 value per channel, found input shape " + s
+              + (replicas > 1 ? " in each of " + replicas + " replicas" : ""));
     }
   }
 

@@ -19,6 +19,7 @@ import org.delineo.training.metrics.BratsCaseScores;
 import org.delineo.training.metrics.ConfusionMatrix;
 import org.delineo.training.metrics.EmptyMaskRule;
 import org.delineo.training.run.RunDirectory;
+import org.delineo.training.run.ReplicaDevices;
 import org.delineo.training.run.SessionFactory;
 import org.delineo.training.train.Trainer;
 import org.delineo.training.wiring.Experiment;
@@ -69,12 +70,13 @@ final class AblationEntryRun {
 
   /**
    * Checks and opens what every entry needs, before anything is written: the data files
-   * ({@link TrainingPreflight}), the environment switches of {@code runtime}, the dataset, and the
-   * model's classes and modality-mask input.
+   * ({@link TrainingPreflight}), the environment switches and tower devices of {@code runtime}, the
+   * dataset, and the model's classes and modality-mask input.
    */
   static AblationEntryRun prepare(ExperimentConfig config, Split split, PrintStream out) {
     TrainingPreflight.run(config.getData(), out);
     SessionFactory.requireEnvironment(config.getRuntime());
+    ReplicaDevices.resolve(config);
     SegmentationDataset dataset = DatasetFactory.open(config.getData());
     int numClasses = ModelDimensions.numClasses(config, dataset);
     boolean masks = Experiment.create(config, List.of())

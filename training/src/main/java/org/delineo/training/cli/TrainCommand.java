@@ -15,6 +15,7 @@ import org.delineo.training.config.ConfigDiff;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ResumeConfigCheck;
 import org.delineo.training.run.Provenance;
+import org.delineo.training.run.ReplicaDevices;
 import org.delineo.training.run.RunDirectory;
 import org.delineo.training.run.SessionFactory;
 import org.delineo.training.data.pipeline.DatasetFactory;
@@ -148,6 +149,7 @@ final class TrainCommand implements Command {
   static Trainer.Outcome train(ExperimentConfig config, List<String> ablationNames, String workdir,
       boolean resume, PrintStream out) {
     SessionFactory.requireEnvironment(config.getRuntime());
+    ReplicaDevices.resolve(config);
     if (workdir == null && !config.getRuntime().getRunDir().isEmpty()) {
       workdir = config.getRuntime().getRunDir();
     }
@@ -188,6 +190,7 @@ final class TrainCommand implements Command {
   static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
       boolean force, PrintStream out) {
     SessionFactory.requireEnvironment(config.getRuntime());
+    ReplicaDevices.resolve(config);
     ExperimentConfig recorded = ExperimentConfigLoader.withExplicitDefaults(recordedConfig(run));
     List<ConfigDiff.Change> accepted =
         ResumeConfigCheck.check(recorded, config, run.configFile().toString(), force);

@@ -56,6 +56,7 @@ public final class ConfigValidator {
     }
     atLeast("runtime.log_interval_steps", runtime.getLogIntervalSteps(), 0);
     precision(config);
+    TowerRules.check(config);
   }
 
   /**

@@ -109,6 +109,11 @@ public final class SessionFactory {
     if (runtime.getDevice() == RuntimeConfig.Device.CPU) {
       config.putDeviceCount("GPU", 0);
     }
+    int cpus = ReplicaDevices.cpuDevices(runtime);
+    if (cpus > 1) {
+      // Virtual CPU devices for data-parallel towers; they share the process's thread pools.
+      config.putDeviceCount("CPU", cpus);
+    }
     if (runtime.getXla()) {
       config.getGraphOptionsBuilder().setOptimizerOptions(
           OptimizerOptions.newBuilder().setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1));

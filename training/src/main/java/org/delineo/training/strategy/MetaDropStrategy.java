@@ -130,6 +130,17 @@ public final class MetaDropStrategy implements TrainingStrategy {
     return inner.objective(ctx, model, inputs);
   }
 
+  /** Refuses towers: the two runs of an iteration build their own updates, which are not replicated. */
+  @Override
+  public TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer,
+      Towers towers) {
+    if (towers.replicated()) {
+      throw new ConfigException("field 'runtime.replicas': expected 1 tower with strategy.meta_drop (its bi-level"
+          + " step of two session runs builds its own updates), found " + towers.count());
+    }
+    return build(ctx, model, inputs, optimizer);
+  }
+
   @Override
   public TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
     Ops tf = ctx.tf().withSubScope("meta_drop");

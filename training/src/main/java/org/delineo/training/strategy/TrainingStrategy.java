@@ -60,6 +60,20 @@ public interface TrainingStrategy {
     return new TrainStep(List.of(all), objective.loss(), scalars);
   }
 
+  /**
+   * The training ops over data-parallel {@code towers}: {@link #build(GraphContext,
+   * SegmentationModel, StepInputs, Optimizer)} itself when the step is not replicated, else the
+   * objective applied by each tower to its slice of the batch, the towers' gradients averaged and
+   * applied once ({@link ReplicatedStep} says what that computes). A strategy that overrides the
+   * single-device build must override this one too, refusing towers it cannot replicate.
+   */
+  default TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer,
+      Towers towers) {
+    return towers.replicated()
+        ? ReplicatedStep.build(this, ctx, model, inputs, optimizer, towers)
+        : build(ctx, model, inputs, optimizer);
+  }
+
   /** The batches of the inputs {@link #objective} created, starting at {@code start}. */
   default StepBatchSource batches(TrainingData data, LoaderPosition start) {
     return SupervisedBatches.training(data, start);

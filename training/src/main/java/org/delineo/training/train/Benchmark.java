@@ -64,7 +64,8 @@ public final class Benchmark {
     try (Graph graph = new Graph()) {
       TrainingGraph g = TrainingGraph.build(graph, config.getRuntime().getSeed(), model, experiment.strategy(),
           experiment.optimizer(), OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
-          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels);
+          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels,
+          ConfiguredTowers.of(config));
       List<String> names = List.of();
       try (Session session = SessionFactory.open(graph, config.getRuntime());
           StepBatchSource loader = experiment.strategy().batches(

@@ -105,7 +105,8 @@ public final class Trainer {
     try (Graph graph = new Graph()) {
       TrainingGraph g = TrainingGraph.build(graph, seed, model, experiment.strategy(), experiment.optimizer(),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
-          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels);
+          InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels,
+          ConfiguredTowers.of(config));
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
         TrainingState state = TrainingState.getDefaultInstance();
         if (resume) {

@@ -17,6 +17,7 @@ import org.delineo.training.strategy.FeedArray;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.strategy.StepInputs;
 import org.delineo.training.strategy.TrainStep;
+import org.delineo.training.strategy.Towers;
 import org.delineo.training.strategy.TrainingStrategy;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -49,7 +50,7 @@ public final class TrainingGraph {
   }
 
   /**
-   * Builds both paths in {@code graph}.
+   * Builds both paths in {@code graph}, the step on one device.
    *
    * @param spatialRank 2 for images, 3 for volumes
    * @param channels input channels (static; spatial sizes stay dynamic)
@@ -57,13 +58,29 @@ public final class TrainingGraph {
   public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
       TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
       InputNormalization normalization, int spatialRank, int channels) {
+    return build(graph, seed, model, strategy, optimizer, schedule, normalization, spatialRank, channels,
+        Towers.NONE);
+  }
+
+  /**
+   * Builds both paths in {@code graph}, the step replicated over {@code towers}
+   * ({@link TrainingStrategy#build(GraphContext, SegmentationModel, StepInputs, Optimizer, Towers)};
+   * {@link Towers#NONE} builds the single-device step). The feeds are the same either way (the
+   * whole batch), and so are the variables; the evaluation path runs on one device.
+   *
+   * @param spatialRank 2 for images, 3 for volumes
+   * @param channels input channels (static; spatial sizes stay dynamic)
+   */
+  public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
+      TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
+      InputNormalization normalization, int spatialRank, int channels, Towers towers) {
     CustomGradients.install();
     GraphContext root = GraphContext.create(graph, Mode.TRAIN, seed);
     GlobalStep globalStep = GlobalStep.of(root);
     GraphContext train = root.withRandomStep(globalStep.value());
     StepInputs stepInputs = new StepInputs(root.tf(), normalization, spatialRank, channels,
         model.takesModalityMask(), globalStep.value());
-    TrainStep step = strategy.build(train, model, stepInputs, optimizer);
+    TrainStep step = strategy.build(train, model, stepInputs, optimizer, towers);
     InferenceGraph eval = InferenceGraph.build(root.withMode(Mode.EVAL), model, normalization,
         spatialRank, channels, "eval_image");
     return new TrainingGraph(stepInputs.placeholders(), step, schedule.build(root.tf(), globalStep.value()), eval);

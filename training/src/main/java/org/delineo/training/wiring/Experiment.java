@@ -16,7 +16,6 @@ import org.delineo.graph.model.SegmentationModel;
 import org.delineo.losses.HeadLosses;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.proto.ModelConfig;
-import org.delineo.proto.NormType;
 import org.delineo.proto.RuntimeConfig;
 import org.delineo.proto.StrategyConfig;
 import org.delineo.training.config.ConfigException;
@@ -116,10 +115,6 @@ public final class Experiment {
     if (factory == null) {
       throw new ConfigException("field 'model." + name + "': unknown model '" + name
           + "'; valid models: " + String.join(", ", models.keySet()));
-    }
-    if (config.getModel().getNorm() == NormType.SYNC_BATCH) {
-      throw new ConfigException("field 'model.norm': SYNC_BATCH (cross-device synchronised batch norm) is not"
-          + " supported, training runs on one device; expected BATCH (the same statistics on one device)");
     }
     return factory.create(config.getModel(), numClasses, inChannels);
   }

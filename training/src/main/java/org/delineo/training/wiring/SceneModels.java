@@ -33,13 +33,14 @@ final class SceneModels {
   private SceneModels() {}
 
   /**
-   * The driving-scene CNNs use batch norm only (as their references); other norms would be
-   * silently ignored, so they are rejected naming the field.
+   * The driving-scene CNNs use batch norm only (as their references): BATCH, or SYNC_BATCH, which
+   * their batch-norm layers honour across data-parallel towers (and which equals BATCH on one
+   * device); other norms would be silently ignored, so they are rejected naming the field.
    */
   static void requireBatchNorm(ModelConfig config) {
-    if (config.getNorm() != NormType.BATCH) {
-      throw new ConfigException("field 'model.norm': expected BATCH for the driving-scene CNNs (sync-BN runs as"
-          + " plain BATCH on one device), found " + config.getNorm());
+    if (config.getNorm() != NormType.BATCH && config.getNorm() != NormType.SYNC_BATCH) {
+      throw new ConfigException("field 'model.norm': expected BATCH or SYNC_BATCH for the driving-scene CNNs,"
+          + " found " + config.getNorm());
     }
   }
 

@@ -1,0 +1,43 @@
+package org.delineo.training.strategy;
+
+import java.util.List;
+import org.delineo.graph.AllReduce;
+import org.delineo.graph.DelineoException;
+import org.delineo.graph.Replica;
+
+/**
+ * The towers of a data-parallel step in one process: one copy of the model per device, each on an
+ * equal slice of the global batch, sharing one set of variables.
+ *
+ * @param devices the TensorFlow device of each tower (e.g. {@code /device:GPU:1}); empty for a step
+ *     that is not replicated, which builds exactly the single-device graph
+ * @param allReduce how the towers average tensors (synchronised batch-norm statistics)
+ * @param syncBatchNorm whether batch norm normalises with the statistics of the whole global batch
+ *     ({@code model.norm: SYNC_BATCH}) instead of each tower's slice
+ */
+public record Towers(List<String> devices, AllReduce allReduce, boolean syncBatchNorm) {
+  /** No replication: the step of one device, as built before towers existed. */
+  public static final Towers NONE = new Towers(List.of(), (ctx, value, key) -> value, false);
+
+  public Towers {
+    devices = List.copyOf(devices);
+    if (allReduce == null) {
+      throw new DelineoException("towers need an all-reduce, found null");
+    }
+  }
+
+  /** Whether the step is replicated (at least one tower was asked for explicitly). */
+  public boolean replicated() {
+    return !devices.isEmpty();
+  }
+
+  /** The number of towers. */
+  public int count() {
+    return devices.size();
+  }
+
+  /** The replica of tower {@code index}, as the tower's context carries it. */
+  public Replica replica(int index) {
+    return new Replica(index, count(), devices.get(index), allReduce, syncBatchNorm);
+  }
+}
