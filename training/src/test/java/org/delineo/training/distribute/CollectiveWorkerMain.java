@@ -5,21 +5,21 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.GraphContext;
+import org.delineo.graph.Mode;
+import org.delineo.graph.distribute.CollectiveAllReduce;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Operation;
-import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
-import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
  * One worker process of {@link WorkerProcessesTest}: starts its server, opens a session on its own
- * target and builds the mean, over the workers, of the vector {@code [i + 1, 10 (i + 1)]} of
- * worker {@code i}, placed on its own task. Prints {@code ready} once the session is open, then
+ * target and builds, with {@link CollectiveAllReduce}, the mean over the workers of the vector
+ * {@code [i + 1, 10 (i + 1)]} of worker {@code i}. Prints {@code ready} once the session is open, then
  * for every {@code step} line on stdin runs the collective and prints {@code mean a b}, or
  * {@code error <one line>} and exits with status 3. Exits 0 at the end of stdin.
  *
@@ -36,14 +36,16 @@ public final class CollectiveWorkerMain {
     WorkerCluster cluster = new WorkerCluster(List.of(args[0].split(",")), Integer.parseInt(args[1]));
     float timeout = Float.parseFloat(args[2]);
     ConfigProto config = cluster.sessionConfig(ConfigProto.getDefaultInstance());
-    WorkerServer.start(cluster, config);
+    WorkerServer.start(cluster.serverDef(config));
     try (Graph graph = new Graph()) {
-      Ops tf = Ops.create(graph).withDevice(org.tensorflow.DeviceSpec.newBuilder().job(WorkerCluster.JOB)
-          .replica(0).task(cluster.taskIndex()).build());
+      GraphContext ctx = GraphContext.create(graph, Mode.TRAIN, 0);
       float own = cluster.taskIndex() + 1;
-      Operand<TFloat32> value = tf.constant(new float[] {own, 10 * own});
-      Output<TFloat32> first = mean(tf, value, cluster, 1, FIRST_STEP_TIMEOUT_SECONDS);
-      Output<TFloat32> later = mean(tf, value, cluster, 2, timeout);
+      Operand<TFloat32> value = ctx.tf().constant(new float[] {own, 10 * own});
+      // Two groups, as a group's timeout is fixed: unplaced ops land on this worker's own task
+      // (the session's device filter leaves the master no other device).
+      Operand<TFloat32> first = new CollectiveAllReduce(cluster.size(), 1, FIRST_STEP_TIMEOUT_SECONDS)
+          .mean(ctx, value, "value");
+      Operand<TFloat32> later = new CollectiveAllReduce(cluster.size(), 2, timeout).mean(ctx, value, "value");
       try (Session session = TargetSession.open(graph, cluster.target(), config)) {
         System.out.println("ready");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -65,22 +67,5 @@ public final class CollectiveWorkerMain {
     }
     // The server cannot be stopped (TensorFlow 1.1); ending the process closes it.
     System.exit(0);
-  }
-
-  /** CollectiveReduceV2 mean of {@code value} over the workers (group 1), on this worker's task. */
-  private static Output<TFloat32> mean(Ops tf, Operand<TFloat32> value, WorkerCluster cluster, int instanceKey,
-      float timeoutSeconds) {
-    Operation op = tf.scope().env().opBuilder("CollectiveReduceV2", "mean_" + instanceKey, tf.scope())
-        .addInput(value.asOutput())
-        .addInput(tf.constant(cluster.size()).asOutput())
-        .addInput(tf.constant(1).asOutput())
-        .addInput(tf.constant(instanceKey).asOutput())
-        .addInputList(new Output<?>[0])
-        .setAttr("merge_op", "Add")
-        .setAttr("final_op", "Div")
-        .setAttr("timeout_seconds", timeoutSeconds)
-        .setDevice(cluster.task())
-        .build();
-    return op.output(0);
   }
 }

@@ -87,6 +87,11 @@ final class WorkerProcesses implements AutoCloseable {
       process.destroyForcibly().waitFor();
     }
 
+    /** Every line the process wrote to stderr so far. */
+    List<String> stderrLines() throws IOException {
+      return Files.readAllLines(stderr);
+    }
+
     /** The process's state and the end of its stderr, for assertion messages. */
     String describe() {
       String err;
