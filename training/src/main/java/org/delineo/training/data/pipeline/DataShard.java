@@ -34,8 +34,8 @@ public record DataShard(int index, int count) {
    */
   public int sizeOf(int batchSize, String what) {
     if (batchSize % count != 0) {
-      throw new ConfigException(what + ": expected a multiple of the " + count + " workers (each worker takes "
-          + what + " / workers samples of every batch), found " + batchSize);
+      throw new ConfigException(what + ": expected a multiple of the " + count + " workers, which take equal"
+          + " shares of every batch, found " + batchSize);
     }
     return batchSize / count;
   }
