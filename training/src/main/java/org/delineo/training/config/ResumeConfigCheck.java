@@ -15,7 +15,10 @@ import org.delineo.proto.ScheduleConfig;
  * {@code schedule.total_steps}, {@code eval.interval_steps}, {@code eval.max_cases},
  * {@code checkpoint.interval_steps}, {@code checkpoint.keep_last}, {@code runtime.log_interval_steps},
  * {@code runtime.intra_op_threads}, {@code runtime.inter_op_threads}, {@code runtime.run_dir} (the run
- * is the one being resumed, wherever the config says), {@code name}, {@code description},
+ * is the one being resumed, wherever the config says), {@code runtime.replicas} and
+ * {@code runtime.replica_devices} (the towers share one set of variables and the global batch, so a
+ * run may continue on another number of devices; with plain batch norm each tower's statistics then
+ * cover another slice), {@code name}, {@code description},
  * {@code data.num_workers} and {@code data.prefetch} (the loader's order does not depend on its
  * threads), {@code data.root} (a dataset moved to another disk or machine; the resume's pre-flight
  * check reads every file there, but that it is the same data is the user's word) and everything under
@@ -42,6 +45,8 @@ public final class ResumeConfigCheck {
       "runtime.intra_op_threads",
       "runtime.inter_op_threads",
       "runtime.run_dir",
+      "runtime.replicas",
+      "runtime.replica_devices",
       "early_stopping",
       "export");
 

@@ -20,7 +20,8 @@ import org.tensorflow.types.TFloat32;
  * Differentiates a scalar loss with respect to an explicit list of variables (never "every
  * variable in the graph", which fails as soon as one is unreachable: batch-norm statistics, slots,
  * a teacher). The derivative is taken at each variable's identity read, the value every consumer
- * uses.
+ * uses. Under a data-parallel replica ({@link GraphContext#replica()}) the gradient ops are placed
+ * on the replica's device, as the tower's forward ops are ({@link GradientPlacement}).
  */
 public final class Gradients {
   private Gradients() {}
@@ -70,7 +71,10 @@ public final class Gradients {
       for (int i = 0; i < xs.length; i++) {
         xs[i] = reachable.get(i).value().asOutput();
       }
-      Output<?>[] grads = ctx.graph().addGradients(loss.asOutput(), xs);
+      String device = ctx.replica().map(r -> r.device()).orElse("");
+      Output<?>[] grads = device.isEmpty()
+          ? ctx.graph().addGradients(loss.asOutput(), xs)
+          : GradientPlacement.on(ctx.graph(), device, () -> ctx.graph().addGradients(loss.asOutput(), xs));
       for (int i = 0; i < grads.length; i++) {
         // addGradients answers with a closed Output when the only paths are non-differentiable.
         if (grads[i] == null || grads[i].isClosed()) {

@@ -38,6 +38,15 @@ class ResumeConfigCheckTest {
   }
 
   @Test
+  void aRunMayContinueOnAnotherNumberOfTowersWithForce() {
+    ExperimentConfig proposed = with("runtime.replicas=2", "runtime.replica_devices=/device:CPU:0,/device:CPU:1");
+    assertThrows(ConfigException.class, () -> ResumeConfigCheck.check(with(), proposed, "W/config.pbtxt", false));
+    assertEquals(List.of("runtime.replica_devices", "runtime.replicas"),
+        ResumeConfigCheck.check(with(), proposed, "W/config.pbtxt", true).stream()
+            .map(ConfigDiff.Change::path).sorted(ResumeConfigCheckTest::byFieldNumber).toList());
+  }
+
+  @Test
   void graphOrDataChangesAreRefusedEvenWithForceAndAllListed() {
     ExperimentConfig proposed = with("model.unet.channels=[4, 16]", "runtime.seed=4", "schedule.total_steps=12");
     ConfigException e = assertThrows(ConfigException.class,

@@ -106,11 +106,18 @@ class TowerReplicationTest {
     return values;
   }
 
+  /** {@code actual} equals {@code expected} to {@code relative} of its magnitude, floored at 0.1 (see below). */
   private static void assertClose(float expected, float actual, double relative, String what) {
-    assertEquals(expected, actual, relative * Math.max(1e-3, Math.abs(expected)), what);
+    assertEquals(expected, actual, relative * Math.max(0.1, Math.abs(expected)), what);
   }
 
-  /** Every model variable (not the global step) of {@code actual} equals {@code expected}'s. */
+  /**
+   * Every float variable of {@code actual} equals {@code expected}'s to {@code relative} times the
+   * value's magnitude, floored at 0.1: float rounding differs between one and two devices (other
+   * batch sizes per kernel, the all-reduce's sums), and a value near 0 (a bias, which starts at 0 and
+   * moves by lr·g) has no relative precision of its own. The floor's 1e-5 is still two orders of
+   * magnitude below what per-tower statistics change in these steps.
+   */
   private static void assertSameWeights(Map<String, float[]> expected, Map<String, float[]> actual, double relative) {
     assertEquals(expected.keySet(), actual.keySet());
     for (String name : expected.keySet()) {
@@ -163,20 +170,28 @@ class TowerReplicationTest {
   }
 
   @Test
-  void theSecondTowerRunsOnTheSecondCpuDevice() {
-    Outcome towers = train(config("SYNC_BATCH", "replicas: 2"), null, batch(0, 4), 1, true);
-    Map<String, Integer> convolutions = new LinkedHashMap<>();
+  void eachTowerRunsItsForwardAndBackwardPassOnItsOwnCpuDevice() {
+    Outcome towers = train(config("BATCH", "replicas: 2"), null, batch(0, 4), 1, true);
+    // Executed kernels by device: forward convolutions and the weight gradients of convolutions
+    // (oneDNN names them _MklNative…Conv2D…, TensorFlow's own kernels Conv2D…).
+    Map<String, Integer> forward = new LinkedHashMap<>();
+    Map<String, Integer> backward = new LinkedHashMap<>();
     for (RunMetadata m : towers.trace()) {
       for (DeviceStepStats device : m.getStepStats().getDevStatsList()) {
+        String name = device.getDevice().replaceAll(".*/device:", "");
         for (NodeExecStats node : device.getNodeStatsList()) {
-          if (node.getTimelineLabel().contains("Conv2D")) {
-            convolutions.merge(device.getDevice().replaceAll(".*/device:", ""), 1, Integer::sum);
+          String kernel = node.getTimelineLabel().replaceAll("^[^=]*= (\\w+)\\(.*$", "$1");
+          if (kernel.contains("Conv2DBackpropFilter")) {
+            backward.merge(name, 1, Integer::sum);
+          } else if (kernel.contains("Conv2D") && !kernel.contains("Backprop")) {
+            forward.merge(name, 1, Integer::sum);
           }
         }
       }
     }
-    assertTrue(convolutions.getOrDefault("CPU:1", 0) > 0 && convolutions.getOrDefault("CPU:0", 0) > 0,
-        "convolutions per device: " + convolutions);
+    // The tiny UNet has 23 convolutions; each tower runs all of them, both ways, on its device.
+    assertEquals(Map.of("CPU:0", 23, "CPU:1", 23), forward, "forward convolutions per device");
+    assertEquals(Map.of("CPU:0", 23, "CPU:1", 23), backward, "convolution weight gradients per device");
   }
 
   @Test

@@ -46,8 +46,8 @@ class SegNeXtConfigTest {
   }
 
   @Test
-  void theNormMustBeBatch() {
-    assertFails("segnext { " + TINY_MSCAN + " } norm: SYNC_BATCH", "'model.norm'", "SYNC_BATCH");
+  void theNormMustBeBatchOrSyncBatch() {
+    assertFails("segnext { " + TINY_MSCAN + " } norm: INSTANCE", "'model.norm'", "BATCH or SYNC_BATCH", "INSTANCE");
   }
 
   private static void assertFails(String model, String... parts) {
