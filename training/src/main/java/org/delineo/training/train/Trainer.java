@@ -295,9 +295,10 @@ public final class Trainer {
           events.scalar("train/lr", step, lr);
           events.scalar("train/input_wait_fraction", step, loader.waitFraction());
         }
-        boolean evaluation = step % evalInterval == 0 || step == total;
-        boolean checkpoint = evaluation || (ckptInterval > 0 && step % ckptInterval == 0);
-        boolean evaluate = writes && evaluation;
+        boolean evaluationStep = step % evalInterval == 0 || step == total;
+        boolean checkpointStep = evaluationStep || (ckptInterval > 0 && step % ckptInterval == 0);
+        // Only a writing process evaluates: the others learn from the stop agreement below.
+        boolean evaluate = writes && evaluationStep;
         boolean stop = false;
         Double monitored = null;
         if (evaluate) {
@@ -327,7 +328,7 @@ public final class Trainer {
             }
           }
         }
-        if (writes && checkpoint) {
+        if (writes && checkpointStep) {
           TrainingState.Builder state = TrainingState.newBuilder()
               .setStep(step)
               .setEpoch(loader.position().epoch())
@@ -347,7 +348,7 @@ public final class Trainer {
             throw e;
           }
         }
-        if (group != null && checkpoint && group.agreeOnStop(session, stop, step) && !stop) {
+        if (group != null && checkpointStep && agreeOnStop(group, session, stop, step, progress) && !stop) {
           stop = true;
           stopReason = "worker 0 stopped early";
         }
@@ -361,6 +362,17 @@ public final class Trainer {
     }
     return new Outcome(step, lastMetrics, writes ? checkpoints.best() : Optional.empty(),
         writes ? checkpoints.latest() : Optional.empty(), stopReason, lastLoss, nonFinite);
+  }
+
+  /** Whether worker 0 stops after {@code step}; ends the progress line before a failure is reported. */
+  private static boolean agreeOnStop(WorkerGroup.Prepared group, Session session, boolean stop, long step,
+      ProgressDisplay progress) {
+    try {
+      return group.agreeOnStop(session, stop, step);
+    } catch (DelineoException e) {
+      progress.finish();
+      throw e;
+    }
   }
 
   /** One training iteration; in a worker group a TensorFlow failure is another worker's, reported so. */
