@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -14,6 +16,8 @@ import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.config.ConfigDiff;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ResumeConfigCheck;
+import org.delineo.training.distribute.WorkerCluster;
+import org.delineo.training.distribute.WorkerGroup;
 import org.delineo.training.run.Provenance;
 import org.delineo.training.run.ReplicaDevices;
 import org.delineo.training.run.RunDirectory;
@@ -35,8 +39,17 @@ import org.delineo.training.wiring.Experiment;
  * one (see {@link ResumeConfigCheck}: differences that change the graph or the data are an error,
  * harmless ones need {@code --force}), the ablations with provenance.json's, and W must hold a
  * complete checkpoint. W changes only once the checkpoint is restored.
+ *
+ * <p>{@code --cluster host:port,... --task-index I}, or the {@code TF_CONFIG} environment variable,
+ * makes this process worker I of a data-parallel run across processes ({@link WorkerGroup}): each
+ * worker runs the same command, and only worker 0 creates and writes the run directory (the
+ * others validate the same things, read only, and write nothing).
  */
 final class TrainCommand implements Command {
+  /** Seconds a step's all-reduce waits for the other workers by default. */
+  static final float DEFAULT_STEP_TIMEOUT = 300;
+  /** Seconds the start and the stop agreement wait for the other workers by default. */
+  static final float DEFAULT_SYNC_TIMEOUT = 3600;
 
   @Override
   public String name() {
@@ -61,6 +74,17 @@ final class TrainCommand implements Command {
         .desc("with --resume: accept config changes that keep graph and data (e.g. schedule.total_steps)").build());
     o.addOption(Option.builder().longOpt("ablate").hasArg().argName("a,b")
         .desc("apply named ablations (see `delineo ablations`)").build());
+    o.addOption(Option.builder().longOpt("cluster").hasArg().argName("host:port,...")
+        .desc("train as one of several worker processes: every worker's address, worker 0 first, the same in"
+            + " every worker (default: from the TF_CONFIG environment variable, if set)").build());
+    o.addOption(Option.builder().longOpt("task-index").hasArg().argName("I")
+        .desc("this worker's position in --cluster, from 0; worker 0 writes the run directory").build());
+    o.addOption(Option.builder().longOpt("worker-timeout").hasArg().argName("SECONDS")
+        .desc("how long a training step waits for the other workers before failing (default "
+            + (long) DEFAULT_STEP_TIMEOUT + ")").build());
+    o.addOption(Option.builder().longOpt("sync-timeout").hasArg().argName("SECONDS")
+        .desc("how long workers wait for each other at the start and for worker 0's evaluations and checkpoints"
+            + " (default " + (long) DEFAULT_SYNC_TIMEOUT + ")").build());
     o.addOption(Option.builder().longOpt("aux-loss").hasArg().argName("X")
         .desc("PROVE's extra term on every head with weight loss.aux_loss_weight (0.3): "
             + "none, focal, lovasz, boundary, dice (same as --set loss.aux_loss=X)").build());
@@ -73,24 +97,70 @@ final class TrainCommand implements Command {
     if (line.hasOption("force") && !resume) {
       throw new DelineoException("--force only applies to --resume");
     }
+    WorkerGroup workers = workerGroup(line, System::getenv);
     Trainer.Outcome outcome;
     if (resume) {
       RunDirectory run = resumedRun(resumeDirectory(line));
       ExperimentConfig config = resolve(line, line.hasOption(ConfigOptions.CONFIG)
           ? ConfigOptions.load(line) : recordedWithOverrides(run, line));
       List<String> ablations = line.hasOption("ablate") ? ablations(line) : run.recordedAblations();
+      check(workers, config);
       TrainingPreflight.run(config.getData(), out);
-      outcome = resume(config, ablations == null ? List.of() : ablations, run, line.hasOption("force"), out);
+      outcome = resume(config, ablations == null ? List.of() : ablations, run, line.hasOption("force"), out,
+          workers);
     } else {
       if (!line.hasOption(ConfigOptions.CONFIG)) {
         throw new DelineoException("train needs --config FILE (only --resume defaults it, to the run's config.pbtxt)");
       }
       ExperimentConfig config = resolve(line, ConfigOptions.load(line));
+      check(workers, config);
       // Before the run directory exists: a bad file must fail the command without leaving anything.
       TrainingPreflight.run(config.getData(), out);
-      outcome = train(config, ablations(line), line.getOptionValue("workdir"), false, out);
+      outcome = train(config, ablations(line), line.getOptionValue("workdir"), false, out, workers);
     }
     return outcome.nonFiniteLoss() ? 1 : 0;
+  }
+
+  /**
+   * This process's worker group from {@code --cluster}, {@code --task-index} and {@code TF_CONFIG}
+   * in {@code env}, with the timeouts; null for an ordinary single-process run.
+   */
+  static WorkerGroup workerGroup(CommandLine line, UnaryOperator<String> env) {
+    Optional<WorkerCluster> cluster =
+        WorkerCluster.resolve(line.getOptionValue("cluster"), line.getOptionValue("task-index"), env);
+    if (cluster.isEmpty()) {
+      for (String option : List.of("worker-timeout", "sync-timeout")) {
+        if (line.hasOption(option)) {
+          throw new DelineoException("--" + option + " only applies to a run of several workers (--cluster or "
+              + WorkerCluster.TF_CONFIG + ")");
+        }
+      }
+      return null;
+    }
+    return new WorkerGroup(cluster.get(), seconds(line, "worker-timeout", DEFAULT_STEP_TIMEOUT),
+        seconds(line, "sync-timeout", DEFAULT_SYNC_TIMEOUT));
+  }
+
+  private static float seconds(CommandLine line, String option, float fallback) {
+    String value = line.getOptionValue(option);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      float seconds = Float.parseFloat(value);
+      if (seconds > 0 && Float.isFinite(seconds)) {
+        return seconds;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new DelineoException("--" + option + ": expected a positive number of seconds, found '" + value + "'");
+  }
+
+  private static void check(WorkerGroup workers, ExperimentConfig config) {
+    if (workers != null) {
+      workers.check(config);
+    }
   }
 
   /** The config as a fresh run resolves it: --aux-loss applied, then every default made explicit. */
@@ -148,6 +218,15 @@ final class TrainCommand implements Command {
    */
   static Trainer.Outcome train(ExperimentConfig config, List<String> ablationNames, String workdir,
       boolean resume, PrintStream out) {
+    return train(config, ablationNames, workdir, resume, out, null);
+  }
+
+  /**
+   * As {@link #train(ExperimentConfig, List, String, boolean, PrintStream)}, as one worker of
+   * {@code workers} when not null: only worker 0 creates and writes the run directory.
+   */
+  static Trainer.Outcome train(ExperimentConfig config, List<String> ablationNames, String workdir,
+      boolean resume, PrintStream out, WorkerGroup workers) {
     SessionFactory.requireEnvironment(config.getRuntime());
     ReplicaDevices.resolve(config);
     if (workdir == null && !config.getRuntime().getRunDir().isEmpty()) {
@@ -155,9 +234,17 @@ final class TrainCommand implements Command {
     }
     if (resume) {
       RunDirectory run = resumedRun(workdir);
-      return resume(config, ablationNames, run, false, out);
+      return resume(config, ablationNames, run, false, out, workers);
     }
     Experiment experiment = Experiment.create(config, ablationNames);
+    if (workers != null && !workers.writesRun()) {
+      if (workdir != null) {
+        refuseExistingRun(Path.of(workdir));
+      }
+      RunDirectory run = RunDirectory.writtenByAnother(Path.of(workdir == null ? "runs" : workdir));
+      return report(new Trainer(experiment, DatasetFactory.open(config.getData()), run, out)
+          .inWorkerGroup(workers).train(false), out);
+    }
     RunDirectory run;
     if (workdir != null) {
       Path dir = Path.of(workdir);
@@ -174,7 +261,8 @@ final class TrainCommand implements Command {
     run.writeConfig(ExperimentConfigLoader.toText(config));
     run.writeProvenance(provenance(config, experiment));
     out.println("run directory: " + run.path());
-    return report(new Trainer(experiment, DatasetFactory.open(config.getData()), run, out).train(false), out);
+    return report(new Trainer(experiment, DatasetFactory.open(config.getData()), run, out)
+        .inWorkerGroup(workers).train(false), out);
   }
 
   /**
@@ -189,6 +277,15 @@ final class TrainCommand implements Command {
    */
   static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
       boolean force, PrintStream out) {
+    return resume(config, ablationNames, run, force, out, null);
+  }
+
+  /**
+   * As {@link #resume(ExperimentConfig, List, RunDirectory, boolean, PrintStream)}, as one worker
+   * of {@code workers} when not null: every worker validates, only worker 0 restores and writes.
+   */
+  static Trainer.Outcome resume(ExperimentConfig config, List<String> ablationNames, RunDirectory run,
+      boolean force, PrintStream out, WorkerGroup workers) {
     SessionFactory.requireEnvironment(config.getRuntime());
     ReplicaDevices.resolve(config);
     ExperimentConfig recorded = ExperimentConfigLoader.withExplicitDefaults(recordedConfig(run));
@@ -207,6 +304,7 @@ final class TrainCommand implements Command {
     }
     out.println("run directory: " + run.path());
     Trainer trainer = new Trainer(experiment, DatasetFactory.open(config.getData()), run, out)
+        .inWorkerGroup(workers)
         .beforeFirstStep(state -> {
           if (!accepted.isEmpty()) {
             Path kept = run.replaceConfig(ExperimentConfigLoader.toText(config), state.getStep());

@@ -115,6 +115,15 @@ public final class RunDirectory {
     return new RunDirectory(path);
   }
 
+  /**
+   * The paths of a run directory this process reads at most and never writes, checked and created
+   * by nothing (a worker other than 0 of a multi-process run: worker 0 writes the directory, which
+   * may not exist yet).
+   */
+  public static RunDirectory writtenByAnother(Path path) {
+    return new RunDirectory(path);
+  }
+
   public Path path() {
     return path;
   }

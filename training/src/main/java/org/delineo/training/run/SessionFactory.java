@@ -99,8 +99,12 @@ public final class SessionFactory {
         || flag.equals(XLA_CPU_GLOBAL_JIT + "=true") || flag.equals(XLA_CPU_GLOBAL_JIT + "=1"));
   }
 
-  /** The session options of {@code runtime}; FP32 without XLA sets no graph options at all. */
-  static ConfigProto sessionConfig(RuntimeConfig runtime) {
+  /**
+   * The session options of {@code runtime}; FP32 without XLA sets no graph options at all. A
+   * worker of a multi-process run opens its session on its server with these (after
+   * {@link #requireEnvironment}).
+   */
+  public static ConfigProto sessionConfig(RuntimeConfig runtime) {
     ConfigProto.Builder config = ConfigProto.newBuilder()
         .setIntraOpParallelismThreads(runtime.getIntraOpThreads())
         .setInterOpParallelismThreads(runtime.getDeterministic() ? 1 : runtime.getInterOpThreads())

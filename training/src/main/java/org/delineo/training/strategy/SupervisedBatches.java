@@ -9,7 +9,8 @@ import org.delineo.training.data.pipeline.LoaderPosition;
 /**
  * Labelled training batches from one loader, with a modality mask per sample when the model takes
  * one. The mask of a sample is keyed by its running index over the whole run (batches before it
- * times the batch size plus its place), so it depends only on the loader position.
+ * times the batch size plus its place; {@link BatchLoader#sampleDraw}), so it depends only on the
+ * loader position, and a data-parallel worker draws the mask a single process would.
  */
 public final class SupervisedBatches implements StepBatchSource {
   private final BatchLoader loader;
@@ -37,18 +38,17 @@ public final class SupervisedBatches implements StepBatchSource {
     Batch batch = loader.next();
     StepBatch b = StepBatch.of(batch);
     if (masks != null) {
-      long first = ((long) at.epoch() * loader.batchesPerEpoch() + at.batch()) * batch.size();
-      b = b.with(Map.of(StepInputs.MODALITY_MASK, maskArray(batch.ids(), first)));
+      b = b.with(Map.of(StepInputs.MODALITY_MASK, maskArray(batch.ids(), at)));
     }
     return prefix.isEmpty() ? b : prefixed(b);
   }
 
-  private FeedArray maskArray(List<String> ids, long firstDraw) {
-    boolean[] first = masks.maskFor(ids.get(0), firstDraw);
+  private FeedArray maskArray(List<String> ids, LoaderPosition at) {
+    boolean[] first = masks.maskFor(ids.get(0), loader.sampleDraw(at, 0));
     int m = first.length;
     boolean[] all = new boolean[ids.size() * m];
     for (int i = 0; i < ids.size(); i++) {
-      boolean[] mask = i == 0 ? first : masks.maskFor(ids.get(i), firstDraw + i);
+      boolean[] mask = i == 0 ? first : masks.maskFor(ids.get(i), loader.sampleDraw(at, i));
       System.arraycopy(mask, 0, all, i * m, m);
     }
     return FeedArray.of(all, ids.size(), m);

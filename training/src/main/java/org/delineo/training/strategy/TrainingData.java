@@ -4,6 +4,7 @@ import java.util.List;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.augment.Augmentation;
 import org.delineo.training.data.pipeline.BatchLoader;
+import org.delineo.training.data.pipeline.DataShard;
 import org.delineo.training.data.LabeledSplit;
 import org.delineo.training.data.pipeline.LoaderPosition;
 import org.delineo.training.data.SegmentationDataset;
@@ -17,8 +18,16 @@ import org.delineo.training.data.augment.AugmentationFactory;
  * @param config the experiment
  * @param dataset the dataset
  * @param modalityMasks the modality masks of training samples, or null when the model takes none
+ * @param shard the part of every batch this process trains on ({@link DataShard#WHOLE} unless
+ *     data-parallel workers share each batch)
  */
-public record TrainingData(ExperimentConfig config, SegmentationDataset dataset, ModalityMaskSource modalityMasks) {
+public record TrainingData(ExperimentConfig config, SegmentationDataset dataset, ModalityMaskSource modalityMasks,
+    DataShard shard) {
+
+  /** The data of a single process, which trains on whole batches. */
+  public TrainingData(ExperimentConfig config, SegmentationDataset dataset, ModalityMaskSource modalityMasks) {
+    this(config, dataset, modalityMasks, DataShard.WHOLE);
+  }
 
   /** Whether batches carry a {@code modality_mask}. */
   public boolean modalityMasked() {
@@ -45,7 +54,8 @@ public record TrainingData(ExperimentConfig config, SegmentationDataset dataset,
   }
 
   /**
-   * A loader with the config's workers, prefetch and shuffling over {@code ids}.
+   * A loader with the config's workers, prefetch and shuffling over {@code ids}, delivering this
+   * process's {@link #shard} of every batch of {@code batchSize}.
    *
    * @param seedOffset added to the run seed so that a second loader draws its own order
    */
@@ -54,6 +64,7 @@ public record TrainingData(ExperimentConfig config, SegmentationDataset dataset,
     return BatchLoader.builder(ids, dataset::load)
         .augmentation(augmentation)
         .batchSize(batchSize)
+        .shard(shard)
         .workers(Math.max(1, config.getData().getNumWorkers()))
         .prefetch(Math.max(1, config.getData().getPrefetch()))
         .seed(config.getRuntime().getSeed() + seedOffset)

@@ -22,7 +22,9 @@ import org.delineo.training.checkpoint.InitCheckpoint;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.strategy.StepBatchSource;
 import org.delineo.training.strategy.TrainingData;
+import org.delineo.training.data.pipeline.DataShard;
 import org.delineo.training.data.pipeline.LoaderPosition;
+import org.delineo.training.distribute.WorkerGroup;
 import org.delineo.training.data.SegmentationDataset;
 import org.delineo.training.data.Split;
 import org.delineo.training.metrics.ConfusionMatrix;
@@ -39,12 +41,18 @@ import org.delineo.training.run.RunDirectory;
 import org.delineo.training.wiring.Experiment;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
 
 /**
  * Runs a training experiment: one {@code Session.run} per step (per strategy run), evaluation and an
  * atomic checkpoint every {@code eval.interval_steps}, early stopping, TensorBoard scalars and
  * {@code metrics.jsonl}. A resumed run restores weights, optimizer state, global step, data order
  * and early-stopping state and then continues exactly as an uninterrupted run would.
+ *
+ * <p>In a group of worker processes ({@link #inWorkerGroup}) every worker trains on its share of
+ * each batch with gradients averaged over the workers; worker 0 alone initialises or restores,
+ * evaluates and writes to the run directory, the others start from worker 0's variables and
+ * position and write nothing.
  */
 public final class Trainer {
   private final Experiment experiment;
@@ -52,6 +60,8 @@ public final class Trainer {
   private final RunDirectory run;
   private final PrintStream out;
   private Consumer<TrainingState> beforeFirstStep = state -> {};
+  /** The worker processes this one trains with, or null for a single process. */
+  private WorkerGroup workers;
 
   /**
    * What a run ended with.
@@ -74,6 +84,17 @@ public final class Trainer {
     this.out = out;
   }
 
+  /**
+   * Makes this trainer one worker of {@code group}; the run directory is then written only by
+   * worker 0, and only worker 0 needs its checkpoint to resume.
+   *
+   * @return this trainer
+   */
+  public Trainer inWorkerGroup(WorkerGroup group) {
+    this.workers = group;
+    return this;
+  }
+
   /** Trains from scratch, or from the latest checkpoint of this run when {@code resume}. */
   public Outcome train(boolean resume) {
     return train(resume, 0);
@@ -92,40 +113,70 @@ public final class Trainer {
    */
   public Outcome train(boolean resume, long stopAtStep) {
     ExperimentConfig config = experiment.config();
-    Optional<Path> latest = resume ? Optional.of(resumePoint(run)) : Optional.empty();
+    boolean writes = workers == null || workers.writesRun();
+    Optional<Path> latest = resume && writes ? Optional.of(resumePoint(run)) : Optional.empty();
     int numClasses = ModelDimensions.numClasses(config, dataset);
     int channels = ModelDimensions.inChannels(config, dataset);
     long seed = config.getRuntime().getSeed();
     SegmentationModel model = experiment.model(numClasses, channels);
     CheckpointConfig ckptConfig = config.getCheckpoint();
-    CheckpointManager checkpoints = CheckpointManager.fromConfig(run.checkpoints(), ckptConfig);
-    // Each checkpoint carries its config and provenance, so eval and export need nothing else.
-    checkpoints.recordWith(CheckpointProvenance.collect(config, experiment.modelName(), experiment.ablations(),
-        numClasses, channels, run.path())::record);
+    CheckpointManager checkpoints = null;
+    if (writes) {
+      checkpoints = CheckpointManager.fromConfig(run.checkpoints(), ckptConfig);
+      // Each checkpoint carries its config and provenance, so eval and export need nothing else.
+      checkpoints.recordWith(CheckpointProvenance.collect(config, experiment.modelName(), experiment.ablations(),
+          numClasses, channels, run.path())::record);
+    }
     try (Graph graph = new Graph()) {
-      TrainingGraph g = TrainingGraph.build(graph, seed, model, experiment.strategy(), experiment.optimizer(),
+      TrainingGraph g = TrainingGraph.build(graph, seed, model, experiment.strategy(),
+          workers == null ? experiment.optimizer() : workers.meanOverWorkers(experiment.optimizer()),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels,
-          ConfiguredTowers.of(config));
-      try (Session session = SessionFactory.open(graph, config.getRuntime())) {
+          ConfiguredTowers.of(config), workers == null ? null : workers.replica(config));
+      WorkerGroup.Prepared group = null;
+      if (workers != null) {
+        g = g.withStep(step -> workers.meanScalars(graph, step));
+        group = workers.prepare(graph);
+      }
+      try (Session session = openSession(graph, config)) {
         TrainingState state = TrainingState.getDefaultInstance();
-        if (resume) {
+        if (latest.isPresent()) {
           state = checkpoints.restore(session, latest.get());
           out.println("resumed from " + latest.get() + " at step " + state.getStep());
         } else {
           session.initialize();
-          InitCheckpoint.apply(session, graph, config.getModel(), out);
+          if (writes) {
+            InitCheckpoint.apply(session, graph, config.getModel(), out);
+          }
+        }
+        if (group != null) {
+          state = group.startFromWorkerZero(session, state);
+          out.println("worker " + workers.cluster().taskIndex() + " of " + workers.cluster().size()
+              + ": starting at step " + state.getStep() + " with worker 0's variables"
+              + (writes ? "" : "; worker 0 writes the run directory"));
+        }
+        TrainingData data = trainingData(config, dataset, model, channels, workers);
+        if (!writes) {
+          return loop(session, g, data, null, null, state, numClasses, model, stopAtStep, group);
         }
         beforeFirstStep.accept(state);
         try (EventFileWriter events = new EventFileWriter(run.events())) {
           // Also for a fresh run (step 0): a folder left by a run killed before its first checkpoint
           // may hold records of steps this run trains again.
           cutRecordsBackTo(state.getStep(), events);
-          return loop(session, g, trainingData(config, dataset, model, channels), checkpoints, events, state,
-              numClasses, model, stopAtStep);
+          return loop(session, g, data, checkpoints, events, state, numClasses, model, stopAtStep, group);
         }
       }
     }
+  }
+
+  /** A session of the run's runtime, on this worker's server in a worker group. */
+  private Session openSession(Graph graph, ExperimentConfig config) {
+    if (workers == null) {
+      return SessionFactory.open(graph, config.getRuntime());
+    }
+    SessionFactory.requireEnvironment(config.getRuntime());
+    return workers.open(graph, SessionFactory.sessionConfig(config.getRuntime()));
   }
 
   /**
@@ -165,12 +216,25 @@ public final class Trainer {
   /** What the strategy draws its batches from, with modality masks when the model takes them. */
   static TrainingData trainingData(ExperimentConfig config, SegmentationDataset dataset, SegmentationModel model,
       int channels) {
-    return new TrainingData(config, dataset,
-        model.takesModalityMask() ? ModalityMasking.source(config, dataset, channels) : null);
+    return trainingData(config, dataset, model, channels, null);
   }
 
+  /** As above, this worker's share of every batch in a worker group ({@code workers} non-null). */
+  private static TrainingData trainingData(ExperimentConfig config, SegmentationDataset dataset,
+      SegmentationModel model, int channels, WorkerGroup workers) {
+    return new TrainingData(config, dataset,
+        model.takesModalityMask() ? ModalityMasking.source(config, dataset, channels) : null,
+        workers == null ? DataShard.WHOLE : workers.shard());
+  }
+
+  /**
+   * The steps. {@code checkpoints} and {@code events} are null in a worker that does not write
+   * (it neither evaluates nor checkpoints); {@code group} is null for a single process.
+   */
   private Outcome loop(Session session, TrainingGraph g, TrainingData data, CheckpointManager checkpoints,
-      EventFileWriter events, TrainingState start, int numClasses, SegmentationModel model, long stopAtStep) {
+      EventFileWriter events, TrainingState start, int numClasses, SegmentationModel model, long stopAtStep,
+      WorkerGroup.Prepared group) {
+    boolean writes = checkpoints != null;
     ExperimentConfig config = experiment.config();
     long total = config.getSchedule().getTotalSteps();
     long end = stopAtStep > 0 ? Math.min(stopAtStep, total) : total;
@@ -183,8 +247,8 @@ public final class Trainer {
       early.restoreFrom(start);
     }
     String monitor = config.getCheckpoint().getMonitor();
-    Validation validation = Validation.of(g.eval(), config, model, numClasses);
-    MetricsLog metricsLog = new MetricsLog(run.metricsFile());
+    Validation validation = writes ? Validation.of(g.eval(), config, model, numClasses) : null;
+    MetricsLog metricsLog = writes ? new MetricsLog(run.metricsFile()) : null;
     List<String> classNames = classNames(numClasses);
     ProgressDisplay progress = ProgressDisplay.forStream(out, total, logInterval);
     Map<String, Double> lastMetrics = Map.of();
@@ -199,7 +263,14 @@ public final class Trainer {
       fetchNames.remove("loss"); // fetched once as the step loss
       while (step < end) {
         StepBatch batch = loader.next();
-        float[] values = g.run(session, batch, fetchNames);
+        float[] values;
+        try {
+          values = runStep(session, g, batch, fetchNames, step + 1);
+        } catch (DelineoException e) {
+          // End a redrawn progress line, so the CLI's error line stands on its own.
+          progress.finish();
+          throw e;
+        }
         double loss = values[0];
         double lr = values[values.length - 1];
         try {
@@ -208,7 +279,7 @@ public final class Trainer {
         } catch (NonFiniteLossException e) {
           nonFinite = true;
           stopReason = e.getMessage() + "; the last good checkpoint is "
-              + checkpoints.latest().map(Path::toString).orElse("(none written yet)");
+              + (writes ? checkpoints.latest().map(Path::toString).orElse("(none written yet)") : "worker 0's");
           progress.stoppedAt(step + 1, loss, lr);
           progress.finish();
           out.println("stopped: " + stopReason);
@@ -217,14 +288,17 @@ public final class Trainer {
         lastLoss = loss;
         step++;
         progress.update(step, loss, lr);
-        if (step % logInterval == 0) {
+        if (events != null && step % logInterval == 0) {
           for (int i = 0; i < fetchNames.size(); i++) {
             events.scalar("train/" + fetchNames.get(i), step, values[i + 1]);
           }
           events.scalar("train/lr", step, lr);
           events.scalar("train/input_wait_fraction", step, loader.waitFraction());
         }
-        boolean evaluate = step % evalInterval == 0 || step == total;
+        boolean evaluationStep = step % evalInterval == 0 || step == total;
+        boolean checkpointStep = evaluationStep || (ckptInterval > 0 && step % ckptInterval == 0);
+        // Only a writing process evaluates: the others learn from the stop agreement below.
+        boolean evaluate = writes && evaluationStep;
         boolean stop = false;
         Double monitored = null;
         if (evaluate) {
@@ -254,7 +328,7 @@ public final class Trainer {
             }
           }
         }
-        if (evaluate || (ckptInterval > 0 && step % ckptInterval == 0)) {
+        if (writes && checkpointStep) {
           TrainingState.Builder state = TrainingState.newBuilder()
               .setStep(step)
               .setEpoch(loader.position().epoch())
@@ -274,6 +348,10 @@ public final class Trainer {
             throw e;
           }
         }
+        if (group != null && checkpointStep && agreeOnStop(group, session, stop, step, progress) && !stop) {
+          stop = true;
+          stopReason = "worker 0 stopped early";
+        }
         if (stop) {
           progress.message("early stopping at step " + step + ": " + stopReason);
           break;
@@ -282,7 +360,31 @@ public final class Trainer {
       progress.finish();
       out.printf("input wait: %.1f%% of step time%n", 100 * loader.waitFraction());
     }
-    return new Outcome(step, lastMetrics, checkpoints.best(), checkpoints.latest(), stopReason, lastLoss, nonFinite);
+    return new Outcome(step, lastMetrics, writes ? checkpoints.best() : Optional.empty(),
+        writes ? checkpoints.latest() : Optional.empty(), stopReason, lastLoss, nonFinite);
+  }
+
+  /** Whether worker 0 stops after {@code step}; ends the progress line before a failure is reported. */
+  private static boolean agreeOnStop(WorkerGroup.Prepared group, Session session, boolean stop, long step,
+      ProgressDisplay progress) {
+    try {
+      return group.agreeOnStop(session, stop, step);
+    } catch (DelineoException e) {
+      progress.finish();
+      throw e;
+    }
+  }
+
+  /** One training iteration; in a worker group a TensorFlow failure is another worker's, reported so. */
+  private float[] runStep(Session session, TrainingGraph g, StepBatch batch, List<String> fetchNames, long step) {
+    if (workers == null) {
+      return g.run(session, batch, fetchNames);
+    }
+    try {
+      return g.run(session, batch, fetchNames);
+    } catch (TensorFlowException e) {
+      throw workers.failure(e, "step " + step);
+    }
   }
 
   private List<String> evalIds() {

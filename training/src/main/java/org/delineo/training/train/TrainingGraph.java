@@ -5,9 +5,11 @@ import org.delineo.training.eval.InferenceGraph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
+import org.delineo.graph.Replica;
 import org.delineo.graph.gradients.CustomGradients;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.training.optim.GlobalStep;
@@ -75,16 +77,41 @@ public final class TrainingGraph {
   public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
       TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
       InputNormalization normalization, int spatialRank, int channels, Towers towers) {
+    return build(graph, seed, model, strategy, optimizer, schedule, normalization, spatialRank, channels, towers,
+        null);
+  }
+
+  /**
+   * Hook for data parallelism across worker processes: as {@link #build(Graph, long,
+   * SegmentationModel, TrainingStrategy, Optimizer, LearningRateSchedule, InputNormalization, int,
+   * int, Towers)}, with the TRAIN context carrying {@code worker}, this process's place among the
+   * workers (synchronised batch norm then averages its statistics over the processes); null for a
+   * single process. Towers, which carry replicas of their own, are built without it.
+   */
+  public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
+      TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
+      InputNormalization normalization, int spatialRank, int channels, Towers towers, Replica worker) {
     CustomGradients.install();
     GraphContext root = GraphContext.create(graph, Mode.TRAIN, seed);
     GlobalStep globalStep = GlobalStep.of(root);
     GraphContext train = root.withRandomStep(globalStep.value());
+    if (worker != null && !towers.replicated()) {
+      train = train.withReplica(worker);
+    }
     StepInputs stepInputs = new StepInputs(root.tf(), normalization, spatialRank, channels,
         model.takesModalityMask(), globalStep.value());
     TrainStep step = strategy.build(train, model, stepInputs, optimizer, towers);
     InferenceGraph eval = InferenceGraph.build(root.withMode(Mode.EVAL), model, normalization,
         spatialRank, channels, "eval_image");
     return new TrainingGraph(stepInputs.placeholders(), step, schedule.build(root.tf(), globalStep.value()), eval);
+  }
+
+  /**
+   * Hook for data parallelism across worker processes: this graph with its step replaced by
+   * {@code replace}'s (the same runs, with e.g. the loss and scalars averaged over the workers).
+   */
+  public TrainingGraph withStep(UnaryOperator<TrainStep> replace) {
+    return new TrainingGraph(inputs, replace.apply(step), learningRate, eval);
   }
 
   /** The step's placeholders by feed name. */

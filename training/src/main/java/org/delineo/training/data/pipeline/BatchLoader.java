@@ -29,6 +29,11 @@ import org.delineo.training.data.augment.Augmentation;
  * {@link #seek} (or {@link Builder#startAt}) reproduces exactly the batches an uninterrupted run
  * would have seen from that point.
  *
+ * <p>With a {@link DataShard} of {@code n} workers ({@link Builder#shard}), batches, epochs and
+ * positions stay those of the whole order, but each delivered batch holds only this worker's
+ * samples of it (positions {@code index}, {@code index + n}, ...), each augmented exactly as in the
+ * whole batch.
+ *
  * <p>Workers take single samples, so several of them fill one batch; at most {@code prefetch}
  * batches (being built or ready) exist beyond the last delivered one, which bounds memory. A failure
  * while decoding or augmenting a sample, or samples of unequal shapes in one batch, is rethrown by
@@ -44,6 +49,7 @@ public final class BatchLoader implements AutoCloseable {
   private final Function<String, Sample> decoder;
   private final Augmentation augmentation;
   private final int batchSize;
+  private final DataShard shard;
   private final int prefetch;
   private final long seed;
   private final boolean shuffle;
@@ -90,6 +96,12 @@ public final class BatchLoader implements AutoCloseable {
     this.decoder = b.decoder;
     this.augmentation = b.augmentation;
     this.batchSize = b.batchSize;
+    this.shard = b.shard;
+    if (b.batchSize % shard.count() != 0 || (!b.dropLast && shard.count() > 1)) {
+      throw new DelineoException("BatchLoader: a shard of " + shard.count() + " data-parallel workers needs drop-last and a"
+          + " batch size that is a multiple of " + shard.count() + ", found batch size " + b.batchSize
+          + (b.dropLast ? "" : " without drop-last"));
+    }
     this.prefetch = b.prefetch;
     this.seed = b.seed;
     this.shuffle = b.shuffle;
@@ -219,6 +231,15 @@ public final class BatchLoader implements AutoCloseable {
     synchronized (stats) {
       lastReturnNanos = 0;
     }
+  }
+
+  /**
+   * The running index over the run (every batch before it counted whole, times the batch size,
+   * plus its position in the whole batch) of the {@code i}-th sample this loader delivers in the
+   * batch at {@code at}: the same number a single process gives that sample.
+   */
+  public long sampleDraw(LoaderPosition at, int i) {
+    return ((long) at.epoch() * batchesPerEpoch + at.batch()) * batchSize + shard.position(i);
   }
 
   /** Batches per epoch (after dropping or keeping the last partial one). */
@@ -352,7 +373,7 @@ public final class BatchLoader implements AutoCloseable {
           throw new NullPointerException("decoder returned null");
         }
         sample = augmentation.apply(decoded,
-            new SplittableRandom(Seeds.mix(seed, Seeds.SAMPLE, p.epoch, p.firstPosition + slot)));
+            new SplittableRandom(Seeds.mix(seed, Seeds.SAMPLE, p.epoch, p.firstPosition + shard.position(slot))));
         if (sample == null) {
           throw new NullPointerException("augmentation returned null");
         }
@@ -384,7 +405,7 @@ public final class BatchLoader implements AutoCloseable {
     RuntimeException error = null;
     for (int i = 0; i < p.ids.length && error == null; i++) {
       if (p.failures[i] != null) {
-        error = new SampleLoadException(p.ids[i], p.epoch, p.firstPosition + i, p.failures[i]);
+        error = new SampleLoadException(p.ids[i], p.epoch, p.firstPosition + shard.position(i), p.failures[i]);
       }
     }
     if (error == null) {
@@ -413,11 +434,11 @@ public final class BatchLoader implements AutoCloseable {
     int epoch = (int) (g / batchesPerEpoch);
     int index = (int) (g % batchesPerEpoch);
     int first = index * batchSize;
-    int size = Math.min(batchSize, ids.size() - first);
+    int size = Math.min(batchSize, ids.size() - first) / shard.count();
     int[] order = orderOf(epoch);
     String[] batchIds = new String[size];
     for (int i = 0; i < size; i++) {
-      batchIds[i] = ids.get(order[first + i]);
+      batchIds[i] = ids.get(order[first + shard.position(i)]);
     }
     return new Pending(epoch, first, batchIds);
   }
@@ -454,9 +475,10 @@ public final class BatchLoader implements AutoCloseable {
     }
   }
 
-  /** One batch in progress or ready. */
+  /** One batch in progress or ready (this shard's samples of it). */
   private static final class Pending {
     final int epoch;
+    /** The position in the epoch of the whole batch's first sample. */
     final int firstPosition;
     final String[] ids;
     Sample[] samples;
@@ -477,7 +499,7 @@ public final class BatchLoader implements AutoCloseable {
   }
 
   /**
-   * Options of a {@link BatchLoader}. Defaults: batch size 1, 2 workers, prefetch 2, seed 0,
+   * Options of a {@link BatchLoader}. Defaults: batch size 1, the whole batch, 2 workers, prefetch 2, seed 0,
    * shuffle on, drop-last on, no epoch limit, identity augmentation, start at epoch 0 batch 0.
    */
   public static final class Builder {
@@ -485,6 +507,7 @@ public final class BatchLoader implements AutoCloseable {
     private final Function<String, Sample> decoder;
     private Augmentation augmentation = Augmentation.identity();
     private int batchSize = 1;
+    private DataShard shard = DataShard.WHOLE;
     private int workers = 2;
     private int prefetch = 2;
     private long seed;
@@ -508,6 +531,15 @@ public final class BatchLoader implements AutoCloseable {
     /** Samples per batch. */
     public Builder batchSize(int batchSize) {
       this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * The part of every batch this loader delivers ({@link DataShard}); the batch size stays the
+     * whole batch's and must be a multiple of the shard count, with drop-last.
+     */
+    public Builder shard(DataShard shard) {
+      this.shard = shard;
       return this;
     }
 
