@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.delineo.graph.io.JsonReader;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.cli.Commands;
@@ -32,12 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  * so a worker's half batch would draw other masks), with {@code model.norm: SYNC_BATCH}: its
  * batch-norm statistics are averaged over the two workers, so they are those of the whole batch,
  * which is what one process computes with plain batch norm on it; plain SGD makes a step
- * w - lr g. The first step's loss (the same forward pass) matches one process to float rounding.
- * Later steps match two in-process towers ({@code runtime.replicas: 2}) to float rounding, and one
- * process only to 1e-3 (measured: 2e-4 to 5e-4 relative at steps 2 and 3, towers and workers
- * alike): about half the synthetic scenes hold an ignored blob, so each worker's cross-entropy is a
- * mean over its own valid pixels and the workers average those means (as the towers and PyTorch's
- * DDP do), where one process pools the pixels of the whole batch.
+ * w - lr g. The synthetic scenes' ignored pixels are relabelled to class 0 first: each worker's
+ * cross-entropy is a mean over its own valid pixels and the workers average those means (as the
+ * towers and PyTorch's DDP do), which equals one process's mean over the whole batch only when
+ * every worker holds as many valid pixels (with the ignored blobs, steps 2 and 3 differed by 2e-4
+ * to 5e-4 relative). The whole loss curve then matches one process to float rounding.
  */
 class WorkerTrainingTest {
   private static final double START_SECONDS = 240;
@@ -69,11 +71,9 @@ class WorkerTrainingTest {
     List<Double> actual = losses(multi);
     assertEquals(expected.size(), actual.size(), "one metrics line per step, written by worker 0 alone");
     String curves = "; one process " + expected + ", two towers " + inProcess + ", two workers " + actual;
-    // The first step's loss is the forward pass at the same weights on the same samples.
-    assertEquals(expected.get(0), actual.get(0), 1e-6 * expected.get(0), "loss of step 1" + curves);
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(inProcess.get(i), actual.get(i), 1e-6 * inProcess.get(i), "loss of step " + (i + 1) + curves);
-      assertEquals(expected.get(i), actual.get(i), 1e-3 * expected.get(i), "loss of step " + (i + 1) + curves);
+      assertEquals(expected.get(i), actual.get(i), 1e-5 * expected.get(i), "loss of step " + (i + 1) + curves);
     }
     try (Stream<Path> events = Files.list(multi.resolve("events"))) {
       assertEquals(1, events.count(), "event files: worker 0's alone");
@@ -128,6 +128,7 @@ class WorkerTrainingTest {
   private Path tinyConfig() throws IOException {
     Path data = dir.resolve("data");
     cli("data", "synth", "--kind", "scenes2d", "--out", data.toString(), "--cases", "8", "--seed", "1");
+    relabelIgnored(data);
     Path config = dir.resolve("tiny.pbtxt");
     Files.writeString(config, "name: \"tiny\"\n"
         + "model { unet { channels: [4, 8, 16, 32, 64] encoder_dropout: [0, 0, 0, 0, 0] } norm: SYNC_BATCH }\n"
@@ -136,6 +137,28 @@ class WorkerTrainingTest {
         + "schedule { constant {} total_steps: 3 warmup_steps: 0 }\n"
         + "eval { interval_steps: 1 max_cases: 1 }\n");
     return config;
+  }
+
+  /** Rewrites every label PNG under {@code data} with its ignored pixels (255) as class 0. */
+  private static void relabelIgnored(Path data) throws IOException {
+    List<Path> labels;
+    try (Stream<Path> files = Files.walk(data)) {
+      labels = files.filter(f -> f.getParent().getFileName().toString().equals("labels")
+          && f.toString().endsWith(".png")).toList();
+    }
+    assertFalse(labels.isEmpty(), "label maps under " + data);
+    for (Path file : labels) {
+      BufferedImage image = ImageIO.read(file.toFile());
+      WritableRaster raster = image.getRaster();
+      for (int y = 0; y < raster.getHeight(); y++) {
+        for (int x = 0; x < raster.getWidth(); x++) {
+          if (raster.getSample(x, y, 0) == 255) {
+            raster.setSample(x, y, 0, 0);
+          }
+        }
+      }
+      ImageIO.write(image, "png", file.toFile());
+    }
   }
 
   private static void cli(String... args) {
