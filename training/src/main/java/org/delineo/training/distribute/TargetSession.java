@@ -7,14 +7,12 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetTarget;
 
 import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.delineo.graph.DelineoException;
+import org.delineo.graph.NativeGraph;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
-import org.tensorflow.internal.c_api.TF_Graph;
 import org.tensorflow.internal.c_api.TF_Session;
 import org.tensorflow.internal.c_api.TF_SessionOptions;
 import org.tensorflow.internal.c_api.TF_Status;
@@ -28,8 +26,8 @@ import org.tensorflow.proto.ConfigProto;
  * package-private constructor {@code Session(Graph, TF_Session)}, which TensorFlow Java itself uses
  * to wrap native sessions; the result runs, feeds, fetches, restores and closes like any session.
  *
- * <p>Reaching the two package-private members ({@code Graph.ref()} for the native graph and that
- * constructor) by reflection, in this one class, was chosen over a helper class compiled into the
+ * <p>Reaching that constructor by reflection (and the native graph through {@link NativeGraph}) was
+ * chosen over a helper class compiled into the
  * {@code org.tensorflow} package: TensorFlow's jars are not sealed, so both work on the class path,
  * but a split package is rejected outright on the module path (the jars carry module
  * descriptors), puts foreign classes into TensorFlow's namespace and escapes the package
@@ -38,8 +36,6 @@ import org.tensorflow.proto.ConfigProto;
  * upgrade removes either member, with one clear message when the first such session is opened.
  */
 public final class TargetSession {
-  private static final Members MEMBERS = Members.find();
-
   private TargetSession() {}
 
   /**
@@ -52,24 +48,26 @@ public final class TargetSession {
    *     the target), or when this TensorFlow Java version lacks the members used
    */
   public static Session open(Graph graph, String target, ConfigProto config) {
-    Members members = MEMBERS.orFail();
-    AutoCloseable graphRef = members.ref(graph);
-    TF_Session handle;
-    try (PointerScope scope = new PointerScope()) {
-      TF_Status status = TF_Status.newStatus();
-      TF_SessionOptions options = TF_SessionOptions.newSessionOptions();
-      TF_SetTarget(options, target);
-      BytePointer bytes = new BytePointer(config.toByteArray());
-      TF_SetConfig(options, bytes, bytes.capacity(), status);
-      check(status, target);
-      TF_Session created = TF_Session.newSession(members.nativeGraph(graphRef), options, status);
-      check(status, target);
-      // Outlives the scope; the Session releases it when closed.
-      handle = (TF_Session) created.retainReference();
-    } finally {
-      Members.close(graphRef);
+    Constructor<Session> wrapper = SessionConstructor.orFail();
+    TF_Session handle = NativeGraph.apply(graph, nativeGraph -> {
+      try (PointerScope scope = new PointerScope()) {
+        TF_Status status = TF_Status.newStatus();
+        TF_SessionOptions options = TF_SessionOptions.newSessionOptions();
+        TF_SetTarget(options, target);
+        BytePointer bytes = new BytePointer(config.toByteArray());
+        TF_SetConfig(options, bytes, bytes.capacity(), status);
+        check(status, target);
+        TF_Session created = TF_Session.newSession(nativeGraph, options, status);
+        check(status, target);
+        // Outlives the scope; the Session releases it when closed.
+        return (TF_Session) created.retainReference();
+      }
+    });
+    try {
+      return wrapper.newInstance(graph, handle);
+    } catch (ReflectiveOperationException e) {
+      throw new DelineoException("cannot wrap the native TensorFlow session: " + e, e);
     }
-    return members.wrap(graph, handle);
   }
 
   private static void check(TF_Status status, String target) {
@@ -79,69 +77,31 @@ public final class TargetSession {
     }
   }
 
-  /** The package-private TensorFlow members, or why they are missing. */
-  private record Members(Method ref, Method nativeHandle, Constructor<Session> session, String missing) {
+  /** The package-private {@code Session(Graph, TF_Session)}, found once. */
+  private static final class SessionConstructor {
+    private static final Constructor<Session> CONSTRUCTOR;
+    private static final String MISSING;
 
-    static Members find() {
+    static {
+      Constructor<Session> found = null;
+      String missing = null;
       try {
-        Method ref = Graph.class.getDeclaredMethod("ref");
-        ref.setAccessible(true);
-        Method nativeHandle = ref.getReturnType().getDeclaredMethod("nativeHandle");
-        nativeHandle.setAccessible(true);
-        Constructor<Session> session = Session.class.getDeclaredConstructor(Graph.class, TF_Session.class);
-        session.setAccessible(true);
-        return new Members(ref, nativeHandle, session, null);
+        found = Session.class.getDeclaredConstructor(Graph.class, TF_Session.class);
+        found.setAccessible(true);
       } catch (ReflectiveOperationException | RuntimeException e) {
-        return new Members(null, null, null, e.toString());
+        missing = e.toString();
       }
+      CONSTRUCTOR = found;
+      MISSING = missing;
     }
 
-    Members orFail() {
-      if (missing != null) {
+    static Constructor<Session> orFail() {
+      if (MISSING != null) {
         throw new DelineoException("cannot open a TensorFlow session on a server target: this TensorFlow Java"
-            + " version lacks Graph.ref() or Session(Graph, TF_Session), which TargetSession uses"
-            + " (written for tensorflow-core-api 1.1.0): " + missing);
+            + " version lacks Session(Graph, TF_Session), which TargetSession uses (written for"
+            + " tensorflow-core-api 1.1.0): " + MISSING);
       }
-      return this;
-    }
-
-    /** A reference that keeps the native graph alive until closed. */
-    AutoCloseable ref(Graph graph) {
-      return (AutoCloseable) invoke(ref, graph);
-    }
-
-    TF_Graph nativeGraph(AutoCloseable graphRef) {
-      return (TF_Graph) invoke(nativeHandle, graphRef);
-    }
-
-    static void close(AutoCloseable graphRef) {
-      try {
-        graphRef.close();
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot release the graph reference", e);
-      }
-    }
-
-    Session wrap(Graph graph, TF_Session handle) {
-      try {
-        return session.newInstance(graph, handle);
-      } catch (ReflectiveOperationException e) {
-        throw new DelineoException("cannot wrap the native TensorFlow session: " + e, e);
-      }
-    }
-
-    private static Object invoke(Method method, Object target) {
-      try {
-        return method.invoke(target);
-      } catch (InvocationTargetException e) {
-        // E.g. IllegalStateException("close() has been called on the Graph"): report it as such.
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new IllegalStateException(e.getCause());
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException(e);
-      }
+      return CONSTRUCTOR;
     }
   }
 }
