@@ -50,7 +50,8 @@ class BackboneRegistryTest {
       "resnet_v1c", "resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] }",
       "hrnet_v2", "hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 }",
       "mit", "mit { embed_dims: [4, 8, 8, 16] num_layers: [1, 1, 1, 1] num_heads: [1, 1, 2, 2] }",
-      "mscan", "mscan { embed_dims: [8, 16, 32, 32] depths: [1, 1, 1, 1] mlp_ratios: [1, 1, 1, 1] }");
+      "mscan", "mscan { embed_dims: [8, 16, 32, 32] depths: [1, 1, 1, 1] mlp_ratios: [1, 1, 1, 1] }",
+      "swin", "swin { embed_dims: 4 depths: [1, 2, 1, 1] num_heads: [1, 1, 2, 2] window_size: 2 mlp_ratio: 1 }");
 
   /** Tiny head settings per scene family (%s: the backbone block). */
   private static final Map<String, String> TINY_HEADS = Map.of(
@@ -76,13 +77,15 @@ class BackboneRegistryTest {
    * Strides of the feature maps, finest first, as the architectures define them: ResNetV1c D8 =
    * stem and pool 4, then stage strides 1, 2, 1, 1; HRNetV2 = stem 4, each new branch halves; MiT =
    * patch-embedding strides 4, 2, 2, 2 (mmseg {@code MixVisionTransformer}); MSCAN = a stem of two
-   * stride-2 convs, then one stride-2 patch embedding per stage.
+   * stride-2 convs, then one stride-2 patch embedding per stage; Swin = 4 × 4 patches, then a 2 × 2
+   * patch merging before each further stage (Liu et al. 2021, mmseg {@code SwinTransformer}).
    */
   private static final Map<String, int[]> FEATURE_STRIDES = Map.of(
       "resnet_v1c", new int[] {4, 8, 8, 8},
       "hrnet_v2", new int[] {4, 8, 16, 32},
       "mit", new int[] {4, 8, 16, 32},
-      "mscan", new int[] {4, 8, 16, 32});
+      "mscan", new int[] {4, 8, 16, 32},
+      "swin", new int[] {4, 8, 16, 32});
 
   @Test
   void everyBackboneConfigCaseHasOneRegisteredFactory() {
@@ -194,6 +197,11 @@ class BackboneRegistryTest {
         () -> build("deeplabv3plus { backbone { resnet_v1c { output_stride: 4 } } }"));
     assertTrue(stride.getMessage().contains("'model.deeplabv3plus.backbone.resnet_v1c.output_stride'"),
         stride.getMessage());
+    ConfigException heads = assertThrows(ConfigException.class,
+        () -> build("segformer { backbone { swin { embed_dims: 4 num_heads: [1, 1, 3, 2] } } }"));
+    assertTrue(heads.getMessage().contains("'model.segformer.backbone.swin.num_heads'")
+        && heads.getMessage().contains("stage 2 has 3 heads") && heads.getMessage().contains("width 16"),
+        heads.getMessage());
   }
 
   @Test
