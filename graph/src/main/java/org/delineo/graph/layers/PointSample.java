@@ -65,14 +65,15 @@ public final class PointSample {
           "point_sample points need (x, y) on the last axis (shape [N, P, 2]), found "
               + points.shape());
     }
-    Operand<TInt32> h = length(tf, input, 1);
-    Operand<TInt32> w = length(tf, input, 2);
+    MapSize size = MapSize.of(tf, input);
     Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] {-1, s.get(3)}));
     // Row offset of each map in the flattened input: n·H·W, shape [N, 1].
-    Operand<TInt32> n = tf.range(tf.constant(0), length(tf, input, 0), tf.constant(1));
-    Operand<TInt32> base = tf.expandDims(tf.math.mul(n, tf.math.mul(h, w)), tf.constant(1));
+    Operand<TInt32> maps = tf.gather(tf.shape(input), tf.constant(0), tf.constant(0));
+    Operand<TInt32> n = tf.range(tf.constant(0), maps, tf.constant(1));
+    Operand<TInt32> base = tf.expandDims(tf.math.mul(n, size.area(tf)), tf.constant(1));
     List<Operand<TFloat32>> taps = new ArrayList<>(4);
-    for (BilinearTaps.Tap tap : BilinearTaps.of(tf, coordinate(tf, points, 0), coordinate(tf, points, 1), w, h)) {
+    for (BilinearTaps.Tap tap : BilinearTaps.of(tf, coordinate(tf, points, 0), coordinate(tf, points, 1), size.width(),
+        size.height())) {
       Operand<TFloat32> values = tf.gather(flat, tf.math.add(base, tap.pixel()), tf.constant(0));
       taps.add(tf.math.mul(values, tf.expandDims(tap.weight(), tf.constant(-1))));
     }
@@ -82,13 +83,5 @@ public final class PointSample {
   /** Column {@code k} of the points, [N, P]. */
   private static Operand<TFloat32> coordinate(Ops tf, Operand<TFloat32> points, int k) {
     return tf.gather(points, tf.constant(k), tf.constant(2));
-  }
-
-  /** The length of {@code x}'s axis: a constant when static, read when the step runs otherwise. */
-  private static Operand<TInt32> length(Ops tf, Operand<TFloat32> x, int axis) {
-    long n = x.shape().get(axis);
-    return n >= 0 ? tf.constant(Math.toIntExact(n))
-        : tf.reshape(tf.slice(tf.shape(x), tf.constant(new int[] {axis}), tf.constant(new int[] {1})),
-            tf.constant(new int[0]));
   }
 }
