@@ -27,6 +27,9 @@ final class PlainMask2Former {
   private final int levels;
   /** The smallest |resized mask logit| seen while drawing attention masks: how far from the threshold. */
   private double thresholdMargin = Double.POSITIVE_INFINITY;
+  /** Keys blocked and keys drawn in all masks so far (before full rows are unblocked). */
+  private long blockedKeys;
+  private long drawnKeys;
 
   /** One stage's outputs: class logits [Q][K + 1] and mask logits [h][w][Q]. */
   record Prediction(double[][] classLogits, double[][][] maskLogits) {}
@@ -44,6 +47,11 @@ final class PlainMask2Former {
 
   double thresholdMargin() {
     return thresholdMargin;
+  }
+
+  /** The fraction of keys the masks drawn so far blocked. */
+  double blockedFraction() {
+    return drawnKeys == 0 ? 0 : (double) blockedKeys / drawnKeys;
   }
 
   // ---- building blocks ----
@@ -271,6 +279,8 @@ final class PlainMask2Former {
         for (int x = 0; x < outW; x++) {
           thresholdMargin = Math.min(thresholdMargin, Math.abs(r[y][x]));
           out[q][y * outW + x] = 1 / (1 + Math.exp(-r[y][x])) < 0.5;
+          blockedKeys += out[q][y * outW + x] ? 1 : 0;
+          drawnKeys++;
         }
       }
     }
