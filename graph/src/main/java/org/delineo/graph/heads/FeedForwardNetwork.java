@@ -9,6 +9,7 @@ import org.delineo.graph.init.Initializer;
 import org.delineo.graph.layers.Activations;
 import org.delineo.graph.layers.Linear;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -19,33 +20,35 @@ import org.tensorflow.types.TFloat32;
  * the reference are 0 in Mask2Former and are left out.
  */
 public final class FeedForwardNetwork extends Module implements Layer {
-  private final long hidden;
-  private final Initializer weightInit;
+  private final long width;
+  private final Linear fc1;
+  private final Linear fc2;
 
   /**
    * @param name module path, e.g. {@code decode_head.transformer_decoder.layers.0.ffn}
+   * @param width token width ({@code embed_dims}), positive
    * @param hidden width of the hidden layer ({@code feedforward_channels}), positive
    * @param weightInit initializer of both weights (the biases keep PyTorch's default U(±1/√fan_in))
    */
-  public FeedForwardNetwork(String name, long hidden, Initializer weightInit) {
+  public FeedForwardNetwork(String name, long width, long hidden, Initializer weightInit) {
     super(name);
-    if (hidden < 1) {
-      throw new DelineoException(name + ": feedforward_channels must be positive, found " + hidden);
+    if (width < 1 || hidden < 1) {
+      throw new DelineoException(name + ": embed_dims and feedforward_channels must be positive, found "
+          + width + " and " + hidden);
     }
-    this.hidden = hidden;
-    this.weightInit = weightInit;
+    this.width = width;
+    this.fc1 = new Linear(child("layers.0.0"), hidden, weightInit, TransformerInits.torchLinearBias(width));
+    this.fc2 = new Linear(child("layers.1"), width, weightInit, TransformerInits.torchLinearBias(hidden));
   }
 
-  /** @param input [..., width] with a static width; returns the same shape */
+  /** @param input [..., width]; returns the same shape */
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
-    long width = input.shape().isUnknown() ? -1 : input.shape().size(input.shape().numDimensions() - 1);
-    if (width < 1) {
-      throw new ShapeMismatchException(name() + ": expected a static token width on the last axis, found shape "
-          + input.shape());
+    Shape s = input.shape();
+    if (s.isUnknown() || s.numDimensions() < 1 || s.size(s.numDimensions() - 1) != width) {
+      throw new ShapeMismatchException(
+          name() + ": expected tokens of width " + width + " on the last axis, found shape " + s);
     }
-    Linear fc1 = new Linear(child("layers.0.0"), hidden, weightInit, TransformerInits.torchLinearBias(width));
-    Linear fc2 = new Linear(child("layers.1"), width, weightInit, TransformerInits.torchLinearBias(hidden));
     Operand<TFloat32> h = Activations.relu(ctx.tf(), fc1.apply(ctx, input));
     return ctx.tf().math.add(input, fc2.apply(ctx, h));
   }

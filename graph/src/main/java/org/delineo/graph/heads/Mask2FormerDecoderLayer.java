@@ -41,7 +41,7 @@ public final class Mask2FormerDecoderLayer extends Module {
     // Mask2FormerHead.init_weights: xavier_normal_ on every decoder parameter of rank above 1.
     this.crossAttn = new ResidualMultiheadAttention(child("cross_attn"), dim, heads, TransformerInits.xavierNormal());
     this.selfAttn = new ResidualMultiheadAttention(child("self_attn"), dim, heads, TransformerInits.xavierNormal());
-    this.ffn = new FeedForwardNetwork(child("ffn"), feedforward, TransformerInits.xavierNormal());
+    this.ffn = new FeedForwardNetwork(child("ffn"), dim, feedforward, TransformerInits.xavierNormal());
     for (int i = 0; i < norms.length; i++) {
       norms[i] = new LayerNorm(child("norms." + i));
     }

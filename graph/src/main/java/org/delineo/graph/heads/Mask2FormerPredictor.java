@@ -45,7 +45,7 @@ final class Mask2FormerPredictor extends Module {
     this.postNorm = new LayerNorm(child("transformer_decoder.post_norm"));
     this.clsEmbed = new Linear(child("cls_embed"), numClasses + 1L,
         TransformerInits.torchLinearWeight(), TransformerInits.torchLinearBias(dim));
-    this.maskEmbed = new SequentialReluMlp(child("mask_embed"), dim, dim, dim);
+    this.maskEmbed = new SequentialReluMlp(child("mask_embed"), dim, dim, dim, dim);
   }
 
   /**

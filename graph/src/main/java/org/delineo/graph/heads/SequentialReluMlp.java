@@ -1,6 +1,8 @@
 package org.delineo.graph.heads;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
@@ -9,6 +11,7 @@ import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.layers.Activations;
 import org.delineo.graph.layers.Linear;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -19,38 +22,39 @@ import org.tensorflow.types.TFloat32;
  * layer has PyTorch's default {@code nn.Linear} initialisation, U(±1/√fan_in) for weight and bias.
  */
 public final class SequentialReluMlp extends Module implements Layer {
-  private final long[] widths;
+  private final long inFeatures;
+  private final List<Linear> linears = new ArrayList<>();
 
   /**
    * @param name module path, e.g. {@code decode_head.mask_embed}
+   * @param inFeatures width of the input's last axis
    * @param widths output width of each linear layer, in order; at least one, all positive
    */
-  public SequentialReluMlp(String name, long... widths) {
+  public SequentialReluMlp(String name, long inFeatures, long... widths) {
     super(name);
-    if (widths.length == 0 || Arrays.stream(widths).anyMatch(w -> w < 1)) {
-      throw new DelineoException(
-          name + ": needs at least one layer of positive width, found " + Arrays.toString(widths));
+    if (inFeatures < 1 || widths.length == 0 || Arrays.stream(widths).anyMatch(w -> w < 1)) {
+      throw new DelineoException(name + ": needs a positive input width and at least one layer of positive "
+          + "width, found " + inFeatures + " → " + Arrays.toString(widths));
     }
-    this.widths = widths.clone();
+    this.inFeatures = inFeatures;
+    long in = inFeatures;
+    for (int j = 0; j < widths.length; j++) {
+      linears.add(new Linear(child(String.valueOf(2 * j)), widths[j],
+          TransformerInits.torchLinearWeight(), TransformerInits.torchLinearBias(in)));
+      in = widths[j];
+    }
   }
 
   @Override
   public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> input) {
-    if (input.shape().isUnknown() || input.shape().numDimensions() < 1
-        || input.shape().size(input.shape().numDimensions() - 1) < 1) {
+    Shape s = input.shape();
+    if (s.isUnknown() || s.numDimensions() < 1 || s.size(s.numDimensions() - 1) != inFeatures) {
       throw new ShapeMismatchException(
-          name() + ": expected a static width on the last axis, found shape " + input.shape());
+          name() + ": expected width " + inFeatures + " on the last axis, found shape " + s);
     }
-    long in = input.shape().size(input.shape().numDimensions() - 1);
     Operand<TFloat32> x = input;
-    for (int j = 0; j < widths.length; j++) {
-      if (j > 0) {
-        x = Activations.relu(ctx.tf(), x);
-      }
-      Linear layer = new Linear(child(String.valueOf(2 * j)), widths[j],
-          TransformerInits.torchLinearWeight(), TransformerInits.torchLinearBias(in));
-      x = layer.apply(ctx, x);
-      in = widths[j];
+    for (int j = 0; j < linears.size(); j++) {
+      x = linears.get(j).apply(ctx, j == 0 ? x : Activations.relu(ctx.tf(), x));
     }
     return x;
   }

@@ -120,6 +120,69 @@ class Mask2FormerDecoderTest {
     }
   }
 
+  @Test
+  void initialValuesFollowMmdetInitWeightsAndPyTorchDefaults() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Ops tf = ctx.tf();
+      List<Operand<TFloat32>> memories = new ArrayList<>();
+      for (int l = 0; l < 3; l++) {
+        memories.add(placeholder(tf, -1, -1, -1, 256));
+      }
+      new Mask2FormerDecoder(HEAD, Mask2FormerDecoderConfig.reference(19))
+          .apply(ctx, placeholder(tf, -1, -1, -1, 256), memories);
+      s.initialize();
+      String layer = HEAD + ".transformer_decoder.layers.4.";
+      // Mask2FormerHead.init_weights: xavier_normal_ on decoder parameters of rank > 1,
+      // std = sqrt(2 / (fan_in + fan_out)).
+      assertStd(Math.sqrt(2.0 / (256 + 768)), value(s, ctx, layer + "cross_attn.attn.in_proj_weight"), "in_proj");
+      assertStd(Math.sqrt(2.0 / (256 + 256)), value(s, ctx, layer + "self_attn.attn.out_proj.weight"), "out_proj");
+      assertStd(Math.sqrt(2.0 / (256 + 2048)), value(s, ctx, layer + "ffn.layers.0.0.weight"), "ffn fc1");
+      // nn.MultiheadAttention._reset_parameters: projection biases 0.
+      assertUniform(0, value(s, ctx, layer + "self_attn.attn.in_proj_bias"), "in_proj_bias");
+      assertUniform(0, value(s, ctx, layer + "cross_attn.attn.out_proj.bias"), "out_proj.bias");
+      // nn.Linear defaults, U(±1/sqrt(fan_in)): FFN biases, class and mask embeddings.
+      assertUniform(1 / Math.sqrt(256), value(s, ctx, layer + "ffn.layers.0.0.bias"), "ffn fc1 bias");
+      assertUniform(1 / Math.sqrt(2048), value(s, ctx, layer + "ffn.layers.1.bias"), "ffn fc2 bias");
+      assertUniform(1 / Math.sqrt(256), value(s, ctx, HEAD + ".mask_embed.2.weight"), "mask_embed weight");
+      assertUniform(1 / Math.sqrt(256), value(s, ctx, HEAD + ".mask_embed.4.bias"), "mask_embed bias");
+      assertUniform(1 / Math.sqrt(256), value(s, ctx, HEAD + ".cls_embed.weight"), "cls_embed weight");
+      // nn.Embedding: N(0, 1).
+      assertStd(1, value(s, ctx, HEAD + ".query_feat.weight"), "query_feat");
+      assertStd(1, value(s, ctx, HEAD + ".query_embed.weight"), "query_embed");
+      for (float v : value(s, ctx, layer + "norms.2.weight")) {
+        assertEquals(1f, v, "LayerNorm weight");
+      }
+    }
+  }
+
+  private static float[] value(Session s, GraphContext ctx, String name) {
+    return FeedRun.on(s).fetch(read(ctx, name))[0];
+  }
+
+  /** Mean ≈ 0 and standard deviation within 5 % of {@code std}. */
+  private static void assertStd(double std, float[] v, String what) {
+    double mean = 0;
+    double sq = 0;
+    for (float x : v) {
+      mean += x / (double) v.length;
+      sq += (double) x * x / v.length;
+    }
+    double sd = Math.sqrt(sq - mean * mean);
+    assertTrue(Math.abs(sd / std - 1) < 0.05, what + ": std " + sd + ", expected " + std);
+    assertTrue(Math.abs(mean) < 5 * std / Math.sqrt(v.length), what + ": mean " + mean);
+  }
+
+  /** Every value within ±bound and, for a positive bound, the extremes near ±bound (a uniform fill). */
+  private static void assertUniform(double bound, float[] v, String what) {
+    double max = 0;
+    for (float x : v) {
+      assertTrue(Math.abs(x) <= bound * (1 + 1e-6), what + ": " + x + " beyond ±" + bound);
+      max = Math.max(max, Math.abs(x));
+    }
+    assertTrue(bound == 0 || max > 0.9 * bound, what + ": largest |value| " + max + " for bound " + bound);
+  }
+
   /** Our shape of a PyTorch entry: linear weights (and the fused in-projection) are transposed. */
   private static long[] ours(String name, long[] torch) {
     boolean table = name.endsWith("query_embed.weight") || name.endsWith("query_feat.weight")
