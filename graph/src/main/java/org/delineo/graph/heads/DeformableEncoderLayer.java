@@ -21,13 +21,13 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Weights as the Mask2Former pixel decoder initialises its encoder: every matrix Xavier-normal
  * ({@code MSDeformAttnPixelDecoder.init_weights}), then the attention's own init, which
- * {@link MultiScaleDeformableAttention} applies; LayerNorms (1, 0), eps 1e-5. The FFN's biases start
- * at 0 (PyTorch leaves them at nn.Linear's default uniform(±1/√fan_in)).
+ * {@link MultiScaleDeformableAttention} applies; LayerNorms (1, 0), eps 1e-5; the FFN's biases keep
+ * nn.Linear's default U(±1/√fan_in) (rank 1, untouched by {@code init_weights}).
  */
 public final class DeformableEncoderLayer extends Module {
   private final MultiScaleDeformableAttention selfAttn;
   private final LayerNorm norm0;
-  private final TransformerFfn ffn;
+  private final FeedForwardNetwork ffn;
   private final LayerNorm norm1;
 
   /**
@@ -42,7 +42,7 @@ public final class DeformableEncoderLayer extends Module {
     super(name);
     this.selfAttn = new MultiScaleDeformableAttention(child("self_attn"), dims, heads, levels, points);
     this.norm0 = new LayerNorm(child("norms.0"));
-    this.ffn = new TransformerFfn(child("ffn"), dims, ffnHidden, Initializers.xavierNormal());
+    this.ffn = new FeedForwardNetwork(child("ffn"), dims, ffnHidden, Initializers.xavierNormal());
     this.norm1 = new LayerNorm(child("norms.1"));
   }
 

@@ -6,7 +6,6 @@ import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Module;
 import org.delineo.graph.ShapeMismatchException;
-import org.delineo.graph.VariableKind;
 import org.delineo.graph.init.Initializers;
 import org.delineo.graph.layers.Linear;
 import org.delineo.graph.layers.MapSize;
@@ -71,9 +70,9 @@ public final class MultiScaleDeformableAttention extends Module {
     this.heads = heads;
     this.levels = levels;
     this.points = points;
-    // The offsets' bias is the grid init, created below; the Linear holds only the weight.
-    this.samplingOffsets = new Linear(child("sampling_offsets"), (long) heads * levels * points * 2, false,
-        Initializers.zeros());
+    float[] grid = gridInit(heads, levels, points);
+    this.samplingOffsets = new Linear(child("sampling_offsets"), grid.length, Initializers.zeros(),
+        (tf, shape, seed) -> tf.constant(grid));
     this.attentionWeights = new Linear(child("attention_weights"), (long) heads * levels * points, true,
         Initializers.zeros());
     this.valueProj = new Linear(child("value_proj"), embedDims, true, Initializers.xavierUniform());
@@ -98,11 +97,7 @@ public final class MultiScaleDeformableAttention extends Module {
     Operand<TFloat32> q = queryPos == null ? query : tf.math.add(query, queryPos);
     Operand<TFloat32> v = valueProj.apply(ctx, value);
     Operand<TFloat32> perHead = tf.reshape(v, withLeading(tf, v, 2, heads, embedDims / heads));
-    Operand<TFloat32> offsetBias = ctx.variables().variable(child("sampling_offsets.bias"),
-        Shape.of((long) heads * levels * points * 2), (t, shape, seed) -> t.constant(gridInit(heads, levels, points)),
-        VariableKind.BIAS);
-    Operand<TFloat32> offsets = tf.reshape(tf.math.add(samplingOffsets.apply(ctx, q), offsetBias),
-        withLeading(tf, q, 2, heads, levels, points, 2));
+    Operand<TFloat32> offsets = tf.reshape(samplingOffsets.apply(ctx, q), withLeading(tf, q, 2, heads, levels, points, 2));
     Operand<TFloat32> logits = tf.reshape(attentionWeights.apply(ctx, q), withLeading(tf, q, 2, heads, levels * points));
     Operand<TFloat32> weights = tf.reshape(tf.nn.softmax(logits), withLeading(tf, q, 2, heads, levels, points));
     Operand<TFloat32> locations = tf.math.add(
