@@ -134,6 +134,9 @@ public final class Experiment {
     StrategyConfig s = config.getStrategy();
     String name = s.getKindCase() == StrategyConfig.KindCase.KIND_NOT_SET
         ? "supervised" : caseName(s, s.getKindCase().getNumber());
+    if (modelName().equals(Mask2FormerFactory.NAME)) {
+      return Mask2FormerTraining.strategy(config, name);
+    }
     StrategyFactory factory = strategies.get(name);
     if (factory == null) {
       throw new ConfigException("field 'strategy." + name + "': strategy '" + name
