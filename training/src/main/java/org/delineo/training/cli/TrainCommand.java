@@ -156,6 +156,8 @@ final class TrainCommand implements Command {
       return resume(config, ablationNames, run, false, out);
     }
     Experiment experiment = Experiment.create(config, ablationNames);
+    // The strategy's settings (e.g. an --aux-loss Mask2Former refuses) are checked before anything is written.
+    experiment.strategy();
     RunDirectory run;
     if (workdir != null) {
       Path dir = Path.of(workdir);
