@@ -59,19 +59,23 @@ class BackboneRegistryTest {
       "pspnet", "pspnet { backbone { %s } channels: 8 aux_head { channels: 4 } }",
       "hrnet", "hrnet { backbone { %s } }",
       "segformer", "segformer { backbone { %s } channels: 8 }",
-      "segnext", "segnext { backbone { %s } channels: 32 ham_channels: 32 md_r: 4 }");
+      "segnext", "segnext { backbone { %s } channels: 32 ham_channels: 32 md_r: 4 }",
+      "mask2former", "mask2former { backbone { %s } feat_channels: 8 num_queries: 2 num_decoder_layers: 1"
+          + " num_heads: 2 decoder_feedforward_channels: 8 encoder_layers: 1 encoder_feedforward_channels: 8"
+          + " encoder_points: 1 norm_groups: 2 }");
 
   /**
    * The feature level whose resolution each head's logits have: DeepLabV3+ decodes at its
    * low-level skip (the finest map), PSPNet at the deepest map, the HRNet FCN head at the finest
    * map it resizes the others to, SegFormer's head at the finest map too, SegNeXt's LightHamHead at
-   * the first map it reads (level 1, mmseg in_index [1, 2, 3]). A new head adds its entry here.
+   * the first map it reads (level 1, mmseg in_index [1, 2, 3]); Mask2Former's logits are its semantic
+   * scores at the input's size (level −1 here). A new head adds its entry here.
    */
   private static final Map<String, Integer> DECODE_LEVEL =
-      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0, "segnext", 1);
+      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0, "segnext", 1, "mask2former", -1);
 
-  /** Families without an auxiliary head: HRNet's FCN (PV-10), SegFormer and SegNeXt (mmseg's configs). */
-  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer", "segnext");
+  /** Families without an auxiliary head: HRNet's FCN (PV-10), SegFormer, SegNeXt and Mask2Former (mmseg's configs). */
+  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer", "segnext", "mask2former");
 
   /**
    * Strides of the feature maps, finest first, as the architectures define them: ResNetV1c D8 =
@@ -117,7 +121,8 @@ class BackboneRegistryTest {
       for (String family : TINY_HEADS.keySet()) {
         String where = family + " on " + backbone;
         OutputShapes out = build(TINY_HEADS.get(family).formatted(TINY_BACKBONES.get(backbone)));
-        assertEquals(logits(s[DECODE_LEVEL.get(family)]), out.logits(), where);
+        int level = DECODE_LEVEL.get(family);
+        assertEquals(logits(level < 0 ? 1 : s[level]), out.logits(), where);
         if (NO_AUX_HEAD.contains(family)) {
           assertTrue(out.aux().isEmpty(), where + ": no aux head");
         } else {
