@@ -108,7 +108,10 @@ public final class Mask2FormerCriterion {
     Operand<TBool> matched = tf.math.greaterEqual(assignment, tf.constant(0));
     // Class term: labels = matched class or K (no object); per-query weight w[label].
     Operand<TInt32> labels = tf.select(matched, assignment, tf.fill(tf.shape(assignment), tf.constant(numClasses)));
-    Operand<TFloat32> logProbabilities = tf.nn.logSoftmax(classLogits);
+    // LogSoftmax on [N·Q, K + 1]: its graph gradient sums over axis 1, right only at rank 2
+    // (docs/tensorflow-java-pitfalls.md).
+    Operand<TFloat32> logProbabilities = tf.reshape(
+        tf.nn.logSoftmax(tf.reshape(classLogits, tf.constant(new long[] {-1, numClasses + 1}))), tf.shape(classLogits));
     Operand<TFloat32> ce = tf.math.neg(tf.reduceSum(tf.math.mul(logProbabilities,
         tf.oneHot(labels, tf.constant(numClasses + 1), tf.constant(1f), tf.constant(0f))), tf.constant(2)));
     Operand<TFloat32> weights = tf.select(matched, tf.fill(tf.shape(assignment), tf.constant(1f)),

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.delineo.graph.Tensors;
+import org.delineo.graph.testing.GradientCheck;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -142,6 +145,34 @@ class Mask2FormerCriterionTest {
       try (Result r = s.runner().fetch(terms.maskLoss()).fetch(terms.diceLoss()).run()) {
         assertEquals(0f, Tensors.scalar(r, 0));
         assertEquals(0f, Tensors.scalar(r, 1));
+      }
+    }
+  }
+
+  @Test
+  void gradientsOfAStageLossMatchFiniteDifferences() {
+    // One point per mask: int(0.75 · 1) = 0 uncertain points, so the points do not move with the logits and
+    // the loss is smooth in them (with uncertain points a perturbation may swap the chosen candidates).
+    int[][] assignment = {{-1, 1, 0}, {-1, -1, -1}};
+    float[] classValues = new float[2 * Q * (K + 1)];
+    float[] maskValues = new float[2 * Q * 2 * 2];
+    for (int i = 0; i < classValues.length; i++) {
+      classValues[i] = (float) Math.sin(1.3 * i);
+    }
+    for (int i = 0; i < maskValues.length; i++) {
+      maskValues[i] = (float) Math.cos(0.7 * i) * 2;
+    }
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> cls = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2, Q, K + 1)));
+      Operand<TFloat32> masks = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2, Q, 2, 2)));
+      ClassMaskTargets targets = ClassMaskTargets.of(tf, tf.constant(LABELS), K, 255);
+      Operand<TFloat32> loss = new Mask2FormerCriterion(K, 1).loss(tf, cls, masks, targets, tf.constant(assignment),
+          tf.constant(new long[] {4, 4})).total(tf);
+      try (Session s = new Session(g)) {
+        double err = GradientCheck.on(g, s).feed(cls, Shape.of(2, Q, K + 1), classValues)
+            .feed(masks, Shape.of(2, Q, 2, 2), maskValues).eps(1e-2).tolerance(1e-3).check(loss, List.of(cls, masks));
+        assertEquals(0, err, 1e-3);
       }
     }
   }
