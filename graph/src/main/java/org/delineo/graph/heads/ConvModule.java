@@ -3,6 +3,7 @@ package org.delineo.graph.heads;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
+import org.delineo.graph.init.Initializer;
 import org.delineo.graph.layers.Activations;
 import org.delineo.graph.layers.BatchNorm;
 import org.delineo.graph.layers.Conv2d;
@@ -54,6 +55,20 @@ public final class ConvModule extends Module implements Layer {
   public static ConvModule pointwiseGroupNorm(String name, int outChannels, int groups, boolean relu) {
     return new ConvModule(name,
         Conv2d.builder(name + ".conv", outChannels).kernel(1).bias(false).init(HeadInits.kaimingFanOut()).build(),
+        new GroupNorm(name + ".gn", groups), relu);
+  }
+
+  /**
+   * A k × k convolution (stride 1, padding k // 2) to {@code outChannels} with the given kernel
+   * initializer, with a bias when {@code bias} (starting at 0), then group norm with {@code groups}
+   * groups (PyTorch eps 1e-5), then ReLU when {@code relu}: mmcv's ConvModule with
+   * {@code norm_cfg=dict(type='GN', num_groups=groups)} and an explicit {@code bias}, as mmdet's
+   * {@code MSDeformAttnPixelDecoder} builds its input ({@code bias=True}), lateral and output convs.
+   */
+  public static ConvModule groupNorm(String name, int outChannels, int kernel, int groups, boolean bias,
+      Initializer init, boolean relu) {
+    return new ConvModule(name,
+        Conv2d.builder(name + ".conv", outChannels).kernel(kernel).bias(bias).init(init).build(),
         new GroupNorm(name + ".gn", groups), relu);
   }
 

@@ -15,6 +15,16 @@ final class HeadInits {
     return Initializers.kaimingNormalFanOut();
   }
 
+  /**
+   * mmengine {@code caffe2_xavier_init}: {@code kaiming_uniform_(a=1, mode='fan_in',
+   * nonlinearity='leaky_relu')}, gain √(2 / (1 + 1²)) = 1, so U(−b, b) with b = √(3 / fan_in)
+   * (= {@link Initializers#heUniform()}'s √(6 / fan_in) / √2).
+   */
+  static Initializer caffe2Xavier() {
+    Initializer heUniform = Initializers.heUniform();
+    return (tf, shape, seed) -> tf.math.mul(heUniform.create(tf, shape, seed), tf.constant((float) Math.sqrt(0.5)));
+  }
+
   /** mmseg {@code BaseDecodeHead}: {@code conv_seg} weights N(0, 0.01²) (bias zero). */
   static Initializer convSeg() {
     return Initializers.normal(0.01f);

@@ -14,7 +14,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * A dense layer on the last axis of an input of any rank: {@code y = x·weight + bias} with
- * {@code weight [in, out]} (WEIGHT) and {@code bias [out]} (BIAS, zeros).
+ * {@code weight [in, out]} (WEIGHT) and {@code bias [out]} (BIAS, zeros unless a bias initializer
+ * is given).
  *
  * <p>The default weight initializer is a truncated normal with std 0.02, the choice of the
  * transformer backbones and heads that use this layer most (timm ViT/Swin, mmseg MiT and SegFormer
@@ -27,6 +28,7 @@ public final class Linear extends Module implements Layer {
   private final long outFeatures;
   private final boolean useBias;
   private final Initializer init;
+  private final Initializer biasInit;
 
   /** A linear layer with bias and the default initializer. */
   public Linear(String name, long outFeatures) {
@@ -44,6 +46,19 @@ public final class Linear extends Module implements Layer {
    * @param init initializer of {@code weight}
    */
   public Linear(String name, long outFeatures, boolean useBias, Initializer init) {
+    this(name, outFeatures, useBias, init, Initializers.zeros());
+  }
+
+  /**
+   * A linear layer with a bias drawn from {@code biasInit}, e.g. PyTorch's {@code nn.Linear}
+   * default U(±1/√fan_in) where a model keeps it.
+   */
+  public Linear(String name, long outFeatures, Initializer init, Initializer biasInit) {
+    this(name, outFeatures, true, init, biasInit);
+  }
+
+  private Linear(
+      String name, long outFeatures, boolean useBias, Initializer init, Initializer biasInit) {
     super(name);
     if (outFeatures < 1) {
       throw new DelineoException(name + ": outFeatures must be positive, found " + outFeatures);
@@ -51,6 +66,7 @@ public final class Linear extends Module implements Layer {
     this.outFeatures = outFeatures;
     this.useBias = useBias;
     this.init = init;
+    this.biasInit = biasInit;
   }
 
   @Override
@@ -72,7 +88,7 @@ public final class Linear extends Module implements Layer {
       return y;
     }
     Operand<TFloat32> bias =
-        ctx.variables().variable(child("bias"), Shape.of(outFeatures), Initializers.zeros(), VariableKind.BIAS);
+        ctx.variables().variable(child("bias"), Shape.of(outFeatures), biasInit, VariableKind.BIAS);
     return tf.math.add(y, bias);
   }
 }

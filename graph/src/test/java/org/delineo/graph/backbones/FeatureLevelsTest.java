@@ -22,7 +22,8 @@ import org.tensorflow.types.TFloat32;
  * The backbones' stated contract ({@link FeatureLevels}) matches the maps they build: each map's
  * channels and its size (input / stride) on a static 128 x 128 image, and the strides the
  * architectures define (ResNetV1c: stem + pool 4, then the stage strides; HRNetV2 and MSCAN: 4, 8, 16,
- * 32; Mix Transformer: patch-embedding strides 4, 2, 2, 2).
+ * 32; Mix Transformer: patch-embedding strides 4, 2, 2, 2; Swin: 4 × 4 patches, then a 2 × 2 patch
+ * merging before each further stage).
  */
 class FeatureLevelsTest {
   private static final int SIZE = 128;
@@ -71,6 +72,15 @@ class FeatureLevelsTest {
     // SegNeXt: stem of two stride-2 convs (stride 4), then one stride-2 patch embedding per stage.
     Mscan net = Mscan.builder("backbone").embedDims(8, 16, 32, 32).depths(1, 1, 1, 1).build();
     assertContract(net::apply, net.featureLevels(), List.of(8, 16, 32, 32), List.of(4, 8, 16, 32));
+    assertTrue(net.featureLevels().hasLowLevelSkip());
+  }
+
+  @Test
+  void swinTransformer() {
+    // Stage i has embed_dims · 2^i channels (the merging doubles them).
+    SwinTransformer net = SwinTransformer.builder("backbone").embedDims(8).depths(1, 1, 1, 1).numHeads(1, 1, 2, 2)
+        .windowSize(4).build();
+    assertContract(net::apply, net.featureLevels(), List.of(8, 16, 32, 64), List.of(4, 8, 16, 32));
     assertTrue(net.featureLevels().hasLowLevelSkip());
   }
 

@@ -14,6 +14,7 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
 import org.delineo.graph.ShapeMismatchException;
 import org.delineo.graph.VariableKind;
+import org.delineo.graph.init.Initializers;
 import org.delineo.graph.testing.GradientCheck;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
@@ -72,6 +73,20 @@ class LinearTest {
       double std = Math.sqrt(sq / v[0].length);
       assertEquals(0.88 * 0.02, std, 0.002, "empirical std of the weights");
       assertArrayEquals(new float[64], v[1]);
+    }
+  }
+
+  @Test
+  void biasInitializerSetsTheBiasAndTheWeightInitializerTheWeight() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
+      new Linear("fc", 3, Initializers.constant(0.25f), Initializers.constant(-0.5f))
+          .apply(ctx, placeholder(ctx, 2, 4));
+      s.initialize();
+      float[][] values = FeedAndFetch.on(s).fetch(read(ctx, "fc.weight"), read(ctx, "fc.bias"));
+      assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f, 0.25f,
+          0.25f, 0.25f}, values[0]);
+      assertArrayEquals(new float[] {-0.5f, -0.5f, -0.5f}, values[1]);
     }
   }
 

@@ -105,6 +105,48 @@ class PointSampleTest {
   }
 
   @Test
+  void mapsOfSizesKnownOnlyWhenTheStepRunsSampleTheSame() {
+    // Two maps of 3 × 4 behind a placeholder with free N, H and W (a training or serving graph).
+    float[] one = tinyMap();
+    float[] maps = new float[2 * one.length];
+    for (int i = 0; i < one.length; i++) {
+      maps[i] = one[i];
+      maps[one.length + i] = 7f - 2f * one[i];
+    }
+    int p = POINTS.length / 2;
+    float[] both = new float[2 * POINTS.length];
+    System.arraycopy(POINTS, 0, both, 0, POINTS.length);
+    System.arraycopy(POINTS, 0, both, POINTS.length, POINTS.length);
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> m = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, C)));
+      Operand<TFloat32> out = PointSample.sample(tf, m, constant(tf, Shape.of(2, p, 2), both));
+      try (Session s = new Session(g)) {
+        float[] got = FeedAndFetch.on(s).feed(m, Shape.of(2, H, W, C), maps).fetch(out)[0];
+        assertClose(toFloats(ReferenceGridSample.sample(maps, 2, H, W, C, both, p)), got, 1e-4,
+            "free sizes vs grid_sample");
+      }
+    }
+  }
+
+  @Test
+  void gradientWithRespectToPointsOnTheBorderAndOutsideMatchesFiniteDifferences() {
+    // On the border (x or y exactly 0 or 1: u = −0.5 or W − 0.5, half-way between a pixel centre
+    // and the padding, so no kink is near), in the half pixel of padding, and far outside, where
+    // every tap reads padding and the gradient is exactly 0.
+    float[] points = {
+        0f, 0.45f, 1f, 0.3f, 0.6f, 0f, 0.35f, 1f, // the four borders
+        0f, 1f, // a corner
+        -0.08f, 0.55f, 0.4f, 1.1f, // in the zero-padded half pixel
+        -0.9f, 0.5f, 0.3f, 2.5f, 5f, -4f, // far outside
+    };
+    float[] map = tinyMap();
+    double err = LayerTesting.gradientCheck(Shape.of(1, 10, 2), points,
+        (tf, pts) -> PointSample.sample(tf, constant(tf, MAP, map), pts));
+    assertEquals(0, err, 1e-2, "scaled error");
+  }
+
+  @Test
   void gradientWithRespectToTheMapMatchesFiniteDifferences() {
     int p = POINTS.length / 2;
     double err = LayerTesting.gradientCheck(MAP, tinyMap(),
@@ -137,13 +179,13 @@ class PointSampleTest {
       Operand<TFloat32> map = tf.placeholder(TFloat32.class, Placeholder.shape(MAP));
       Operand<TFloat32> points = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, 5, 2)));
       Operand<TFloat32> threeAxes = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, 5, 3)));
-      Operand<TFloat32> unknownWidth =
-          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, H, -1, C)));
+      Operand<TFloat32> unknownChannels =
+          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, H, W, -1)));
       ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
           () -> PointSample.sample(tf, map, threeAxes));
       assertEquals("point_sample points need (x, y) on the last axis (shape [N, P, 2]), found [1, 5, 3]",
           e.getMessage());
-      assertThrows(ShapeMismatchException.class, () -> PointSample.sample(tf, unknownWidth, points));
+      assertThrows(ShapeMismatchException.class, () -> PointSample.sample(tf, unknownChannels, points));
       assertThrows(ShapeMismatchException.class, () -> PointSample.sample(tf, points, points));
     }
   }

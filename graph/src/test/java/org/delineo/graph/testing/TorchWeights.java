@@ -91,8 +91,9 @@ public final class TorchWeights {
   }
 
   /**
-   * Assigns {@code prefix + key} ← {@code values[key]} (transposed to our layout) for every entry;
-   * fails when a model variable of that name is absent.
+   * Assigns {@code prefix + key} ← {@code values[key]} (transposed to our layout; Swin's
+   * {@code relative_position_bias_table} as is) for every entry; fails when a model variable of that
+   * name is absent.
    */
   @SuppressWarnings("unchecked")
   public static void assign(GraphContext ctx, Session session, String prefix, Map<String, float[]> values,
@@ -103,7 +104,10 @@ public final class TorchWeights {
       String name = prefix + e.getKey();
       ModelVariable<?> v = ctx.variables().find(name)
           .orElseThrow(() -> new AssertionError("the model has no variable " + name));
-      float[] ours = toOurs(e.getValue(), torchShapes.get(e.getKey()), v.shape().numDimensions());
+      // Swin's bias table [(2W - 1)^2, heads] is a parameter indexed by rows, not a linear weight:
+      // ours has PyTorch's layout.
+      float[] ours = name.endsWith(".relative_position_bias_table") ? e.getValue().clone()
+          : toOurs(e.getValue(), torchShapes.get(e.getKey()), v.shape().numDimensions());
       assigns.add(tf.assign((Variable<TFloat32>) v.ref(),
           tf.reshape(tf.constant(ours), tf.constant(v.shape().asArray()))));
     }

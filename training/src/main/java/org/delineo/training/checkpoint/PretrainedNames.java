@@ -13,6 +13,9 @@ import java.util.Optional;
  * map to themselves. The table:
  * <ul>
  *   <li>{@code *.num_batches_tracked}: ignored (we keep no such counter);
+ *   <li>Swin's buffers {@code *.relative_position_index} (mmseg's {@code WindowMSA}) and
+ *       {@code *.attn_mask} (Microsoft's original blocks, kept by mmseg's converted ImageNet files):
+ *       ignored, since our {@code SwinTransformer} computes both as constants;
  *   <li>a leading {@code module.} (DataParallel) or {@code state_dict.} is dropped;
  *   <li>Keras/TF-style norm names {@code gamma, beta, moving_mean, moving_variance} become
  *       {@code weight, bias, running_mean, running_var};
@@ -60,7 +63,8 @@ public final class PretrainedNames {
 
   /** Whether the source name carries nothing we load. */
   public static boolean ignored(String sourceName) {
-    return sourceName.endsWith("num_batches_tracked");
+    return sourceName.endsWith("num_batches_tracked") || sourceName.endsWith(".relative_position_index")
+        || sourceName.endsWith(".attn_mask");
   }
 
   private static Optional<String> ours(String source, boolean prependBackbone) {

@@ -237,6 +237,8 @@ final class TrainCommand implements Command {
       return resume(config, ablationNames, run, false, out, workers);
     }
     Experiment experiment = Experiment.create(config, ablationNames);
+    // The strategy's settings (e.g. an --aux-loss Mask2Former refuses) are checked before anything is written.
+    experiment.strategy();
     if (workers != null && !workers.writesRun()) {
       if (workdir != null) {
         refuseExistingRun(Path.of(workdir));

@@ -164,7 +164,7 @@ public final class TrainingGraph {
       List<RunMetadata> traces) {
     List<Tensor> tensors = new ArrayList<>();
     try {
-      Map<Placeholder<?>, Tensor> feeds = new java.util.LinkedHashMap<>();
+      Map<Operand<?>, Tensor> feeds = new java.util.LinkedHashMap<>();
       for (Map.Entry<String, Placeholder<?>> in : inputs.entrySet()) {
         FeedArray value = batch.feeds().get(in.getKey());
         if (value == null) {
@@ -182,6 +182,10 @@ public final class TrainingGraph {
         feeds.forEach(runner::feed);
         runner.addTarget(runs.get(i));
         boolean last = i == runs.size() - 1;
+        boolean bridged = i == 0 && step.bridge() != null;
+        if (bridged) {
+          step.bridge().fetches().forEach(runner::fetch);
+        }
         if (last) {
           // The learning rate is read before the step increments the global step.
           runner.fetch(step.loss());
@@ -190,10 +194,20 @@ public final class TrainingGraph {
           }
           runner.fetch(learningRate);
         }
-        // Intermediate runs of bi-level strategies fetch nothing.
+        // Intermediate runs fetch only what a run bridge asks for.
         try (Result r = options == null ? runner.run() : runner.setOptions(options).runAndFetchMetadata()) {
           if (options != null) {
             r.getMetadata().ifPresent(traces::add);
+          }
+          if (bridged) {
+            // The bridge's feeds join every later run of this iteration and are closed with the batch's.
+            List<Tensor> fetched = new ArrayList<>();
+            for (int k = 0; k < step.bridge().fetches().size(); k++) {
+              fetched.add(r.get(k));
+            }
+            Map<Operand<?>, Tensor> extra = step.bridge().feeds(fetched);
+            tensors.addAll(extra.values());
+            feeds.putAll(extra);
           }
           if (last) {
             for (int k = 0; k < values.length; k++) {

@@ -18,5 +18,6 @@ public final class BackbonesModule extends AbstractModule {
     backbones.addBinding("hrnet_v2").to(HrNetV2BackboneFactory.class);
     backbones.addBinding("mit").to(MitBackboneFactory.class);
     backbones.addBinding("mscan").to(MscanBackboneFactory.class);
+    backbones.addBinding("swin").to(SwinBackboneFactory.class);
   }
 }

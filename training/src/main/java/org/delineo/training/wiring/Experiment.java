@@ -129,6 +129,9 @@ public final class Experiment {
     StrategyConfig s = config.getStrategy();
     String name = s.getKindCase() == StrategyConfig.KindCase.KIND_NOT_SET
         ? "supervised" : caseName(s, s.getKindCase().getNumber());
+    if (trainsMask2Former()) {
+      return Mask2FormerTraining.strategy(config, name);
+    }
     StrategyFactory factory = strategies.get(name);
     if (factory == null) {
       throw new ConfigException("field 'strategy." + name + "': strategy '" + name
@@ -145,6 +148,16 @@ public final class Experiment {
     Optimizer optimizer = OptimizerFactory.create(config.getOptimizer(), config.getSchedule());
     return config.getRuntime().getPrecision() == RuntimeConfig.Precision.FP16
         ? new DynamicLossScale(optimizer) : optimizer;
+  }
+
+  /**
+   * Whether the config selects Mask2Former (by block, name or family alias), decided without
+   * resolving the model, so a config whose model is wrong still reports its strategy errors first.
+   */
+  private boolean trainsMask2Former() {
+    ModelConfig m = config.getModel();
+    return m.hasMask2Former() || m.getName().equals(Mask2FormerFactory.NAME)
+        || m.getName().equals(ModelNames.familyOf(Mask2FormerFactory.NAME));
   }
 
   private static String caseName(Message m, int fieldNumber) {

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * The registered names of models whose name differs from their {@code ModelConfig} family (the
  * issues' {@code deeplabv3plus_r50}, {@code pspnet_r50}, {@code hrnet_w48}, {@code segformer_mit_b3},
- * {@code segnext_mscan_b}):
+ * {@code segnext_mscan_b}, {@code mask2former_swin_b}):
  * a config may choose a model by family block, by {@code model.name}, or both. Models absent from
  * this table are registered under their family name.
  */
@@ -17,7 +17,8 @@ public final class ModelNames {
       "pspnet_r50", "pspnet",
       "hrnet_w48", "hrnet",
       "segformer_mit_b3", "segformer",
-      "segnext_mscan_b", "segnext");
+      "segnext_mscan_b", "segnext",
+      "mask2former_swin_b", "mask2former");
 
   /** Family → its reference model's registered name. */
   private static final Map<String, String> MODEL_OF = Map.of(
@@ -25,7 +26,8 @@ public final class ModelNames {
       "pspnet", "pspnet_r50",
       "hrnet", "hrnet_w48",
       "segformer", "segformer_mit_b3",
-      "segnext", "segnext_mscan_b");
+      "segnext", "segnext_mscan_b",
+      "mask2former", "mask2former_swin_b");
 
   private ModelNames() {}
 

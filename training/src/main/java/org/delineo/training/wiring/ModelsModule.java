@@ -24,6 +24,7 @@ public final class ModelsModule extends AbstractModule {
     models.addBinding("semsim_unet").to(SemSimUNetFactory.class);
     models.addBinding("segformer_mit_b3").to(SegFormerFactory.class);
     models.addBinding("segnext_mscan_b").to(SegNeXtFactory.class);
+    models.addBinding(Mask2FormerFactory.NAME).to(Mask2FormerFactory.class);
     bind(SemSimUNetFactory.FUSION).toInstance(true);
   }
 }

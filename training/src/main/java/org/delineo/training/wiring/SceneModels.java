@@ -10,6 +10,7 @@ import org.delineo.proto.ModelConfig;
 import org.delineo.proto.MscanConfig;
 import org.delineo.proto.NormType;
 import org.delineo.proto.ResNetV1cConfig;
+import org.delineo.proto.SwinConfig;
 import org.delineo.training.config.ConfigException;
 
 /**
@@ -29,6 +30,9 @@ final class SceneModels {
   /** MSCAN-B: the reference backbone of segnext_mscan_b. */
   static final BackboneConfig MSCAN_B =
       BackboneConfig.newBuilder().setMscan(MscanConfig.getDefaultInstance()).build();
+  /** Swin-B (window 12): the reference backbone of mask2former_swin_b. */
+  static final BackboneConfig SWIN_B =
+      BackboneConfig.newBuilder().setSwin(SwinConfig.getDefaultInstance()).build();
 
   private SceneModels() {}
 

@@ -252,8 +252,11 @@ class InitCheckpointTest {
     }
   }
 
-  /** Writes the safetensors format by hand: u64 LE header length, JSON header, raw LE data. */
-  private static final class SafetensorsBuilder {
+  /**
+   * Writes the safetensors format by hand: u64 LE header length, JSON header, raw LE data (also used
+   * by {@link SwinWeightsTest}).
+   */
+  static final class SafetensorsBuilder {
     private final List<String> entries = new ArrayList<>();
     private final ByteArrayOutputStream data = new ByteArrayOutputStream();
 

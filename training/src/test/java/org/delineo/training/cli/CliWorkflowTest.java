@@ -196,7 +196,7 @@ class CliWorkflowTest {
     assertTrue(out.toString(StandardCharsets.UTF_8).lines().anyMatch(l -> l.startsWith("segnext_mscan_b ")
         && l.contains("27,569,107 params") && l.contains("backbone 26,277,824 + decode_head 1,291,283")),
         out.toString(StandardCharsets.UTF_8));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("backbones (model.<family>.backbone { <name> {} }): hrnet_v2, mit, mscan, resnet_v1c"),
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("backbones (model.<family>.backbone { <name> {} }): hrnet_v2, mit, mscan, resnet_v1c, swin"),
         out.toString(StandardCharsets.UTF_8));
     assertEquals(0, cli.run(new String[] {"ablations"}));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("no-dice"));

@@ -50,7 +50,8 @@ class BackboneRegistryTest {
       "resnet_v1c", "resnet_v1c { base_channels: 4 stage_blocks: [1, 1, 1, 1] }",
       "hrnet_v2", "hrnet_v2 { width: 4 num_modules: [1, 1, 1] num_blocks: 1 }",
       "mit", "mit { embed_dims: [4, 8, 8, 16] num_layers: [1, 1, 1, 1] num_heads: [1, 1, 2, 2] }",
-      "mscan", "mscan { embed_dims: [8, 16, 32, 32] depths: [1, 1, 1, 1] mlp_ratios: [1, 1, 1, 1] }");
+      "mscan", "mscan { embed_dims: [8, 16, 32, 32] depths: [1, 1, 1, 1] mlp_ratios: [1, 1, 1, 1] }",
+      "swin", "swin { embed_dims: 4 depths: [1, 2, 1, 1] num_heads: [1, 1, 2, 2] window_size: 2 mlp_ratio: 1 }");
 
   /** Tiny head settings per scene family (%s: the backbone block). */
   private static final Map<String, String> TINY_HEADS = Map.of(
@@ -58,31 +59,37 @@ class BackboneRegistryTest {
       "pspnet", "pspnet { backbone { %s } channels: 8 aux_head { channels: 4 } }",
       "hrnet", "hrnet { backbone { %s } }",
       "segformer", "segformer { backbone { %s } channels: 8 }",
-      "segnext", "segnext { backbone { %s } channels: 32 ham_channels: 32 md_r: 4 }");
+      "segnext", "segnext { backbone { %s } channels: 32 ham_channels: 32 md_r: 4 }",
+      "mask2former", "mask2former { backbone { %s } feat_channels: 8 num_queries: 2 num_decoder_layers: 1"
+          + " num_heads: 2 decoder_feedforward_channels: 8 encoder_layers: 1 encoder_feedforward_channels: 8"
+          + " encoder_points: 1 norm_groups: 2 }");
 
   /**
    * The feature level whose resolution each head's logits have: DeepLabV3+ decodes at its
    * low-level skip (the finest map), PSPNet at the deepest map, the HRNet FCN head at the finest
    * map it resizes the others to, SegFormer's head at the finest map too, SegNeXt's LightHamHead at
-   * the first map it reads (level 1, mmseg in_index [1, 2, 3]). A new head adds its entry here.
+   * the first map it reads (level 1, mmseg in_index [1, 2, 3]); Mask2Former's logits are its semantic
+   * scores at the input's size (level −1 here). A new head adds its entry here.
    */
   private static final Map<String, Integer> DECODE_LEVEL =
-      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0, "segnext", 1);
+      Map.of("deeplabv3plus", 0, "pspnet", 3, "hrnet", 0, "segformer", 0, "segnext", 1, "mask2former", -1);
 
-  /** Families without an auxiliary head: HRNet's FCN (PV-10), SegFormer and SegNeXt (mmseg's configs). */
-  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer", "segnext");
+  /** Families without an auxiliary head: HRNet's FCN (PV-10), SegFormer, SegNeXt and Mask2Former (mmseg's configs). */
+  private static final Set<String> NO_AUX_HEAD = Set.of("hrnet", "segformer", "segnext", "mask2former");
 
   /**
    * Strides of the feature maps, finest first, as the architectures define them: ResNetV1c D8 =
    * stem and pool 4, then stage strides 1, 2, 1, 1; HRNetV2 = stem 4, each new branch halves; MiT =
    * patch-embedding strides 4, 2, 2, 2 (mmseg {@code MixVisionTransformer}); MSCAN = a stem of two
-   * stride-2 convs, then one stride-2 patch embedding per stage.
+   * stride-2 convs, then one stride-2 patch embedding per stage; Swin = 4 × 4 patches, then a 2 × 2
+   * patch merging before each further stage (Liu et al. 2021, mmseg {@code SwinTransformer}).
    */
   private static final Map<String, int[]> FEATURE_STRIDES = Map.of(
       "resnet_v1c", new int[] {4, 8, 8, 8},
       "hrnet_v2", new int[] {4, 8, 16, 32},
       "mit", new int[] {4, 8, 16, 32},
-      "mscan", new int[] {4, 8, 16, 32});
+      "mscan", new int[] {4, 8, 16, 32},
+      "swin", new int[] {4, 8, 16, 32});
 
   @Test
   void everyBackboneConfigCaseHasOneRegisteredFactory() {
@@ -114,7 +121,8 @@ class BackboneRegistryTest {
       for (String family : TINY_HEADS.keySet()) {
         String where = family + " on " + backbone;
         OutputShapes out = build(TINY_HEADS.get(family).formatted(TINY_BACKBONES.get(backbone)));
-        assertEquals(logits(s[DECODE_LEVEL.get(family)]), out.logits(), where);
+        int level = DECODE_LEVEL.get(family);
+        assertEquals(logits(level < 0 ? 1 : s[level]), out.logits(), where);
         if (NO_AUX_HEAD.contains(family)) {
           assertTrue(out.aux().isEmpty(), where + ": no aux head");
         } else {
@@ -194,6 +202,11 @@ class BackboneRegistryTest {
         () -> build("deeplabv3plus { backbone { resnet_v1c { output_stride: 4 } } }"));
     assertTrue(stride.getMessage().contains("'model.deeplabv3plus.backbone.resnet_v1c.output_stride'"),
         stride.getMessage());
+    ConfigException heads = assertThrows(ConfigException.class,
+        () -> build("segformer { backbone { swin { embed_dims: 4 num_heads: [1, 1, 3, 2] } } }"));
+    assertTrue(heads.getMessage().contains("'model.segformer.backbone.swin.num_heads'")
+        && heads.getMessage().contains("stage 2 has 3 heads") && heads.getMessage().contains("width 16"),
+        heads.getMessage());
   }
 
   @Test

@@ -48,10 +48,12 @@ class ExperimentWiringTest {
         () -> Experiment.create(CONFIG, List.of("no-dcie")));
     assertTrue(ablation.getMessage().contains("no-dcie") && ablation.getMessage().contains("no-dice"),
         ablation.getMessage());
-    ExperimentConfig mask2former = ExperimentConfigLoader.parse("model { name: \"mask2former\" }", "test");
+    // mask2former was the example of an unknown model until issue 15 registered it.
+    ExperimentConfig unknown = ExperimentConfigLoader.parse("model { name: \"maskformer_r50\" }", "test");
     ConfigException model = assertThrows(ConfigException.class,
-        () -> Experiment.create(mask2former, List.of()).model(19, 3));
-    assertTrue(model.getMessage().contains("mask2former") && model.getMessage().contains("unet"), model.getMessage());
+        () -> Experiment.create(unknown, List.of()).model(19, 3));
+    assertTrue(model.getMessage().contains("maskformer_r50") && model.getMessage().contains("unet"),
+        model.getMessage());
     ExperimentConfig noModel = ExperimentConfigLoader.parse("name: \"x\"", "test");
     ConfigException none = assertThrows(ConfigException.class,
         () -> Experiment.create(noModel, List.of()).modelName());

@@ -54,17 +54,13 @@ class ModelNamesTest {
   }
 
   @Test
-  void familiesWithoutAModelAreUnknown() {
-    // Mask2Former has no model yet (issue 15): neither its block nor its name is accepted, and both
-    // errors list what is.
-    ConfigException block = assertThrows(ConfigException.class,
-        () -> ExperimentConfigLoader.parse("model { mask2former {} }", "test"));
-    assertTrue(block.getMessage().contains("unknown field 'model.mask2former'")
-        && block.getMessage().contains("deeplabv3plus"), block.getMessage());
-    ConfigException name = assertThrows(ConfigException.class,
-        () -> experiment("model { name: \"mask2former\" }").model(19, 3));
-    assertTrue(name.getMessage().contains("unknown model 'mask2former'")
-        && name.getMessage().contains("pspnet_r50"), name.getMessage());
+  void mask2formerIsRegisteredAsMask2formerSwinB() {
+    // Before issue 15 the block was an unknown field and the name an unknown model.
+    assertEquals("mask2former_swin_b", experiment("model { mask2former {} }").modelName());
+    assertEquals("mask2former_swin_b", experiment("model { name: \"mask2former\" }").modelName(),
+        "family name as an alias");
+    assertEquals("mask2former_swin_b",
+        experiment("model { name: \"mask2former_swin_b\" mask2former { num_queries: 10 } }").modelName());
   }
 
   @Test

@@ -40,6 +40,16 @@ class SceneModelParametersTest {
         Experiment.registeredModels().get("segnext_mscan_b").referenceParameterCounts());
   }
 
+  @Test
+  void mask2former() {
+    // mmseg mask2former_swin-b-in22k-384x384-pre_8xb2-90k_cityscapes-512x1024 with 19 classes:
+    // backbone 86,880,376; decode_head = pixel decoder 5,544,384 + transformer decoder 14,209,280
+    // + the rest (queries, level embeddings, cls_embed, mask_embed) 254,484.
+    assertEquals(106_888_524L, count("mask2former_swin_b"));
+    assertEquals(Map.of("backbone", 86_880_376L, "decode_head", 5_544_384L + 14_209_280L + 254_484L),
+        Experiment.registeredModels().get("mask2former_swin_b").referenceParameterCounts());
+  }
+
   /** The registered factory, as {@code delineo models --params} counts it. */
   private static long count(String model) {
     return Experiment.registeredModels().get(model).referenceParameterCount();
