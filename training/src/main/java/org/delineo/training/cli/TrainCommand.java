@@ -14,6 +14,7 @@ import org.delineo.graph.DelineoException;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.checkpoint.CheckpointManager;
 import org.delineo.training.config.ConfigDiff;
+import org.delineo.training.config.ConfigException;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.config.ResumeConfigCheck;
 import org.delineo.training.distribute.WorkerCluster;
@@ -21,6 +22,7 @@ import org.delineo.training.distribute.WorkerGroup;
 import org.delineo.training.run.Provenance;
 import org.delineo.training.run.ReplicaDevices;
 import org.delineo.training.run.RunDirectory;
+import org.delineo.training.strategy.Mask2FormerStrategy;
 import org.delineo.training.run.SessionFactory;
 import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.train.Trainer;
@@ -238,7 +240,7 @@ final class TrainCommand implements Command {
     }
     Experiment experiment = Experiment.create(config, ablationNames);
     // The strategy's settings (e.g. an --aux-loss Mask2Former refuses) are checked before anything is written.
-    experiment.strategy();
+    requireWorkersCanShare(experiment, workers);
     if (workers != null && !workers.writesRun()) {
       if (workdir != null) {
         refuseExistingRun(Path.of(workdir));
@@ -301,6 +303,7 @@ final class TrainCommand implements Command {
           + " (omit --ablate to use the recorded ones)");
     }
     Experiment experiment = Experiment.create(config, ablationNames);
+    requireWorkersCanShare(experiment, workers);
     if (!accepted.isEmpty()) {
       out.println("accepting config changes (--force): " + ResumeConfigCheck.describe(accepted, config));
     }
@@ -322,6 +325,18 @@ final class TrainCommand implements Command {
    * would be replaced (a forgotten {@code --resume}). A folder left by a run killed before its first
    * checkpoint is fine; the new run cuts its records back to step 0.
    */
+  /**
+   * Builds the experiment's strategy (its settings fail here, before anything is written) and
+   * refuses several workers for Mask2Former: its step is two session runs with a Java matching
+   * between them, which the workers' all-reduced step does not carry.
+   */
+  private static void requireWorkersCanShare(Experiment experiment, WorkerGroup workers) {
+    if (experiment.strategy() instanceof Mask2FormerStrategy && workers != null) {
+      throw new ConfigException("--cluster / TF_CONFIG: Mask2Former's two-run matching step trains in one process;"
+          + " expected no worker cluster, found " + workers.cluster().size() + " workers");
+    }
+  }
+
   private static void refuseExistingRun(Path dir) {
     Path checkpoints = dir.resolve(RunDirectory.CHECKPOINTS);
     if (Files.isDirectory(checkpoints) && CheckpointManager.latestIn(checkpoints).isPresent()) {

@@ -37,6 +37,6 @@ final class WorkerScalars {
     for (int i = 0; i < names.size(); i++) {
       scalars.put(names.get(i), parts.get(i + 1));
     }
-    return new TrainStep(step.runs(), parts.get(0), scalars);
+    return new TrainStep(step.runs(), parts.get(0), scalars, step.bridge());
   }
 }

@@ -24,6 +24,11 @@ final class Mask2FormerTraining {
       throw new ConfigException("field 'strategy." + strategyName + "': Mask2Former trains only with its"
           + " Hungarian-matching step (strategy unset or supervised), found " + strategyName);
     }
+    int replicas = Math.max(config.getRuntime().getReplicas(), config.getRuntime().getReplicaDevicesCount());
+    if (replicas != 1) {
+      throw new ConfigException("field 'runtime.replicas': Mask2Former's two-run matching step runs on one device;"
+          + " expected 1, found " + (replicas == 0 ? "0 (one tower per GPU)" : replicas));
+    }
     LossConfig loss = config.getLoss();
     if (loss.getAuxLoss() != LossConfig.AuxLoss.NONE) {
       throw new ConfigException("field 'loss.aux_loss' (--aux-loss): Mask2Former has no auxiliary heads and no"

@@ -68,6 +68,19 @@ class Mask2FormerCliTest {
     String message = err.toString(StandardCharsets.UTF_8).strip();
     assertTrue(message.contains("loss.aux_loss") && !message.contains("\n"), message);
     assertFalse(Files.exists(refused), "a refused command writes nothing");
+    // Its two-run matching step is neither replicated over towers nor over worker processes.
+    for (String[] extra : new String[][] {{"--set", "runtime.replicas=2"},
+        {"--cluster", "127.0.0.1:1,127.0.0.1:2", "--task-index", "0"}}) {
+      err.reset();
+      List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--workdir",
+          refused.toString()));
+      args.addAll(List.of(extra));
+      assertEquals(2, cli.run(args.toArray(String[]::new)));
+      String line = err.toString(StandardCharsets.UTF_8).strip();
+      assertTrue(line.contains(extra[0].equals("--set") ? "runtime.replicas" : "--cluster")
+          && line.contains("Mask2Former") && !line.contains("\n"), line);
+      assertFalse(Files.exists(refused), "a refused command writes nothing");
+    }
 
     Path workdir = dir.resolve("run");
     run("train", "--config", config.toString(), "--workdir", workdir.toString());
