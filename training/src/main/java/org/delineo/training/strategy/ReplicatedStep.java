@@ -21,8 +21,9 @@ import org.tensorflow.types.TFloat32;
  * multi-tower training): tower i applies the strategy's objective to slice i of the global batch
  * ({@link StepInputs#tower}) under a context placed on its device
  * ({@link GraphContext#withReplica}), every tower reading the same variables; each tower's loss is
- * differentiated on its own, the gradients are averaged over the towers (AddN / N) and one optimizer
- * update applies the average.
+ * differentiated on its own, the gradients are averaged over the towers (AddN / N, or the towers'
+ * all-reduce on their own devices, NCCL between GPUs, when {@link Towers#allReduceGradients}) and one
+ * optimizer update applies the average.
  *
  * <p>What the step computes: the gradient of (1/N)·Σ_i L_i, the mean of the towers' losses. When
  * every L_i is a mean over its slice with as many terms in each slice, that is the loss of the global
@@ -73,8 +74,11 @@ final class ReplicatedStep {
       gradients.add(Gradients.of(tower, objective.loss(), params));
     }
     Ops tf = ctx.tf().withSubScope("towers");
-    Op update = optimizer.applyGradients(ctx, averaged(tf, gradients));
     List<Op> step = new ArrayList<>(statisticUpdates);
+    List<Gradient> mean = towers.allReduceGradients()
+        ? allReduced(ctx, towers, gradients, step)
+        : averaged(tf, gradients);
+    Op update = optimizer.applyGradients(ctx, mean);
     step.add(update);
     Op all = ctx.tf().withControlDependencies(step).noOp();
     Map<String, Operand<TFloat32>> scalars = new LinkedHashMap<>();
@@ -84,6 +88,31 @@ final class ReplicatedStep {
     Operand<TFloat32> loss = mean(tf, objectives.stream().map(Objective::loss).toList());
     scalars.putAll(optimizer.scalars(ctx));
     return new TrainStep(List.of(all), loss, scalars);
+  }
+
+  /**
+   * Per variable, the mean of the towers' gradients by the towers' all-reduce, built on each tower's
+   * device (NCCL between GPUs): tower 0's result is applied, and the other towers' results, the same
+   * values, are added to {@code peers} so that every member of each all-reduce runs in the step.
+   */
+  private static List<Gradient> allReduced(GraphContext ctx, Towers towers, List<List<Gradient>> perTower,
+      List<Op> peers) {
+    List<Gradient> mean = new ArrayList<>();
+    for (int v = 0; v < perTower.get(0).size(); v++) {
+      Gradient first = perTower.get(0).get(v);
+      String key = "gradient:" + first.variable().name();
+      for (int i = 0; i < perTower.size(); i++) {
+        GraphContext tower = ctx.withReplica(towers.replica(i));
+        Operand<TFloat32> reduced = towers.allReduce().mean(tower, perTower.get(i).get(v).value(), key);
+        if (i == 0) {
+          mean.add(new Gradient(first.variable(), reduced));
+        } else {
+          // A step target on the tower's device that reads the result, so its all-reduce runs.
+          peers.add(tower.tf().identity(reduced));
+        }
+      }
+    }
+    return mean;
   }
 
   /** Per variable, the mean of the towers' gradients (each tower's list is in the variables' order). */

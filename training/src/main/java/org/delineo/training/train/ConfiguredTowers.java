@@ -12,7 +12,9 @@ import org.delineo.training.strategy.Towers;
 /**
  * The data-parallel towers a config asks for: the devices of {@link ReplicaDevices#resolve},
  * synchronised batch norm for {@code model.norm: SYNC_BATCH}, and the all-reduce of the devices'
- * kind: NCCL between GPUs, TensorFlow's collective ops between CPU devices.
+ * kind: NCCL between GPUs (for the gradients too), TensorFlow's collective ops between CPU devices
+ * (whose gradients are averaged with AddN: virtual CPU devices share one memory, so a collective
+ * would only add copies).
  */
 final class ConfiguredTowers {
   /** The collective group of a process's own towers (a process has one). */
@@ -31,6 +33,6 @@ final class ConfiguredTowers {
     AllReduce allReduce = gpus
         ? new NcclMeanAllReduce(devices.size())
         : new CollectiveAllReduce(devices.size(), GROUP_KEY, 0f);
-    return new Towers(devices, allReduce, config.getModel().getNorm() == NormType.SYNC_BATCH);
+    return new Towers(devices, allReduce, config.getModel().getNorm() == NormType.SYNC_BATCH, gpus);
   }
 }

@@ -1,6 +1,7 @@
 package org.delineo.training.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -20,6 +21,8 @@ import org.delineo.training.run.SessionFactory;
 import org.delineo.training.strategy.StepBatch;
 import org.delineo.training.strategy.Towers;
 import org.delineo.training.wiring.Experiment;
+import org.delineo.graph.distribute.CollectiveAllReduce;
+import org.delineo.graph.distribute.NcclMeanAllReduce;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -167,6 +170,53 @@ class TowerReplicationTest {
     assertTrue(differs, "per-tower statistics change the step against one device on the whole batch");
     assertTrue(Math.abs(whole.losses()[0] - towers.losses()[0]) > 1e-4,
         "whole-batch loss " + whole.losses()[0] + " vs towers " + towers.losses()[0]);
+  }
+
+  @Test
+  void gradientsAllReducedOnTheTowersEqualTheAddNMean() {
+    // The all-reduced path (NCCL between GPUs) run with CPU collectives: the same step as AddN / N.
+    ExperimentConfig config = config("BATCH", "replicas: 2");
+    Towers addN = ConfiguredTowers.of(config);
+    assertFalse(addN.allReduceGradients(), "CPU towers average with AddN");
+    Towers collective = new Towers(addN.devices(), new CollectiveAllReduce(2, 7, 0f), false, true);
+    Outcome expected = train(config, addN, batch(0, 4), 2, false);
+    Outcome actual = train(config, collective, batch(0, 4), 2, false);
+    for (int i = 0; i < 2; i++) {
+      assertClose(expected.losses()[i], actual.losses()[i], 1e-5, "loss of step " + i);
+    }
+    assertSameWeights(expected.variables(), actual.variables(), 1e-5);
+  }
+
+  @Test
+  void gpuTowersAverageEveryGradientWithNcclOnTheirOwnDevices() {
+    // Built only (no GPU here): one NcclAllReduce per trainable variable on each GPU, the members of
+    // one variable's all-reduce sharing a name.
+    ExperimentConfig config = config("BATCH", "replicas: 2");
+    Experiment e = Experiment.create(config, List.of());
+    Towers gpus = new Towers(List.of("/device:GPU:0", "/device:GPU:1"), new NcclMeanAllReduce(2), false, true);
+    try (Graph graph = new Graph()) {
+      TrainingGraph.build(graph, 5, e.model(2, 3), e.strategy(), e.optimizer(),
+          OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
+          InputNormalization.of(config.getData(), 3), 2, 3, gpus);
+      List<String> trainable = new ArrayList<>();
+      for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        if (op.type().equals("VariableV2") && !op.name().contains("running_") && !op.name().equals("global_step")) {
+          trainable.add("gradient:" + op.name() + "#0");
+        }
+      }
+      Map<String, List<String>> devicesByName = new LinkedHashMap<>();
+      for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        if (op.type().equals("NcclAllReduce")) {
+          devicesByName.computeIfAbsent(op.attributes().getAttrString("shared_name"), k -> new ArrayList<>())
+              .add(op.device().replaceAll(".*device:", ""));
+        }
+      }
+      assertEquals(new java.util.TreeSet<>(trainable), new java.util.TreeSet<>(devicesByName.keySet()),
+          "one all-reduce per trainable variable");
+      devicesByName.forEach((name, devices) -> assertEquals(List.of("GPU:0", "GPU:1"), devices, name));
+    }
   }
 
   @Test
