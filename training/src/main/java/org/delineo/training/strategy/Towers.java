@@ -4,6 +4,7 @@ import java.util.List;
 import org.delineo.graph.AllReduce;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.Replica;
+import org.delineo.graph.distribute.IdentityAllReduce;
 
 /**
  * The towers of a data-parallel step in one process: one copy of the model per device, each on an
@@ -21,7 +22,7 @@ import org.delineo.graph.Replica;
 public record Towers(List<String> devices, AllReduce allReduce, boolean syncBatchNorm,
     boolean allReduceGradients) {
   /** No replication: the step of one device, as built before towers existed. */
-  public static final Towers NONE = new Towers(List.of(), (ctx, value, key) -> value, false);
+  public static final Towers NONE = new Towers(List.of(), IdentityAllReduce.INSTANCE, false);
 
   public Towers {
     devices = List.copyOf(devices);
