@@ -29,6 +29,7 @@ public final class GraphContext {
   private final List<Op> updateOps;
   private final Operand<TInt64> randomStep;
   private final Replica replica;
+  private final Conv2dOps conv2dOps;
 
   private GraphContext(
       Graph graph,
@@ -38,7 +39,8 @@ public final class GraphContext {
       long seed,
       List<Op> updateOps,
       Operand<TInt64> randomStep,
-      Replica replica) {
+      Replica replica,
+      Conv2dOps conv2dOps) {
     this.graph = graph;
     this.tf = tf;
     this.variables = variables;
@@ -47,13 +49,15 @@ public final class GraphContext {
     this.updateOps = updateOps;
     this.randomStep = randomStep;
     this.replica = replica;
+    this.conv2dOps = conv2dOps;
   }
 
   /** A context over a graph, with a fresh variable store whose initializers derive from {@code seed}. */
   public static GraphContext create(Graph graph, Mode mode, long seed) {
     Ops tf = Ops.create(graph);
     return new GraphContext(
-        graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>(), null, null);
+        graph, tf, new VariableStore(tf, seed), mode, seed, new ArrayList<>(), null, null,
+        Conv2dOps.GENERIC);
   }
 
   /**
@@ -61,7 +65,7 @@ public final class GraphContext {
    * path).
    */
   public GraphContext withMode(Mode other) {
-    return new GraphContext(graph, tf, variables, other, seed, updateOps, randomStep, replica);
+    return new GraphContext(graph, tf, variables, other, seed, updateOps, randomStep, replica, conv2dOps);
   }
 
   /**
@@ -70,7 +74,7 @@ public final class GraphContext {
    * ran, so a resumed run draws exactly the masks an uninterrupted one would have.
    */
   public GraphContext withRandomStep(Operand<TInt64> step) {
-    return new GraphContext(graph, tf, variables, mode, seed, updateOps, step, replica);
+    return new GraphContext(graph, tf, variables, mode, seed, updateOps, step, replica, conv2dOps);
   }
 
   /**
@@ -82,7 +86,20 @@ public final class GraphContext {
   public GraphContext withReplica(Replica r) {
     DeviceSpec device = DeviceStrings.parse(r.device());
     Ops placed = device == null ? tf : tf.withDevice(device);
-    return new GraphContext(graph, placed, variables, mode, seed, updateOps, randomStep, r);
+    return new GraphContext(graph, placed, variables, mode, seed, updateOps, randomStep, r, conv2dOps);
+  }
+
+  /**
+   * The same context whose 2-D convolution layers build {@code ops} (default {@link
+   * Conv2dOps#GENERIC}); everything else is shared.
+   */
+  public GraphContext withConv2dOps(Conv2dOps ops) {
+    return new GraphContext(graph, tf, variables, mode, seed, updateOps, randomStep, replica, ops);
+  }
+
+  /** Which ops the 2-D convolution layers build. */
+  public Conv2dOps conv2dOps() {
+    return conv2dOps;
   }
 
   /** The data-parallel replica this context builds for, if set by {@link #withReplica}. */

@@ -8,8 +8,6 @@ import org.tensorflow.Output;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.RawCustomGradient;
-import org.tensorflow.op.nn.Conv2dBackpropFilter;
-import org.tensorflow.op.nn.Conv2dBackpropInput;
 import org.tensorflow.op.nn.Conv3dBackpropFilter;
 import org.tensorflow.op.nn.Conv3dBackpropInput;
 import org.tensorflow.types.TInt64;
@@ -32,6 +30,12 @@ public final class CustomGradients {
    */
   public static final String RELU_FROM_OUTPUT = "_delineo_relu_from_output";
 
+  /**
+   * The attribute on a generic {@code Conv} op that records its kernel's static shape [kh, kw, in,
+   * out], which the op's gradient needs to build its faster form ({@link GenericConvGradient}).
+   */
+  public static final String KERNEL_SHAPE = "_delineo_kernel_shape";
+
   private static boolean installed;
 
   private CustomGradients() {}
@@ -47,7 +51,7 @@ public final class CustomGradients {
     }
     TensorFlow.registerCustomGradient("Conv3D", CustomGradients::conv3d);
     TensorFlow.registerCustomGradient("Conv3DBackpropInputV2", CustomGradients::conv3dBackpropInput);
-    TensorFlow.registerCustomGradient("Conv", CustomGradients::genericConv2d);
+    TensorFlow.registerCustomGradient("Conv", GenericConvGradient::of);
     TensorFlow.registerCustomGradient(
         "SparseSoftmaxCrossEntropyWithLogits", CustomGradients::sparseSoftmaxCrossEntropy);
     TensorFlow.registerCustomGradient("TopKV2", CustomGradients::topK);
@@ -122,29 +126,6 @@ public final class CustomGradients {
             input, tf.shape(filter), dy, a.strides(), a.padding(),
             Conv3dBackpropFilter.dataFormat(a.dataFormat()),
             Conv3dBackpropFilter.dilations(a.dilations()));
-    return List.of(dInput, dFilter);
-  }
-
-  /**
-   * y = Conv(x, w), TF's generic convolution, in its 2-D channels-last form: the same gradient as
-   * Conv2D's, with the forward op's strides, padding and dilations. Other forms (3-D, channels
-   * first, several batch dimensions, groups) are never built by Delineo and are refused.
-   */
-  private static List<Operand<?>> genericConv2d(Ops tf, GraphOperation op, List<Output<?>> grads) {
-    GenericConvAttributes a = GenericConvAttributes.of(op);
-    Operand<TNumber> input = typed(op.input(0));
-    Operand<TNumber> filter = typed(op.input(1));
-    Operand<TNumber> dy = typed(grads.get(0));
-    Operand<TNumber> dInput =
-        tf.nn.conv2dBackpropInput(
-            tf.shape(input), filter, dy, a.strides(), a.padding(),
-            Conv2dBackpropInput.explicitPaddings(a.explicitPaddings()),
-            Conv2dBackpropInput.dilations(a.dilations()));
-    Operand<TNumber> dFilter =
-        tf.nn.conv2dBackpropFilter(
-            input, tf.shape(filter), dy, a.strides(), a.padding(),
-            Conv2dBackpropFilter.explicitPaddings(a.explicitPaddings()),
-            Conv2dBackpropFilter.dilations(a.dilations()));
     return List.of(dInput, dFilter);
   }
 

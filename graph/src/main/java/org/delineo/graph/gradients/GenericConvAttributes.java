@@ -33,6 +33,41 @@ record GenericConvAttributes(
         boxed(attrs.getAttrIntList("dilations")));
   }
 
+  /** Whether every stride is 1. */
+  boolean unitStride() {
+    return strides.stream().allMatch(v -> v == 1L);
+  }
+
+  /** Whether every dilation is 1. */
+  boolean undilated() {
+    return dilations.stream().allMatch(v -> v == 1L);
+  }
+
+  /**
+   * The zeros the forward op adds before and after each axis, in {@code explicit_paddings} order
+   * (batch, rows, columns, channels), for a kernel of kh × kw at stride 1 without dilation: SAME
+   * pads k − 1 in all, the odd one after, as TF does.
+   */
+  long[] paddingPerSide(long kh, long kw) {
+    long[] out = new long[8];
+    switch (padding) {
+      case "VALID" -> { }
+      case "SAME" -> {
+        out[2] = (kh - 1) / 2;
+        out[3] = kh - 1 - out[2];
+        out[4] = (kw - 1) / 2;
+        out[5] = kw - 1 - out[4];
+      }
+      case "EXPLICIT" -> {
+        for (int i = 0; i < 8; i++) {
+          out[i] = explicitPaddings.get(i);
+        }
+      }
+      default -> throw new UnsupportedOperationException("Conv padding " + padding);
+    }
+    return out;
+  }
+
   private static List<Long> boxed(long[] values) {
     List<Long> out = new ArrayList<>(values.length);
     for (long v : values) {

@@ -1,6 +1,7 @@
 package org.delineo.graph.layers;
 
 import java.util.List;
+import org.delineo.graph.Conv2dOps;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
@@ -17,12 +18,13 @@ import org.tensorflow.types.TFloat32;
  * 2-D convolution of an NHWC input with an HWIO kernel {@code <name>.weight} of shape
  * [kh, kw, in, out] and an optional bias {@code <name>.bias} of shape [out].
  *
- * <p>Dilation greater than 1 is built as SpaceToBatchND → VALID convolution → BatchToSpaceND (see
- * {@link Atrous}), never with Conv2D's {@code dilations} attribute, whose gradient is wrong; it
- * requires stride 1. The inner convolution is TF's generic {@code Conv} op ({@link GenericConv}),
- * whose CPU kernel was the faster one at the D8 ResNet's dilated shapes. A native dilated
- * convolution with a correct gradient was measured as well and was no faster than the sandwich at
- * those shapes, and its CPU backprop kernels need oneDNN (docs/tensorflow-java-pitfalls.md).
+ * <p>The convolution is TF's generic {@code Conv} op ({@link GenericConv}, whose CPU kernels are
+ * the faster ones) or {@code Conv2D}, as the context's {@link Conv2dOps} says. Dilation greater
+ * than 1 is built as SpaceToBatchND → VALID convolution → BatchToSpaceND (see {@link Atrous}),
+ * never with Conv2D's {@code dilations} attribute, whose gradient is wrong; it requires stride 1.
+ * A native dilated convolution with a correct gradient was measured as well and was no faster
+ * than the sandwich at the D8 ResNet's shapes, and its CPU backprop kernels need oneDNN
+ * (docs/tensorflow-java-pitfalls.md).
  * Explicit padding is a zero Pad followed by a VALID convolution, or SAME where that pads the same zeros
  * ({@code Padding.resolvedFor}).
  *
@@ -89,13 +91,21 @@ public final class Conv2d extends Module implements Layer {
     if (dilation > 1) {
       List<Long> ones = Convolutions.strides(2, 1);
       y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
-          batched -> GenericConv.conv2d(tf, batched, kernel, ones, "VALID"));
+          batched -> convolve(ctx, batched, kernel, ones, "VALID"));
     } else {
       Padding pad = padding.resolvedFor(input.shape(), stride, kernelH, kernelW);
-      y = tf.nn.conv2d(pad.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),
+      y = convolve(ctx, pad.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),
           pad.tfPadding());
     }
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), outChannels);
+  }
+
+  /** The convolution op the context asks for ({@link Conv2dOps}). */
+  private static Operand<TFloat32> convolve(GraphContext ctx, Operand<TFloat32> x,
+      Operand<TFloat32> kernel, List<Long> strides, String padding) {
+    return ctx.conv2dOps() == Conv2dOps.GENERIC
+        ? GenericConv.conv2d(ctx.tf(), x, kernel, strides, padding)
+        : ctx.tf().nn.conv2d(x, kernel, strides, padding);
   }
 
   /** Readable construction of a {@link Conv2d}; every setting has a default. */

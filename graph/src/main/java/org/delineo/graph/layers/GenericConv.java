@@ -12,10 +12,11 @@ import org.tensorflow.types.TFloat32;
  * and the tests run TF), Grappler rewrites every {@code Conv2D} to oneDNN's kernel, but leaves
  * {@code Conv} alone, so it runs Eigen's spatial convolution. On the 2-core AVX-512 development
  * machine that forward took about half the CPU time of oneDNN's at 256 and 512 channels (see
- * docs/tensorflow-java-pitfalls.md); the backprops stay the usual (oneDNN) ones.
+ * docs/performance.md).
  *
- * <p>{@code Conv} has no C++ gradient; {@link CustomGradients} registers one (the usual
- * Conv2DBackpropInput / Conv2DBackpropFilter), so every call installs it first.
+ * <p>{@code Conv} has no C++ gradient; {@link CustomGradients} registers one, which builds the
+ * input gradient as another {@code Conv} where it can, so every call installs it first. The op
+ * records the kernel's static shape, which that gradient needs and cannot ask the graph for.
  */
 final class GenericConv {
   private static final String OP_TYPE = "Conv";
@@ -31,14 +32,16 @@ final class GenericConv {
       String padding) {
     CustomGradients.install();
     long[] strideArray = strides.stream().mapToLong(Long::longValue).toArray();
-    return tf.scope().opBuilder(OP_TYPE, OP_TYPE)
+    var builder = tf.scope().opBuilder(OP_TYPE, OP_TYPE)
         .addInput(input.asOutput())
         .addInput(kernel.asOutput())
         .setAttr("strides", strideArray)
         .setAttr("padding", padding)
         // The generic op's default is an empty list, which its kernel rejects.
-        .setAttr("dilations", new long[] {1, 1, 1, 1})
-        .build()
-        .output(0);
+        .setAttr("dilations", new long[] {1, 1, 1, 1});
+    if (kernel.shape().hasUnknownDimension()) {
+      return builder.build().output(0);
+    }
+    return builder.setAttr(CustomGradients.KERNEL_SHAPE, kernel.shape().asArray()).build().output(0);
   }
 }

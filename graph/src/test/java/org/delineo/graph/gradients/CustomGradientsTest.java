@@ -1,11 +1,16 @@
 package org.delineo.graph.gradients;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Random;
 import org.delineo.graph.testing.GradientCheck;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +57,44 @@ class CustomGradientsTest {
   }
 
   @Test
+  void genericConvInputGradientAsConvolutionWrtInputAndFilter() {
+    // Stride 1 without dilation: dx is a Conv of dy with the turned kernel, padded by k - 1 - p.
+    // Even kernels under SAME (TF pads the odd zero after), 1x1 (dw is a MatMul), explicit padding
+    // on uneven sides, and explicit padding wider than the kernel (back to the backprop op).
+    checkGenericConv(new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1},
+        Shape.of(2, 5, 6, 3), Shape.of(2, 4, 3, 2));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1},
+        Shape.of(2, 3, 4, 3), Shape.of(1, 1, 3, 4));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "VALID", new long[] {1, 1, 1, 1},
+        Shape.of(1, 3, 2, 2), Shape.of(1, 1, 2, 3));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "EXPLICIT", new long[] {0, 0, 2, 0, 1, 2, 0, 0},
+        new long[] {1, 1, 1, 1}, Shape.of(1, 5, 4, 2), Shape.of(3, 3, 2, 2));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "EXPLICIT", new long[] {0, 0, 3, 1, 0, 0, 0, 0},
+        new long[] {1, 1, 1, 1}, Shape.of(1, 4, 4, 2), Shape.of(2, 2, 2, 2));
+    checkGenericConv(new long[] {1, 1, 1, 1}, "EXPLICIT", new long[] {0, 0, 1, 1, 1, 1, 0, 0},
+        new long[] {1, 1, 1, 1}, Shape.of(1, 3, 4, 2), Shape.of(1, 1, 2, 3));
+  }
+
+  @Test
+  void genericConvGradientAvoidsBackpropOpsWhereAConvolutionOrMatMulDoes() {
+    assertEquals(List.of("Conv", "Conv2DBackpropFilter"),
+        gradientConvOps(new long[] {1, 1, 1, 1}, "VALID", Shape.of(1, 6, 6, 4), Shape.of(3, 3, 4, 4)));
+    assertEquals(List.of("Conv", "MatMul"),
+        gradientConvOps(new long[] {1, 1, 1, 1}, "SAME", Shape.of(1, 6, 6, 4), Shape.of(1, 1, 4, 4)));
+    assertEquals(List.of("Conv2DBackpropFilter", "Conv2DBackpropInput"),
+        gradientConvOps(new long[] {1, 2, 2, 1}, "SAME", Shape.of(1, 6, 6, 4), Shape.of(3, 3, 4, 4)));
+    recordKernelShape = false;
+    try {
+      assertEquals(List.of("Conv2DBackpropFilter", "Conv2DBackpropInput"),
+          gradientConvOps(new long[] {1, 1, 1, 1}, "SAME", Shape.of(1, 6, 6, 4), Shape.of(1, 1, 4, 4)));
+      checkGenericConv(new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1},
+          Shape.of(1, 4, 3, 2), Shape.of(3, 3, 2, 2));
+    } finally {
+      recordKernelShape = true;
+    }
+  }
+
+  @Test
   void genericConvGradientKeepsDilations() {
     // The CPU's own Conv2DBackpropInput/Filter refuse dilations > 1 ("Current CPU implementations
     // do not yet support dilation rates larger than 1."); the oneDNN kernels accept them.
@@ -69,7 +112,7 @@ class CustomGradientsTest {
       Operand<TFloat32> x = placeholder(tf, Shape.of(1, 4, 4, 4));
       Operand<TFloat32> w = placeholder(tf, Shape.of(3, 3, 2, 4));
       Operand<TFloat32> y =
-          genericConv(g, tf, x, w, new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1}, 2);
+          genericConv(g, tf, x, w, new long[] {1, 1, 1, 1}, "SAME", null, new long[] {1, 1, 1, 1}, 2);
       UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
           () -> g.addGradients(tf.reduceSum(y, tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
               new Output<?>[] {x.asOutput()}));
@@ -150,13 +193,40 @@ class CustomGradientsTest {
     }
   }
 
+  /** The types of the convolution and matrix-product ops the gradient of one Conv adds, sorted. */
+  private static List<String> gradientConvOps(
+      long[] strides, String padding, Shape inShape, Shape filterShape) {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, inShape);
+      Operand<TFloat32> w = placeholder(tf, filterShape);
+      Operand<TFloat32> y = genericConv(g, tf, x, w, strides, padding, null, new long[] {1, 1, 1, 1}, 1);
+      Set<String> before = new HashSet<>();
+      g.operations().forEachRemaining(op -> before.add(op.name()));
+      g.addGradients(y.asOutput(), new Output<?>[] {x.asOutput(), w.asOutput()});
+      List<String> types = new ArrayList<>();
+      g.operations().forEachRemaining(op -> {
+        if (!before.contains(op.name()) && (op.type().startsWith("Conv") || op.type().equals("MatMul"))) {
+          types.add(op.type());
+        }
+      });
+      Collections.sort(types);
+      return types;
+    }
+  }
+
   private static void checkGenericConv(
       long[] strides, String padding, long[] dilations, Shape inShape, Shape filterShape) {
+    checkGenericConv(strides, padding, null, dilations, inShape, filterShape);
+  }
+
+  private static void checkGenericConv(long[] strides, String padding, long[] explicitPaddings,
+      long[] dilations, Shape inShape, Shape filterShape) {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = placeholder(tf, inShape);
       Operand<TFloat32> w = placeholder(tf, filterShape);
-      Operand<TFloat32> y = genericConv(g, tf, x, w, strides, padding, dilations, 1);
+      Operand<TFloat32> y = genericConv(g, tf, x, w, strides, padding, explicitPaddings, dilations, 1);
       GradientCheck.on(g, s)
           .feed(x, inShape, random(inShape.size(), 7))
           .feed(w, filterShape, random(filterShape.size(), 8))
@@ -165,18 +235,26 @@ class CustomGradientsTest {
   }
 
   /** TF's generic Conv op, built raw: the Ops API has no method for it. */
+  /** Whether {@link #genericConv} records the kernel shape on the op, as the layers do. */
+  private static boolean recordKernelShape = true;
+
   private static Operand<TFloat32> genericConv(
       Graph g, Ops tf, Operand<TFloat32> x, Operand<TFloat32> w, long[] strides, String padding,
-      long[] dilations, long groups) {
-    return g.opBuilder("Conv", "conv", tf.scope())
+      long[] explicitPaddings, long[] dilations, long groups) {
+    var b = g.opBuilder("Conv", "conv", tf.scope())
         .addInput(x.asOutput())
         .addInput(w.asOutput())
         .setAttr("strides", strides)
         .setAttr("padding", padding)
         .setAttr("dilations", dilations)
-        .setAttr("groups", groups)
-        .build()
-        .output(0);
+        .setAttr("groups", groups);
+    if (explicitPaddings != null) {
+      b.setAttr("explicit_paddings", explicitPaddings);
+    }
+    if (recordKernelShape) {
+      b.setAttr(CustomGradients.KERNEL_SHAPE, w.shape().asArray());
+    }
+    return b.build().output(0);
   }
 
   private static int rank(int[] values, int i) {

@@ -8,13 +8,13 @@ import static org.delineo.graph.layers.LayerTesting.read;
 import static org.delineo.graph.layers.LayerTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.delineo.graph.Conv2dOps;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
@@ -151,22 +151,75 @@ class Conv2dTest {
   }
 
   @Test
-  void atrousInnerConvolutionIsTheGenericConvOp() {
-    // The generic Conv op escapes oneDNN's rewrite of Conv2D; its Eigen kernel is the faster one.
+  void innerConvolutionIsTheOpTheContextAsksFor() {
+    // GENERIC (the default) builds TF's generic Conv op, which escapes oneDNN's rewrite of Conv2D;
+    // CONV2D builds Conv2D, which cuDNN and the mixed-precision rewriters know. Plain and atrous.
+    assertEquals(List.of("Conv", "Conv"), convOpTypes(Conv2dOps.GENERIC));
+    assertEquals(List.of("Conv2D", "Conv2D"), convOpTypes(Conv2dOps.CONV2D));
+  }
+
+  private static List<String> convOpTypes(Conv2dOps ops) {
     try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3).withConv2dOps(ops);
+      Conv2d.builder("plain", 2).build().apply(ctx, placeholder(ctx, 1, 7, 6, 2));
       Conv2d.builder("aspp", 2).dilation(3).build().apply(ctx, placeholder(ctx, 1, 7, 6, 2));
-      int generic = 0;
+      List<String> types = new ArrayList<>();
       for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
         GraphOperation op = it.next();
-        assertNotEquals("Conv2D", op.type(), "no Conv2D in the atrous path");
-        if (op.type().equals("Conv")) {
-          generic++;
+        if (op.type().startsWith("Conv")) {
+          types.add(op.type());
           assertArrayEquals(new long[] {1, 1, 1, 1}, op.attributes().getAttrIntList("dilations"));
-          assertEquals("VALID", op.attributes().getAttrString("padding"));
         }
       }
-      assertEquals(1, generic, "one generic Conv op");
+      return types;
+    }
+  }
+
+  @Test
+  void genericOpsMatchConv2dOpsForwardAndGradients() {
+    // The generic Conv's gradient (a Conv for the input at stride 1, a MatMul for 1x1 filters)
+    // against TF's own Conv2D gradient, on the same weights: every geometry the layers build.
+    checkGenericAgainstConv2d(Conv2d.builder("k3", 4).build(), 2, 6, 5, 3);
+    checkGenericAgainstConv2d(Conv2d.builder("k1", 4).kernel(1).bias(false).build(), 2, 5, 4, 3);
+    checkGenericAgainstConv2d(Conv2d.builder("k2", 3).kernel(2).build(), 1, 6, 5, 3);
+    checkGenericAgainstConv2d(Conv2d.builder("s2", 3).kernel(3).stride(2).padding(Padding.of(1)).build(), 1, 6, 6, 2);
+    checkGenericAgainstConv2d(Conv2d.builder("s2k1", 3).kernel(1).stride(2).build(), 1, 6, 5, 2);
+    checkGenericAgainstConv2d(Conv2d.builder("asym", 3).padding(Padding.explicit(1, 0, 2, 1)).build(), 1, 5, 6, 2);
+    checkGenericAgainstConv2d(Conv2d.builder("k7", 3).kernel(7).stride(2).padding(Padding.of(3)).build(), 1, 9, 9, 3);
+    checkGenericAgainstConv2d(Conv2d.builder("d2", 3).dilation(2).build(), 2, 7, 6, 2);
+    checkGenericAgainstConv2d(Conv2d.builder("d3v", 2).dilation(3).padding(Padding.VALID).build(), 1, 9, 8, 2);
+  }
+
+  /**
+   * Applies {@code conv} under GENERIC and under CONV2D (one set of variables) and compares outputs
+   * and the gradients of Σ y·R w.r.t. input, weight and bias at 1e-5.
+   */
+  private static void checkGenericAgainstConv2d(Conv2d conv, long... inShape) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Ops tf = ctx.tf();
+      Operand<TFloat32> x = placeholder(ctx, inShape);
+      Operand<TFloat32> y = conv.apply(ctx, x);
+      Operand<TFloat32> reference = conv.apply(ctx.withConv2dOps(Conv2dOps.CONV2D), x);
+      List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(x, read(ctx, conv.name() + ".weight")));
+      ctx.variables().find(conv.name() + ".bias").ifPresent(b -> wrt.add(read(ctx, conv.name() + ".bias")));
+      assertEquals(reference.shape(), y.shape(), "static shapes");
+      Operand<TFloat32> r = tf.constant(uniform(y.shape().size(), 5, -1, 1));
+      List<Operand<TFloat32>> fetches = new ArrayList<>(List.of(y, reference));
+      fetches.addAll(gradients(g, tf, tf.reshape(y, tf.constant(new long[] {-1})), r, wrt));
+      fetches.addAll(gradients(g, tf, tf.reshape(reference, tf.constant(new long[] {-1})), r, wrt));
+      try (Session s = new Session(g)) {
+        s.initialize();
+        Shape shape = Shape.of(inShape);
+        @SuppressWarnings("unchecked")
+        float[][] v = FeedAndFetch.on(s).feed(x, shape, uniform(shape.size(), 13, -1, 1))
+            .fetch(fetches.toArray(new Operand[0]));
+        assertClose(v[1], v[0], 1e-5, conv.name() + ": output");
+        String[] names = {"d input", "d weight", "d bias"};
+        for (int i = 0; i < wrt.size(); i++) {
+          assertClose(v[2 + wrt.size() + i], v[2 + i], 1e-5, conv.name() + ": " + names[i]);
+        }
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package org.delineo.training.train;
 
 import org.delineo.training.data.pipeline.ModelDimensions;
 import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.run.TrainingConv2dOps;
 import org.delineo.training.run.SessionFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ public final class Benchmark {
       TrainingGraph g = TrainingGraph.build(graph, config.getRuntime().getSeed(), model, experiment.strategy(),
           experiment.optimizer(), OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels,
-          ConfiguredTowers.of(config));
+          ConfiguredTowers.of(config), null, TrainingConv2dOps.of(config.getRuntime()));
       List<String> names = List.of();
       try (Session session = SessionFactory.open(graph, config.getRuntime());
           StepBatchSource loader = experiment.strategy().batches(

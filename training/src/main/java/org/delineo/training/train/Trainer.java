@@ -3,6 +3,7 @@ package org.delineo.training.train;
 import org.delineo.training.eval.Validation;
 import org.delineo.training.data.pipeline.ModelDimensions;
 import org.delineo.training.data.pipeline.InputNormalization;
+import org.delineo.training.run.TrainingConv2dOps;
 import org.delineo.training.run.SessionFactory;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -132,7 +133,8 @@ public final class Trainer {
           workers == null ? experiment.optimizer() : workers.meanOverWorkers(experiment.optimizer()),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
           InputNormalization.of(config.getData(), channels), dataset.is3d() ? 3 : 2, channels,
-          ConfiguredTowers.of(config), workers == null ? null : workers.replica(config));
+          ConfiguredTowers.of(config), workers == null ? null : workers.replica(config),
+          TrainingConv2dOps.of(config.getRuntime()));
       WorkerGroup.Prepared group = null;
       if (workers != null) {
         g = g.withStep(step -> workers.meanScalars(graph, step));

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.delineo.graph.Conv2dOps;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Mode;
@@ -91,8 +92,22 @@ public final class TrainingGraph {
   public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
       TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
       InputNormalization normalization, int spatialRank, int channels, Towers towers, Replica worker) {
+    return build(graph, seed, model, strategy, optimizer, schedule, normalization, spatialRank, channels, towers,
+        worker, Conv2dOps.GENERIC);
+  }
+
+  /**
+   * As {@link #build(Graph, long, SegmentationModel, TrainingStrategy, Optimizer,
+   * LearningRateSchedule, InputNormalization, int, int, Towers, Replica)}, with both paths'
+   * 2-D convolutions built as {@code conv2dOps} (what the runtime settings choose: {@code
+   * TrainingConv2dOps}).
+   */
+  public static TrainingGraph build(Graph graph, long seed, SegmentationModel model,
+      TrainingStrategy strategy, Optimizer optimizer, LearningRateSchedule schedule,
+      InputNormalization normalization, int spatialRank, int channels, Towers towers, Replica worker,
+      Conv2dOps conv2dOps) {
     CustomGradients.install();
-    GraphContext root = GraphContext.create(graph, Mode.TRAIN, seed);
+    GraphContext root = GraphContext.create(graph, Mode.TRAIN, seed).withConv2dOps(conv2dOps);
     GlobalStep globalStep = GlobalStep.of(root);
     GraphContext train = root.withRandomStep(globalStep.value());
     if (worker != null && !towers.replicated()) {

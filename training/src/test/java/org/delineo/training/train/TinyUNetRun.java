@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.delineo.proto.ExperimentConfig;
+import org.delineo.training.run.TrainingConv2dOps;
+import org.delineo.training.strategy.Towers;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.Sample;
 import org.delineo.training.data.Split;
@@ -48,7 +50,8 @@ record TinyUNetRun(float[] losses, Map<String, Float> scalars, List<GraphDef> ex
     try (Graph graph = new Graph()) {
       TrainingGraph g = TrainingGraph.build(graph, 5, e.model(2, 3), e.strategy(), e.optimizer(),
           OptimizerFactory.schedule(config.getOptimizer().getLr(), config.getSchedule()),
-          InputNormalization.of(config.getData(), 3), 2, 3);
+          InputNormalization.of(config.getData(), 3), 2, 3, Towers.NONE, null,
+          TrainingConv2dOps.of(config.getRuntime()));
       List<String> names = new ArrayList<>(g.scalars().keySet());
       names.remove("loss"); // fetched once as the step loss, as the trainer does
       try (Session session = SessionFactory.open(graph, config.getRuntime())) {
