@@ -197,29 +197,12 @@ class Conv2dTest {
   private static void checkGenericAgainstConv2d(Conv2d conv, long... inShape) {
     try (Graph g = new Graph()) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
-      Ops tf = ctx.tf();
       Operand<TFloat32> x = placeholder(ctx, inShape);
       Operand<TFloat32> y = conv.apply(ctx, x);
       Operand<TFloat32> reference = conv.apply(ctx.withConv2dOps(Conv2dOps.CONV2D), x);
       List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(x, read(ctx, conv.name() + ".weight")));
       ctx.variables().find(conv.name() + ".bias").ifPresent(b -> wrt.add(read(ctx, conv.name() + ".bias")));
-      assertEquals(reference.shape(), y.shape(), "static shapes");
-      Operand<TFloat32> r = tf.constant(uniform(y.shape().size(), 5, -1, 1));
-      List<Operand<TFloat32>> fetches = new ArrayList<>(List.of(y, reference));
-      fetches.addAll(gradients(g, tf, tf.reshape(y, tf.constant(new long[] {-1})), r, wrt));
-      fetches.addAll(gradients(g, tf, tf.reshape(reference, tf.constant(new long[] {-1})), r, wrt));
-      try (Session s = new Session(g)) {
-        s.initialize();
-        Shape shape = Shape.of(inShape);
-        @SuppressWarnings("unchecked")
-        float[][] v = FeedAndFetch.on(s).feed(x, shape, uniform(shape.size(), 13, -1, 1))
-            .fetch(fetches.toArray(new Operand[0]));
-        assertClose(v[1], v[0], 1e-5, conv.name() + ": output");
-        String[] names = {"d input", "d weight", "d bias"};
-        for (int i = 0; i < wrt.size(); i++) {
-          assertClose(v[2 + wrt.size() + i], v[2 + i], 1e-5, conv.name() + ": " + names[i]);
-        }
-      }
+      assertSameOutputAndGradients(g, x, y, reference, wrt, conv.name() + " " + Shape.of(inShape));
     }
   }
 
@@ -350,23 +333,34 @@ class Conv2dTest {
         reference = tf.nn.biasAdd(reference, b);
         wrt.add(b);
       }
-      assertEquals(y.shape(), reference.shape(), "static shapes");
-      Operand<TFloat32> r = tf.constant(uniform(y.shape().size(), 5, -1, 1));
-      List<Operand<TFloat32>> fetches = new ArrayList<>(List.of(y, reference));
-      fetches.addAll(gradients(g, tf, tf.reshape(y, tf.constant(new long[] {-1})), r, wrt));
-      fetches.addAll(gradients(g, tf, tf.reshape(reference, tf.constant(new long[] {-1})), r, wrt));
-      try (Session s = new Session(g)) {
-        s.initialize();
-        Shape shape = Shape.of(inShape);
-        @SuppressWarnings("unchecked")
-        float[][] v = FeedAndFetch.on(s).feed(x, shape, uniform(shape.size(), 13, -1, 1))
-            .fetch(fetches.toArray(new Operand[0]));
-        String what = "rate " + rate + " " + padding + " bias " + bias + " " + shape;
-        assertClose(v[1], v[0], 1e-5, what + ": output");
-        String[] names = {"d input", "d weight", "d bias"};
-        for (int i = 0; i < wrt.size(); i++) {
-          assertClose(v[2 + wrt.size() + i], v[2 + i], 1e-5, what + ": " + names[i]);
-        }
+      assertSameOutputAndGradients(g, x, y, reference, wrt,
+          "rate " + rate + " " + padding + " bias " + bias + " " + Shape.of(inShape));
+    }
+  }
+
+  /**
+   * Feeds {@code x} with fixed uniform values and compares {@code y} with {@code reference}, and
+   * the gradients of Σ y·R with those of Σ reference·R w.r.t. each of {@code wrt} (input, weight,
+   * bias), at 1e-5.
+   */
+  private static void assertSameOutputAndGradients(Graph g, Operand<TFloat32> x, Operand<TFloat32> y,
+      Operand<TFloat32> reference, List<Operand<TFloat32>> wrt, String what) {
+    Ops tf = Ops.create(g);
+    assertEquals(reference.shape(), y.shape(), what + ": static shapes");
+    Operand<TFloat32> r = tf.constant(uniform(y.shape().size(), 5, -1, 1));
+    List<Operand<TFloat32>> fetches = new ArrayList<>(List.of(y, reference));
+    fetches.addAll(gradients(g, tf, tf.reshape(y, tf.constant(new long[] {-1})), r, wrt));
+    fetches.addAll(gradients(g, tf, tf.reshape(reference, tf.constant(new long[] {-1})), r, wrt));
+    try (Session s = new Session(g)) {
+      s.initialize();
+      Shape shape = x.shape();
+      @SuppressWarnings("unchecked")
+      float[][] v = FeedAndFetch.on(s).feed(x, shape, uniform(shape.size(), 13, -1, 1))
+          .fetch(fetches.toArray(new Operand[0]));
+      assertClose(v[1], v[0], 1e-5, what + ": output");
+      String[] names = {"d input", "d weight", "d bias"};
+      for (int i = 0; i < wrt.size(); i++) {
+        assertClose(v[2 + wrt.size() + i], v[2 + i], 1e-5, what + ": " + names[i]);
       }
     }
   }

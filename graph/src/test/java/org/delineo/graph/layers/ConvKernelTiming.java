@@ -86,19 +86,7 @@ public final class ConvKernelTiming {
         case "forward" -> tf.nn.conv3d(x, kernel, ones, "SAME");
         default -> throw new IllegalArgumentException(v);
       };
-      Operand<TFloat32> total = tf.reduceSum(out, tf.range(tf.constant(0), tf.rank(out), tf.constant(1)));
-      s.initialize();
-      double[] ms = new double[repeats];
-      for (int r = -2; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        try (Result res = s.runner().fetch(total).run()) {
-          if (r >= 0) {
-            ms[r] = (System.nanoTime() - t0) / 1e6;
-          }
-        }
-      }
-      Arrays.sort(ms);
-      return ms[repeats / 2];
+      return medianMillis(s, tf.reduceSum(out, tf.range(tf.constant(0), tf.rank(out), tf.constant(1))), repeats);
     }
   }
 
@@ -163,19 +151,23 @@ public final class ConvKernelTiming {
       }
       Function<Operand<TFloat32>, Operand<TFloat32>> sum =
           t -> tf.reduceSum(t, tf.range(tf.constant(0), tf.rank(t), tf.constant(1)));
-      Operand<TFloat32> total = tf.math.addN(List.of(sum.apply(y), sum.apply(dx), sum.apply(dw)));
-      s.initialize();
-      double[] ms = new double[repeats];
-      for (int r = -2; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        try (Result res = s.runner().fetch(total).run()) {
-          if (r >= 0) {
-            ms[r] = (System.nanoTime() - t0) / 1e6;
-          }
+      return medianMillis(s, tf.math.addN(List.of(sum.apply(y), sum.apply(dx), sum.apply(dw))), repeats);
+    }
+  }
+
+  /** Initialises the session, runs {@code total} twice unmeasured, then the median of {@code repeats} runs. */
+  private static double medianMillis(Session s, Operand<TFloat32> total, int repeats) {
+    s.initialize();
+    double[] ms = new double[repeats];
+    for (int r = -2; r < repeats; r++) {
+      long t0 = System.nanoTime();
+      try (Result res = s.runner().fetch(total).run()) {
+        if (r >= 0) {
+          ms[r] = (System.nanoTime() - t0) / 1e6;
         }
       }
-      Arrays.sort(ms);
-      return ms[repeats / 2];
     }
+    Arrays.sort(ms);
+    return ms[repeats / 2];
   }
 }
