@@ -21,12 +21,13 @@ import org.tensorflow.types.family.TNumber;
  *       convolution, about twice as fast on the 2-core AVX-512 machine as oneDNN's
  *       {@code Conv2DBackpropInput} at 256–512 channels (docs/performance.md). Strided or dilated
  *       convolutions, and paddings wider than the kernel, keep {@code Conv2DBackpropInput}.
- *   <li><b>Filter gradient.</b> For an unpadded 1×1 kernel of stride 1 it is one matrix product,
- *       xᵀ · dy over all pixels; otherwise {@code Conv2DBackpropFilter}.
+ *   <li><b>Filter gradient.</b> {@code Conv2DBackpropFilter}.
+ *   <li><b>An unpadded 1×1 kernel of stride 1</b> is a matrix product over pixels, and so are both
+ *       gradients: dy · wᵀ and xᵀ · dy, two {@code MatMul}s.
  * </ul>
  *
- * Both need the kernel's static shape, which the layer records on the op ({@link
- * CustomGradients#KERNEL_SHAPE}); without it they are the backprop ops. Both keep the forward
+ * All but the backprop ops need the kernel's static shape, which the layer records on the op ({@link
+ * CustomGradients#KERNEL_SHAPE}); without it the gradient is the backprop ops. Each keeps the forward
  * op's geometry exactly (finite differences in CustomGradientsTest).
  */
 final class GenericConvGradient {
@@ -59,6 +60,13 @@ final class GenericConvGradient {
   private static Operand<TNumber> inputGradient(
       Ops tf, GenericConvAttributes a, Shape kernel, Operand<TNumber> input, Operand<TNumber> filter,
       Operand<TNumber> dy) {
+    if (isPointwise(a, kernel)) {
+      // dy · wᵀ over all pixels: no turned copy of the kernel, MatMul transposes as it reads.
+      Operand<TNumber> product = tf.withName("ConvInputGradient").linalg.matMul(
+          tf.reshape(dy, tf.constant(new long[] {-1, kernel.get(3)})),
+          tf.reshape(filter, tf.constant(new long[] {kernel.get(2), kernel.get(3)})), MatMul.transposeB(true));
+      return tf.reshape(product, tf.shape(input));
+    }
     long[] mirrored = a.unitStride() && a.undilated() ? mirroredPadding(a, kernel) : null;
     if (mirrored == null) {
       return tf.nn.conv2dBackpropInput(
@@ -116,9 +124,7 @@ final class GenericConvGradient {
   private static Operand<TNumber> filterGradient(
       Ops tf, GenericConvAttributes a, Shape f, Operand<TNumber> input, Operand<TNumber> filter,
       Operand<TNumber> dy) {
-    boolean pointwise = !f.isUnknown() && f.get(0) == 1 && f.get(1) == 1
-        && a.unitStride() && a.undilated() && isZero(a.paddingPerSide(1, 1));
-    if (!pointwise) {
+    if (!isPointwise(a, f)) {
       return tf.nn.conv2dBackpropFilter(
           input, tf.shape(filter), dy, a.strides(), a.padding(),
           Conv2dBackpropFilter.explicitPaddings(a.explicitPaddings()),
@@ -126,8 +132,14 @@ final class GenericConvGradient {
     }
     Operand<TNumber> pixels = tf.reshape(input, tf.constant(new long[] {-1, f.get(2)}));
     Operand<TNumber> dPixels = tf.reshape(dy, tf.constant(new long[] {-1, f.get(3)}));
-    return tf.reshape(tf.linalg.matMul(pixels, dPixels, MatMul.transposeA(true)),
+    return tf.reshape(tf.withName("ConvFilterGradient").linalg.matMul(pixels, dPixels, MatMul.transposeA(true)),
         tf.constant(new long[] {1, 1, f.get(2), f.get(3)}));
+  }
+
+  /** An unpadded 1×1 kernel of stride 1: the convolution is a matrix product over pixels. */
+  private static boolean isPointwise(GenericConvAttributes a, Shape kernel) {
+    return !kernel.isUnknown() && kernel.get(0) == 1 && kernel.get(1) == 1 && a.unitStride() && a.undilated()
+        && isZero(a.paddingPerSide(1, 1));
   }
 
   private static boolean isZero(long[] values) {
