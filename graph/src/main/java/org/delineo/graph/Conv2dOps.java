@@ -6,11 +6,12 @@ package org.delineo.graph;
  */
 public enum Conv2dOps {
   /**
-   * TF's generic {@code Conv} op, whose gradient is itself a {@code Conv} (input) and a
-   * {@code MatMul} (1×1 filters) where the geometry allows. oneDNN's graph rewrite leaves {@code
-   * Conv} alone, so Eigen runs it: per layer, forward and backward, 1.3–2× faster than oneDNN's
-   * Conv2D ops in float32 on the 2-core AVX-512 machine, DeepLabV3+ 2×256² 0.65× the step time
-   * (docs/performance.md). The default, and what CPU training in float32 uses.
+   * TF's generic {@code Conv} op, whose input gradient is itself a {@code Conv} at stride 1, and
+   * whose 1×1 kernels get {@code MatMul} gradients (gradients.GenericConvGradient). oneDNN's graph
+   * rewrite leaves {@code Conv} alone, so Eigen runs it: per layer, forward and backward, 1.3–2×
+   * faster than oneDNN's Conv2D ops in float32 on the 2-core AVX-512 machine; whole models
+   * 0.62–0.79× the step time (docs/performance.md). The default, and what CPU training in float32
+   * uses.
    */
   GENERIC,
   /**
