@@ -1,18 +1,14 @@
 package org.delineo.graph.heads;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.ModelVariable;
-import org.delineo.graph.Tensors;
 import org.delineo.graph.testing.TorchWeights;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
@@ -69,28 +65,12 @@ final class DeformableTesting {
     }
   }
 
-  /** Feeds float placeholders and fetches float outputs in one run. */
+  /** Feeds float placeholders and fetches float outputs in one run ({@link FeedRun}). */
   static float[][] run(Session s, Map<Operand<TFloat32>, float[]> feeds, Map<Operand<TFloat32>, Shape> shapes,
       List<Operand<TFloat32>> fetches) {
-    List<Tensor> fed = new ArrayList<>();
-    try {
-      Session.Runner runner = s.runner();
-      feeds.forEach((p, v) -> {
-        TFloat32 t = Tensors.floats(shapes.get(p), v);
-        fed.add(t);
-        runner.feed(p, t);
-      });
-      fetches.forEach(runner::fetch);
-      try (Result r = runner.run()) {
-        float[][] out = new float[fetches.size()][];
-        for (int i = 0; i < out.length; i++) {
-          out[i] = Tensors.toFloats(r.get(i));
-        }
-        return out;
-      }
-    } finally {
-      fed.forEach(Tensor::close);
-    }
+    FeedRun run = FeedRun.on(s);
+    feeds.forEach((p, v) -> run.feed(p, shapes.get(p), v));
+    return run.fetch(fetches);
   }
 
   /** Values N(0, 1) from {@code seed}. */

@@ -178,4 +178,18 @@ final class LayerTesting {
       }
     }
   }
+
+  /** A float constant of the given shape, values in row-major order. */
+  static Operand<TFloat32> constant(Ops tf, Shape shape, float[] values) {
+    return tf.reshape(tf.constant(values), tf.constant(shape.asArray()));
+  }
+
+  /** The values narrowed to float. */
+  static float[] toFloats(double[] values) {
+    float[] out = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (float) values[i];
+    }
+    return out;
+  }
 }

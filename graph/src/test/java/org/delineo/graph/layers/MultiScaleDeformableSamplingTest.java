@@ -1,5 +1,7 @@
 package org.delineo.graph.layers;
 
+import static org.delineo.graph.layers.LayerTesting.constant;
+import static org.delineo.graph.layers.LayerTesting.toFloats;
 import static org.delineo.graph.layers.LayerTesting.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -177,17 +179,5 @@ class MultiScaleDeformableSamplingTest {
 
   private static List<MapSize> levels(Ops tf) {
     return List.of(MapSize.of(tf, SIZES[0][0], SIZES[0][1]), MapSize.of(tf, SIZES[1][0], SIZES[1][1]));
-  }
-
-  private static Operand<TFloat32> constant(Ops tf, Shape shape, float[] values) {
-    return tf.reshape(tf.constant(values), tf.constant(shape.asArray()));
-  }
-
-  private static float[] toFloats(double[] values) {
-    float[] out = new float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = (float) values[i];
-    }
-    return out;
   }
 }

@@ -1,5 +1,7 @@
 package org.delineo.graph.layers;
 
+import static org.delineo.graph.layers.LayerTesting.constant;
+import static org.delineo.graph.layers.LayerTesting.toFloats;
 import static org.delineo.graph.layers.LayerTesting.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -188,17 +190,5 @@ class PointSampleTest {
       assertThrows(ShapeMismatchException.class, () -> PointSample.sample(tf, unknownChannels, points));
       assertThrows(ShapeMismatchException.class, () -> PointSample.sample(tf, points, points));
     }
-  }
-
-  private static Operand<TFloat32> constant(Ops tf, Shape shape, float[] values) {
-    return tf.reshape(tf.constant(values), tf.constant(shape.asArray()));
-  }
-
-  private static float[] toFloats(double[] values) {
-    float[] out = new float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = (float) values[i];
-    }
-    return out;
   }
 }

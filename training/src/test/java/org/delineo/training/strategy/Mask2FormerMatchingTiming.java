@@ -2,11 +2,9 @@ package org.delineo.training.strategy;
 
 import java.util.List;
 import java.util.Map;
-import org.delineo.graph.GraphContext;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.ExperimentConfig;
 import org.delineo.training.data.pipeline.InputNormalization;
-import org.delineo.training.optim.Optimizer;
 import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.run.SessionFactory;
 import org.delineo.training.train.TrainingGraph;
@@ -58,14 +56,13 @@ class Mask2FormerMatchingTiming {
   }
 
   /** The strategy whose bridge records when run 1 ended and how long the solver took. */
-  private static final class Timed implements TrainingStrategy {
-    private final TrainingStrategy inner;
+  private static final class Timed extends BridgeObservingStrategy {
     private long stepStart;
     private long run1;
     private long solver;
 
     Timed(TrainingStrategy inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     void reset() {
@@ -74,34 +71,12 @@ class Mask2FormerMatchingTiming {
     }
 
     @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs) {
-      return inner.objective(ctx, model, inputs);
-    }
-
-    @Override
-    public TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
-      TrainStep step = inner.build(ctx, model, inputs, optimizer);
-      RunBridge bridge = step.bridge();
-      return new TrainStep(step.runs(), step.loss(), step.scalars(), new RunBridge() {
-        @Override
-        public List<Operand<?>> fetches() {
-          return bridge.fetches();
-        }
-
-        @Override
-        public Map<Operand<?>, Tensor> feeds(List<Tensor> fetched) {
-          long t0 = System.nanoTime();
-          run1 += t0 - stepStart;
-          Map<Operand<?>, Tensor> feeds = bridge.feeds(fetched);
-          solver += System.nanoTime() - t0;
-          return feeds;
-        }
-      });
+    protected Map<Operand<?>, Tensor> feeds(RunBridge bridge, List<Tensor> fetched) {
+      long t0 = System.nanoTime();
+      run1 += t0 - stepStart;
+      Map<Operand<?>, Tensor> feeds = bridge.feeds(fetched);
+      solver += System.nanoTime() - t0;
+      return feeds;
     }
   }
 }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.delineo.graph.GraphContext;
 import org.delineo.graph.Tensors;
 import org.delineo.graph.model.SegmentationModel;
 import org.delineo.proto.ExperimentConfig;
@@ -17,7 +16,6 @@ import org.delineo.training.config.ConfigException;
 import org.delineo.training.config.ExperimentConfigLoader;
 import org.delineo.training.data.pipeline.Batch;
 import org.delineo.training.data.pipeline.InputNormalization;
-import org.delineo.training.optim.Optimizer;
 import org.delineo.training.optim.OptimizerFactory;
 import org.delineo.training.run.SessionFactory;
 import org.delineo.training.train.TrainingGraph;
@@ -169,55 +167,32 @@ class Mask2FormerStrategyTest {
   }
 
   /** The strategy with its run bridge observed: what run 1 fetched and what run 2 was fed. */
-  private static final class Recorder implements TrainingStrategy {
-    private final TrainingStrategy inner;
+  private static final class Recorder extends BridgeObservingStrategy {
     private float[] costs;
     private boolean[] present;
     private int[] assignment;
 
     Recorder(TrainingStrategy inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public Objective objective(GraphContext ctx, SegmentationModel model, StepInputs inputs) {
-      return inner.objective(ctx, model, inputs);
-    }
-
-    @Override
-    public TrainStep build(GraphContext ctx, SegmentationModel model, StepInputs inputs, Optimizer optimizer) {
-      TrainStep step = inner.build(ctx, model, inputs, optimizer);
-      RunBridge bridge = step.bridge();
-      return new TrainStep(step.runs(), step.loss(), step.scalars(), new RunBridge() {
-        @Override
-        public List<Operand<?>> fetches() {
-          return bridge.fetches();
+    protected Map<Operand<?>, Tensor> feeds(RunBridge bridge, List<Tensor> fetched) {
+      costs = Tensors.toFloats(fetched.get(0));
+      TBool p = (TBool) fetched.get(1);
+      List<Boolean> flags = new ArrayList<>();
+      for (int n = 0; n < p.shape().get(0); n++) {
+        for (int k = 0; k < p.shape().get(1); k++) {
+          flags.add(p.getBoolean(n, k));
         }
-
-        @Override
-        public Map<Operand<?>, Tensor> feeds(List<Tensor> fetched) {
-          costs = Tensors.toFloats(fetched.get(0));
-          TBool p = (TBool) fetched.get(1);
-          List<Boolean> flags = new ArrayList<>();
-          for (int n = 0; n < p.shape().get(0); n++) {
-            for (int k = 0; k < p.shape().get(1); k++) {
-              flags.add(p.getBoolean(n, k));
-            }
-          }
-          present = new boolean[flags.size()];
-          for (int i = 0; i < present.length; i++) {
-            present[i] = flags.get(i);
-          }
-          Map<Operand<?>, Tensor> feeds = bridge.feeds(fetched);
-          assignment = Tensors.toInts(feeds.values().iterator().next());
-          return feeds;
-        }
-      });
+      }
+      present = new boolean[flags.size()];
+      for (int i = 0; i < present.length; i++) {
+        present[i] = flags.get(i);
+      }
+      Map<Operand<?>, Tensor> feeds = bridge.feeds(fetched);
+      assignment = Tensors.toInts(feeds.values().iterator().next());
+      return feeds;
     }
   }
 }
