@@ -18,9 +18,9 @@ import org.tensorflow.types.TFloat32;
  * {@code multiplier} filters, giving output channel c · multiplier + m. Kernel {@code <name>.weight}
  * has TF's depthwise layout [kh, kw, in, multiplier]; the optional bias has [in · multiplier].
  *
- * <p>Dilation greater than 1 is built as SpaceToBatchND → DepthwiseConv2dNative VALID →
+ * <p>Dilation greater than 1 is built as SpaceToBatchND → undilated DepthwiseConv2dNative →
  * BatchToSpaceND ({@link Atrous}); the native op's {@code dilations} fail in the CPU forward
- * kernel. The kernel is initialised as PyTorch's grouped weight [in · multiplier, 1, kh, kw] would be,
+ * kernel (and under oneDNN's rewrite, the dilated op and its backprops disagreed with this formulation). The kernel is initialised as PyTorch's grouped weight [in · multiplier, 1, kh, kw] would be,
  * so fan-in is kh · kw, not kh · kw · in.
  */
 public final class DepthwiseConv2d extends Module implements Layer {
@@ -82,17 +82,18 @@ public final class DepthwiseConv2d extends Module implements Layer {
             initTf.reshape(init.create(initTf, groupedShape, seed), initTf.constant(shape));
     Operand<TFloat32> kernel =
         ctx.variables().variable(weightName, kernelShape, grouped, VariableKind.WEIGHT);
-    Operand<TFloat32> y;
-    if (dilation > 1) {
-      List<Long> ones = Convolutions.strides(2, 1);
-      y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
-          batched -> tf.nn.depthwiseConv2dNative(batched, kernel, ones, "VALID"));
-    } else {
-      Padding pad = padding.resolvedFor(input.shape(), stride, kernelH, kernelW);
-      y = tf.nn.depthwiseConv2dNative(pad.padInput(tf, input, 2), kernel,
-          Convolutions.strides(2, stride), pad.tfPadding());
-    }
+    Operand<TFloat32> y = dilation > 1
+        ? Atrous.apply(tf, input, kernel, dilation, padding, (x, k, pad) -> convolve(tf, x, k, 1, pad))
+        : convolve(tf, input, kernel, stride, padding);
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), in * multiplier);
+  }
+
+  /** The undilated depthwise convolution, explicit padding as SAME where that pads the same zeros. */
+  private static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
+      int stride, Padding padding) {
+    Padding pad = padding.resolvedFor(x.shape(), stride, (int) kernel.shape().get(0), (int) kernel.shape().get(1));
+    return tf.nn.depthwiseConv2dNative(pad.padInput(tf, x, 2), kernel, Convolutions.strides(2, stride),
+        pad.tfPadding());
   }
 
   /** Readable construction of a {@link DepthwiseConv2d}; every setting has a default. */

@@ -45,12 +45,16 @@ class DepthwiseConv2dTest {
     // explicit (1, 0, 2, 1) at rate 2, k 3: rows 5 + 1 - 4 = 2, columns 6 + 3 - 4 = 5
     checkForward(DepthwiseConv2d.builder("c").dilation(2).padding(Padding.explicit(1, 0, 2, 1)).build(),
         new int[] {1, 5, 6, 2}, 3, 3, 1, 1, 2, 1, 2, 2, 5);
+    // Rate 5 on 3 rows: only the centre row tap reads the image (block 1 × 5).
+    checkForward(DepthwiseConv2d.builder("far").dilation(5).channelMultiplier(2).build(),
+        new int[] {1, 3, 6, 2}, 3, 3, 2, 1, 5, 5, 5, 3, 6);
   }
 
   @Test
   void gradientsMatchFiniteDifferences() {
     checkGradients(DepthwiseConv2d.builder("s2").stride(2).channelMultiplier(2).build(), 2, 5, 5, 3);
     checkGradients(DepthwiseConv2d.builder("atrous").dilation(2).build(), 1, 5, 6, 3);
+    checkGradients(DepthwiseConv2d.builder("far").dilation(5).build(), 1, 3, 6, 2);
   }
 
   @Test
