@@ -20,13 +20,13 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>The convolution is TF's generic {@code Conv} op ({@link GenericConv}, whose CPU kernels are
  * the faster ones) or {@code Conv2D}, as the context's {@link Conv2dOps} says. Dilation greater
- * than 1 is built as SpaceToBatchND → VALID convolution → BatchToSpaceND (see {@link Atrous}),
+ * than 1 is built as SpaceToBatchND → undilated convolution → BatchToSpaceND (see {@link Atrous}),
  * never with Conv2D's {@code dilations} attribute, whose gradient is wrong; it requires stride 1.
  * A native dilated convolution with a correct gradient was measured as well and was no faster
  * than the sandwich at the D8 ResNet's shapes, and its CPU backprop kernels need oneDNN
  * (docs/tensorflow-java-pitfalls.md).
- * Explicit padding is a zero Pad followed by a VALID convolution, or SAME where that pads the same zeros
- * ({@code Padding.resolvedFor}).
+ * Explicit padding is SAME where that pads the same zeros ({@code Padding.resolvedFor}), otherwise
+ * the generic op's EXPLICIT padding (Conv2D: a zero Pad followed by a VALID convolution).
  *
  * <pre>{@code
  * Conv2d conv = Conv2d.builder("decode_head.conv_seg", 19).kernel(1).build();
@@ -87,25 +87,25 @@ public final class Conv2d extends Module implements Layer {
     Operand<TFloat32> kernel =
         ctx.variables().variable(
             weightName, Shape.of(kernelH, kernelW, in, outChannels), init, VariableKind.WEIGHT);
-    Operand<TFloat32> y;
-    if (dilation > 1) {
-      List<Long> ones = Convolutions.strides(2, 1);
-      y = Atrous.apply(tf, input, dilation, kernelH, kernelW, padding,
-          batched -> convolve(ctx, batched, kernel, ones, "VALID"));
-    } else {
-      Padding pad = padding.resolvedFor(input.shape(), stride, kernelH, kernelW);
-      y = convolve(ctx, pad.padInput(tf, input, 2), kernel, Convolutions.strides(2, stride),
-          pad.tfPadding());
-    }
+    Operand<TFloat32> y = dilation > 1
+        ? Atrous.apply(tf, input, kernel, dilation, padding, (x, k, pad) -> convolve(ctx, x, k, 1, pad))
+        : convolve(ctx, input, kernel, stride, padding);
     return Convolutions.maybeBias(ctx, y, useBias, child("bias"), outChannels);
   }
 
-  /** The convolution op the context asks for ({@link Conv2dOps}). */
+  /**
+   * The convolution op the context asks for ({@link Conv2dOps}), undilated. Explicit padding is SAME
+   * where that pads the same zeros; otherwise the generic op's EXPLICIT padding, or for Conv2D a
+   * Pad before a VALID convolution.
+   */
   private static Operand<TFloat32> convolve(GraphContext ctx, Operand<TFloat32> x,
-      Operand<TFloat32> kernel, List<Long> strides, String padding) {
-    return ctx.conv2dOps() == Conv2dOps.GENERIC
-        ? GenericConv.conv2d(ctx.tf(), x, kernel, strides, padding)
-        : ctx.tf().nn.conv2d(x, kernel, strides, padding);
+      Operand<TFloat32> kernel, int stride, Padding padding) {
+    Padding pad = padding.resolvedFor(x.shape(), stride, (int) kernel.shape().get(0), (int) kernel.shape().get(1));
+    List<Long> strides = Convolutions.strides(2, stride);
+    if (ctx.conv2dOps() == Conv2dOps.GENERIC) {
+      return GenericConv.conv2d(ctx.tf(), x, kernel, strides, pad);
+    }
+    return ctx.tf().nn.conv2d(pad.padInput(ctx.tf(), x, 2), kernel, strides, pad.tfPadding());
   }
 
   /** Readable construction of a {@link Conv2d}; every setting has a default. */

@@ -25,20 +25,27 @@ final class GenericConv {
 
   /**
    * {@code Conv2D(input, kernel, strides, padding)} for NHWC input and an HWIO kernel, without
-   * dilation.
+   * dilation; explicit amounts become the op's EXPLICIT padding.
    */
   static Operand<TFloat32> conv2d(
       Ops tf, Operand<TFloat32> input, Operand<TFloat32> kernel, List<Long> strides,
-      String padding) {
+      Padding padding) {
     CustomGradients.install();
     long[] strideArray = strides.stream().mapToLong(Long::longValue).toArray();
     var builder = tf.scope().opBuilder(OP_TYPE, OP_TYPE)
         .addInput(input.asOutput())
         .addInput(kernel.asOutput())
         .setAttr("strides", strideArray)
-        .setAttr("padding", padding)
         // The generic op's default is an empty list, which its kernel rejects.
         .setAttr("dilations", new long[] {1, 1, 1, 1});
+    if (padding.isExplicit()) {
+      // Padded inside the kernel: no Pad op, so no padded copy of the input for the backward pass.
+      int[][] a = padding.amounts(2);
+      builder.setAttr("padding", "EXPLICIT")
+          .setAttr("explicit_paddings", new long[] {0, 0, a[0][0], a[0][1], a[1][0], a[1][1], 0, 0});
+    } else {
+      builder.setAttr("padding", padding.tfPadding());
+    }
     if (kernel.shape().hasUnknownDimension()) {
       return builder.build().output(0);
     }

@@ -138,7 +138,8 @@ public final class Padding {
    * it reads that); SAME pads inside the kernel. The borders are identical zeros, so the result is
    * the same to the last bit.
    *
-   * @param input NHWC or NDHWC shape; an unknown spatial size keeps the explicit form
+   * @param input NHWC or NDHWC shape; an unknown spatial size keeps the explicit form, except at
+   *     stride 1, where SAME pads k − 1 whatever the size
    * @param stride the stride on every spatial axis
    * @param kernel the kernel size on each spatial axis
    */
@@ -149,11 +150,11 @@ public final class Padding {
     int[][] explicit = amounts(kernel.length);
     for (int i = 0; i < kernel.length; i++) {
       long n = input.get(i + 1);
-      if (n < 0) {
+      if (n < 0 && stride != 1) {
         return this;
       }
       long out = (n + stride - 1) / stride;
-      long total = Math.max((out - 1) * stride + kernel[i] - n, 0);
+      long total = stride == 1 ? kernel[i] - 1 : Math.max((out - 1) * stride + kernel[i] - n, 0);
       if (explicit[i][0] != total / 2 || explicit[i][1] != total - total / 2) {
         return this;
       }

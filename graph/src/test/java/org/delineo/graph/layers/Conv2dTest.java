@@ -31,6 +31,7 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Conv2d against plain-Java loops (tolerance 1e-4) and finite differences (GradientCheck's default
@@ -65,7 +66,8 @@ class Conv2dTest {
   @Test
   void pytorchPaddingThatSameReproducesSkipsThePadCopy() {
     // k 3, padding 1: stride 1 always pads 1 / 1 like SAME; stride 2 does on odd sizes (5 -> 1 / 1)
-    // but not on even ones (SAME pads 6 as 0 / 1), where the explicit Pad must stay.
+    // but not on even ones (SAME pads 6 as 0 / 1), where the generic Conv pads EXPLICIT (Conv2D:
+    // a Pad op, then VALID).
     Conv2d s1 = Conv2d.builder("s1", 3).kernel(3).padding(Padding.of(1)).build();
     assertEquals(List.of("SAME"), convPaddings(s1, 1, 4, 5, 2));
     checkForward(s1, new int[] {1, 4, 5, 2}, 3, 3, 3, 1, 1, 1, 1, 4, 5);
@@ -73,14 +75,21 @@ class Conv2dTest {
     assertEquals(List.of("SAME"), convPaddings(odd, 1, 5, 7, 2));
     checkForward(odd, new int[] {1, 5, 7, 2}, 3, 3, 3, 2, 1, 1, 1, 3, 4);
     Conv2d even = Conv2d.builder("even", 3).kernel(3).stride(2).padding(Padding.of(1)).build();
-    assertEquals(List.of("Pad", "VALID"), convPaddings(even, 1, 6, 6, 2));
+    assertEquals(List.of("EXPLICIT"), convPaddings(even, 1, 6, 6, 2));
     checkForward(even, new int[] {1, 6, 6, 2}, 3, 3, 3, 2, 1, 1, 1, 3, 3);
-    // Asymmetric amounts SAME never pads, and unknown sizes: explicit.
-    assertEquals(List.of("Pad", "VALID"),
+    // Asymmetric amounts SAME never pads, and strided unknown sizes: explicit. At stride 1 SAME pads
+    // k - 1 whatever the size, so unknown sizes still get it.
+    assertEquals(List.of("EXPLICIT"),
         convPaddings(Conv2d.builder("a", 3).kernel(3).padding(Padding.explicit(1, 0, 1, 1)).build(), 1, 4, 4, 2));
-    assertEquals(List.of("Pad", "VALID"),
+    assertEquals(List.of("EXPLICIT"),
+        convPaddings(Conv2d.builder("u2", 3).kernel(3).stride(2).padding(Padding.of(1)).build(), -1, -1, -1, 2));
+    assertEquals(List.of("SAME"),
         convPaddings(Conv2d.builder("u", 3).kernel(3).padding(Padding.of(1)).build(), -1, -1, -1, 2));
+    assertEquals(List.of("SAME"),
+        convPaddings(DepthwiseConv2d.builder("du").dilation(2).build(), -1, -1, -1, 2));
     checkGradients(Conv2d.builder("g", 3).kernel(3).padding(Padding.of(1)).build(), 1, 4, 5, 2);
+    checkGradients(even, 1, 6, 6, 2);
+    checkGradients(Conv2d.builder("a2", 3).kernel(3).stride(2).padding(Padding.explicit(1, 0, 2, 1)).build(), 2, 5, 6, 2);
   }
 
   @Test
@@ -131,6 +140,50 @@ class Conv2dTest {
     // Explicit 1 on each side, rate 3: 5 + 2 - 6 = 1 row, 6 + 2 - 6 = 2 columns.
     checkForward(Conv2d.builder("e", 2).kernel(3).dilation(3).padding(Padding.of(1)).build(),
         new int[] {1, 5, 6, 2}, 3, 3, 2, 1, 3, 1, 1, 1, 2);
+  }
+
+  @Test
+  void atrousWhereTapsReadOnlyPaddingMatchesDilatedJavaLoop() {
+    // Rate 4 on 3×3: only the centre tap ever reads the image (a 1×1 convolution).
+    checkForward(Conv2d.builder("far", 2).kernel(3).dilation(4).build(),
+        new int[] {1, 3, 3, 2}, 3, 3, 2, 1, 4, 4, 4, 3, 3);
+    // Rate 3 on 4×2: every row tap, only the centre column tap (block 3 × 1).
+    checkForward(Conv2d.builder("mixed", 2).kernel(3).dilation(3).build(),
+        new int[] {2, 4, 2, 2}, 3, 3, 2, 1, 3, 3, 3, 4, 2);
+    // Explicit (4, 0) rows at rate 2 on 2 rows: only the last row tap reads the image; columns
+    // pad 1, not a multiple of the rate, so they are padded before SpaceToBatchND. 2 × 1 out.
+    checkForward(Conv2d.builder("ends", 2).kernel(3).dilation(2).padding(Padding.explicit(4, 0, 1, 1)).build(),
+        new int[] {1, 2, 3, 2}, 3, 3, 2, 1, 2, 4, 1, 2, 1);
+    // Uneven zeros that are multiples of the rate: padded inside the sub-images. 3 × 6 out.
+    checkForward(Conv2d.builder("uneven", 2).kernel(3).dilation(2).padding(Padding.explicit(2, 0, 4, 2)).build(),
+        new int[] {1, 5, 4, 2}, 3, 3, 2, 1, 2, 2, 4, 3, 6);
+  }
+
+  @Test
+  void atrousPadsOnlyToAMultipleOfTheRateAndDropsTapsThatReadOnlyPadding() {
+    // DeepLabV3+'s ASPP at rate 36 on a 64² map: sub-images of ceil(64 / 36) = 2 rows, padded by the
+    // inner convolution; atrous_conv2d would pad the image to 144² first (sub-images of 4).
+    assertEquals(List.of(Shape.of(36 * 36, 2, 2, 2)),
+        spaceToBatchShapes(Conv2d.builder("aspp", 2).dilation(36).build(), 1, 64, 64, 2));
+    // The same layer on a 32² map: no tap but the centre one reads the image, no reshuffling.
+    assertEquals(List.of(), spaceToBatchShapes(Conv2d.builder("aspp", 2).dilation(36).build(), 1, 32, 32, 2));
+    assertEquals(List.of(Shape.of(36 * 36, 2, 2, 2)),
+        spaceToBatchShapes(DepthwiseConv2d.builder("aspp").dilation(36).build(), 1, 64, 64, 2));
+  }
+
+  private static <L extends Module & Layer> List<Shape> spaceToBatchShapes(L layer, long... inShape) {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      layer.apply(ctx, placeholder(ctx, inShape));
+      List<Shape> out = new ArrayList<>();
+      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        if (op.type().equals("SpaceToBatchND")) {
+          out.add(op.output(0).shape());
+        }
+      }
+      return out;
+    }
   }
 
   @Test
@@ -246,6 +299,10 @@ class Conv2dTest {
     checkGradients(Conv2d.builder("atrous2e", 2).kernel(3).dilation(2).build(), 2, 6, 4, 2);
     checkGradients(Conv2d.builder("atrous3s", 3).kernel(3).dilation(3).build(), 1, 7, 6, 2);
     checkGradients(Conv2d.builder("atrous2v", 2).kernel(3).dilation(2).padding(Padding.VALID).build(), 1, 6, 7, 3);
+    checkGradients(Conv2d.builder("far", 2).kernel(3).dilation(4).build(), 1, 3, 3, 2);
+    checkGradients(Conv2d.builder("mixed", 2).kernel(3).dilation(3).build(), 1, 4, 2, 2);
+    checkGradients(Conv2d.builder("uneven", 2).kernel(3).dilation(2).padding(Padding.explicit(2, 0, 4, 2)).build(),
+        1, 5, 4, 2);
   }
 
   @Test
@@ -312,8 +369,8 @@ class Conv2dTest {
   }
 
   /**
-   * Builds {@code conv} (a k×k atrous layer) and, with the same weight and bias, the former
-   * formulation: {@link Atrous} around TF's Conv2D. Compares outputs and the gradients of Σ y·R
+   * Builds {@code conv} (a 3×3 atrous layer) and, with the same weight and bias, the formulation of
+   * {@code tf.nn.atrous_conv2d} around TF's Conv2D ({@link #atrousConv2d}). Compares outputs and the gradients of Σ y·R
    * w.r.t. input, weight and bias at 1e-5.
    */
   private static void checkAgainstConv2dSandwich(
@@ -325,8 +382,7 @@ class Conv2dTest {
       Operand<TFloat32> x = placeholder(ctx, inShape);
       Operand<TFloat32> y = conv.apply(ctx, x);
       Operand<TFloat32> w = read(ctx, "c.weight");
-      Operand<TFloat32> reference = Atrous.apply(tf, x, rate, 3, 3, padding,
-          batched -> tf.nn.conv2d(batched, w, List.of(1L, 1L, 1L, 1L), "VALID"));
+      Operand<TFloat32> reference = atrousConv2d(tf, x, w, rate, padding);
       List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(x, w));
       if (bias) {
         Operand<TFloat32> b = read(ctx, "c.bias");
@@ -336,6 +392,28 @@ class Conv2dTest {
       assertSameOutputAndGradients(g, x, y, reference, wrt,
           "rate " + rate + " " + padding + " bias " + bias + " " + Shape.of(inShape));
     }
+  }
+
+  /**
+   * {@code tf.nn.atrous_conv2d}'s way, written out for a static input: pad the image by the
+   * layer's zeros, then up to a multiple of the rate; SpaceToBatchND; VALID Conv2D; BatchToSpaceND
+   * cropping the rounding off again.
+   */
+  private static Operand<TFloat32> atrousConv2d(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> w, int rate, Padding padding) {
+    int k = (int) w.shape().get(0);
+    int[][] base = padding.strideOneAmounts((k - 1) * rate + 1, (k - 1) * rate + 1);
+    int[][] pad = new int[2][];
+    int[][] crop = new int[2][];
+    for (int axis = 0; axis < 2; axis++) {
+      long full = x.shape().get(axis + 1) + base[axis][0] + base[axis][1];
+      int extra = (int) ((rate - full % rate) % rate);
+      pad[axis] = new int[] {base[axis][0], base[axis][1] + extra};
+      crop[axis] = new int[] {0, extra};
+    }
+    Operand<TInt32> block = tf.constant(new int[] {rate, rate});
+    Operand<TFloat32> batched = tf.spaceToBatchNd(x, block, tf.constant(pad));
+    return tf.batchToSpaceNd(tf.nn.conv2d(batched, w, List.of(1L, 1L, 1L, 1L), "VALID"), block, tf.constant(crop));
   }
 
   /**

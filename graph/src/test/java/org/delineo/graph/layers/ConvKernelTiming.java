@@ -114,29 +114,29 @@ public final class ConvKernelTiming {
           dw = tf.nn.conv2dBackpropFilter(x, wShape, dy, ones, "SAME");
         }
         case "generic" -> {
-          y = GenericConv.conv2d(tf, x, kernel, ones, "SAME");
+          y = GenericConv.conv2d(tf, x, kernel, ones, Padding.SAME);
           dx = tf.nn.conv2dBackpropInput(xShape, kernel, dy, ones, "SAME");
           dw = tf.nn.conv2dBackpropFilter(x, wShape, dy, ones, "SAME");
         }
         case "eigen-dx" -> {
-          y = GenericConv.conv2d(tf, x, kernel, ones, "SAME");
+          y = GenericConv.conv2d(tf, x, kernel, ones, Padding.SAME);
           Operand<TFloat32> flipped = tf.reverse(
               tf.linalg.transpose(kernel, tf.constant(new int[] {0, 1, 3, 2})),
               tf.constant(new int[] {0, 1}));
-          dx = GenericConv.conv2d(tf, dy, flipped, ones, "SAME");
+          dx = GenericConv.conv2d(tf, dy, flipped, ones, Padding.SAME);
           dw = tf.nn.conv2dBackpropFilter(x, wShape, dy, ones, "SAME");
         }
         case "eigen-all" -> {
-          y = GenericConv.conv2d(tf, x, kernel, ones, "SAME");
+          y = GenericConv.conv2d(tf, x, kernel, ones, Padding.SAME);
           Operand<TFloat32> flipped = tf.reverse(
               tf.linalg.transpose(kernel, tf.constant(new int[] {0, 1, 3, 2})),
               tf.constant(new int[] {0, 1}));
-          dx = GenericConv.conv2d(tf, dy, flipped, ones, "SAME");
+          dx = GenericConv.conv2d(tf, dy, flipped, ones, Padding.SAME);
           long p = (k - 1) / 2;
           Operand<TFloat32> xp = tf.pad(x, tf.constant(new long[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}), tf.constant(0f));
           Operand<TFloat32> xT = tf.linalg.transpose(xp, tf.constant(new int[] {3, 1, 2, 0}));
           Operand<TFloat32> dyT = tf.linalg.transpose(dy, tf.constant(new int[] {1, 2, 0, 3}));
-          Operand<TFloat32> c = GenericConv.conv2d(tf, xT, dyT, ones, "VALID");
+          Operand<TFloat32> c = GenericConv.conv2d(tf, xT, dyT, ones, Padding.VALID);
           dw = tf.linalg.transpose(c, tf.constant(new int[] {1, 2, 0, 3}));
         }
         case "matmul" -> {
