@@ -84,7 +84,10 @@ public final class CustomGradients {
   /**
    * IdentityN passes each gradient through, except for the pair {@link #reluReadingOutput} builds:
    * x gets ReluGrad(dy, relu(x)) and the Relu zeros (TF Java cannot answer "no gradient"; they stop
-   * at the Relu's StopGradient). Its second output is x itself: a gradient arriving there is added.
+   * at the Relu's StopGradient). Its second output is x itself: a gradient arriving there is added,
+   * unless it is the ZerosLike that TF's gradient builder puts on an output nothing reads. Adding
+   * those zeros would change nothing but keep a zero tensor the size of x alive from the forward
+   * pass (where it can already run) until the backward pass reaches this op.
    */
   private static List<Operand<?>> identityN(Ops tf, GraphOperation op, List<Output<?>> grads) {
     if (!isReluReadingOutput(op)) {
@@ -93,8 +96,9 @@ public final class CustomGradients {
     Operand<TNumber> y = typed(op.input(0));
     Operand<TNumber> dy = typed(grads.get(0));
     Operand<TNumber> dx = tf.nn.reluGrad(dy, y);
-    if (grads.get(1) != null) {
-      dx = tf.math.add(dx, typed(grads.get(1)));
+    Output<?> second = grads.get(1);
+    if (second != null && !second.op().type().equals("ZerosLike")) {
+      dx = tf.math.add(dx, typed(second));
     }
     return List.of(tf.zerosLike(y), dx);
   }

@@ -52,6 +52,30 @@ class ReluReadingOutputTest {
   }
 
   @Test
+  void noBackwardOpReadsZerosForTheUnusedSecondOutput() {
+    // The zeros TF's gradient builder makes for IdentityN's unread second output could run in the
+    // forward pass and stay alive until the backward pass: nothing may add them. (The Relu's own
+    // gradient reads the zeros this gradient returns for it; that op feeds nothing and never runs.)
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> p = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2, 3)));
+      Operand<TFloat32> y = Activations.relu(tf, tf.math.mul(p, tf.constant(2f)));
+      Operand<TFloat32> loss = tf.reduceSum(tf.math.square(y), tf.constant(new int[] {0, 1}));
+      g.addGradients(loss.asOutput(), new Output<?>[] {p.asOutput()});
+      List<String> readers = new ArrayList<>();
+      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        for (int i = 0; i < op.numInputs(); i++) {
+          if (op.input(i).op().type().equals("ZerosLike") && op.type().startsWith("Add")) {
+            readers.add(op.type() + " " + op.name());
+          }
+        }
+      }
+      assertEquals(List.of(), readers, "backward ops adding zeros");
+    }
+  }
+
+  @Test
   void gradientIsTheReluMaskTimesUpstream() {
     // loss = sum(c · relu(2p)) with c = 1..6: d loss / d p = 2 c [2p > 0].
     float[] expected = new float[X.length];
