@@ -74,8 +74,16 @@ final class GenericConvGradient {
           Conv2dBackpropInput.explicitPaddings(a.explicitPaddings()),
           Conv2dBackpropInput.dilations(a.dilations()));
     }
-    Operand<TNumber> turned = tf.reverse(
-        tf.linalg.transpose(filter, tf.constant(new int[] {0, 1, 3, 2})), tf.constant(new int[] {0, 1}));
+    // The turned kernel depends on the weights only, so it could be made at the start of the step
+    // and held through the forward pass; a control input on dy makes it when it is needed. (Built
+    // by hand: a gradient callback's Ops ignore withControlDependencies, as they ignore withDevice.)
+    Output<TNumber> swapped = tf.scope().opBuilder("Transpose", "Transpose")
+        .addInput(filter.asOutput())
+        .addInput(tf.constant(new int[] {0, 1, 3, 2}).asOutput())
+        .addControlInput(dy.op())
+        .build()
+        .output(0);
+    Operand<TNumber> turned = tf.reverse(swapped, tf.constant(new int[] {0, 1}));
     var builder = tf.scope().opBuilder("Conv", "ConvInputGradient")
         .addInput(dy.asOutput())
         .addInput(turned.asOutput())

@@ -16,6 +16,7 @@ import org.delineo.graph.testing.GradientCheck;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
@@ -91,6 +92,26 @@ class CustomGradientsTest {
           Shape.of(1, 4, 3, 2), Shape.of(3, 3, 2, 2));
     } finally {
       recordKernelShape = true;
+    }
+  }
+
+  @Test
+  void turnedKernelWaitsForTheUpstreamGradient() {
+    // Made from the weights alone it could run at the start of the step and live through it.
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, Shape.of(1, 6, 6, 4));
+      Operand<TFloat32> w = placeholder(tf, Shape.of(3, 3, 4, 2));
+      Operand<TFloat32> y = genericConv(g, tf, x, w, new long[] {1, 1, 1, 1}, "SAME", null, new long[] {1, 1, 1, 1}, 1);
+      g.addGradients(tf.math.square(y).asOutput(), new Output<?>[] {x.asOutput()});
+      List<String> transposes = new ArrayList<>();
+      g.operations().forEachRemaining(op -> {
+        if (op.type().equals("Transpose")) {
+          transposes.add(op.name() + " after " + op.controlInputs().stream().map(GraphOperation::type).toList());
+        }
+      });
+      assertEquals(1, transposes.size(), transposes.toString());
+      assertTrue(transposes.get(0).endsWith("after [Mul]"), "the turned kernel waits for dy = 2y: " + transposes);
     }
   }
 
