@@ -104,7 +104,8 @@ public final class Adam extends AbstractOptimizer {
       Operand<TFloat32> g = u.gradient();
       float wd = u.weightDecay();
       if (!decoupled && wd != 0f) {
-        g = tf.math.add(g, tf.math.mul(tf.constant(wd), p));
+        // After the backward pass (on `writes`), not holding a copy of every weight through it.
+        g = tf.math.add(g, writes.math.mul(tf.constant(wd), p));
       }
       ModelVariable<TFloat32> m = slot(ctx, var, EXP_AVG_SLOT);
       ModelVariable<TFloat32> v = slot(ctx, var, EXP_AVG_SQ_SLOT);

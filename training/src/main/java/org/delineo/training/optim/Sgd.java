@@ -68,7 +68,9 @@ public final class Sgd extends AbstractOptimizer {
       ModelVariable<TFloat32> v = u.variable();
       Operand<TFloat32> g = u.gradient();
       if (u.weightDecay() != 0f) {
-        g = tf.math.add(g, tf.math.mul(tf.constant(u.weightDecay()), v.value()));
+        // Built on `writes` so the decay term is computed after the backward pass: otherwise it
+        // could run at the start of the step and hold a copy of every weight through it.
+        g = tf.math.add(g, writes.math.mul(tf.constant(u.weightDecay()), v.value()));
       }
       if (momentum == 0f) {
         ops.add(writes.train.applyGradientDescent(v.ref(), u.lr(), g));

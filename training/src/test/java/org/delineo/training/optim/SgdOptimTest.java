@@ -4,9 +4,11 @@ import static org.delineo.training.optim.Fixtures.assertClose;
 import static org.delineo.training.optim.Fixtures.fetch;
 import static org.delineo.training.optim.Fixtures.quadraticLoss;
 import static org.delineo.training.optim.Fixtures.variable;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Iterator;
 import java.util.List;
 import org.delineo.graph.DelineoException;
 import org.delineo.graph.GraphContext;
@@ -15,6 +17,7 @@ import org.delineo.graph.ModelVariable;
 import org.delineo.graph.VariableKind;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Session;
 import org.tensorflow.op.Op;
 import org.tensorflow.types.TFloat32;
@@ -83,6 +86,30 @@ class SgdOptimTest {
           .minimize(ctx, quadraticLoss(ctx.tf(), p.value(), A, C), List.of(p));
       assertTrue(ctx.variables().find("head.conv.weight.momentum_buffer").isPresent());
       assertTrue(ctx.variables().find(GlobalStep.NAME).isPresent());
+    }
+  }
+
+  @Test
+  void weightDecayTermWaitsForTheGradients() {
+    // Without a control dependency the decay product of each weight could run at the start of the
+    // step and hold a copy of every weight through the forward and backward passes.
+    for (Optimizer opt : List.of(new Sgd(new ConstantSchedule(0.1f), 0.9f, false, 0.1f, null, null),
+        Adam.adam(new ConstantSchedule(0.1f)).weightDecay(0.1f).build())) {
+      try (Graph g = new Graph()) {
+        GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 1);
+        ModelVariable<TFloat32> p = variable(ctx, "head.conv.weight", VariableKind.WEIGHT, P0);
+        opt.minimize(ctx, quadraticLoss(ctx.tf(), p.value(), A, C), List.of(p));
+        int decayTerms = 0;
+        for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); ) {
+          GraphOperation op = it.next();
+          if (op.type().equals("Mul") && (op.input(0).op().name().equals(p.value().op().name())
+              || op.input(1).op().name().equals(p.value().op().name()))) {
+            decayTerms++;
+            assertTrue(op.numControlInputs() > 0, opt.getClass().getSimpleName() + ": " + op.name() + " runs unordered");
+          }
+        }
+        assertEquals(1, decayTerms, opt.getClass().getSimpleName() + ": decay products of the weight");
+      }
     }
   }
 
