@@ -1,8 +1,10 @@
 package org.delineo.losses;
 
 import java.util.Arrays;
+import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -23,10 +25,11 @@ import org.tensorflow.types.TInt32;
  * ε_f32) with {@code avgNonIgnore} (the default; an all-ignored batch gives 0, not NaN), else Σ e /
  * (all pixels). Class weights do not change the divisor (unlike PyTorch's weighted mean).
  *
- * <p>Built from LogSoftmax, OneHot and a mask, which all have graph gradients (no
- * SparseSoftmaxCrossEntropyWithLogits, whose gradient TF Java lacks). Labels outside [0, K) other
- * than the ignore index are not checked (PyTorch would fail): they get no one-hot target, so they
- * add only the smoothing part to the sum, and count in the divisor.
+ * <p>Without smoothing the terms come from TF's fused SparseSoftmaxCrossEntropyWithLogits (its
+ * gradient is registered in {@code CustomGradients}); its backward pass keeps one [pixels, K] tensor,
+ * where the LogSoftmax · OneHot formulation, still used with smoothing, keeps three. Labels outside
+ * [0, K) other than the ignore index are not checked (PyTorch would fail): they get no target, so
+ * they add only the smoothing part to the sum, and count in the divisor.
  *
  * <p>Worked example: one image of 1 × 2 pixels and 2 classes, the second pixel ignored.
  *
@@ -97,23 +100,43 @@ public final class CrossEntropyLoss implements LossTerm {
     PixelLabels.require(classWeights == null || classWeights.length == k,
         "cross-entropy class weights: expected " + k + " values (one per class), found "
             + (classWeights == null ? 0 : classWeights.length) + " " + Arrays.toString(classWeights));
+    Operand<TFloat32> perPixel = labelSmoothing > 0f ? smoothedTerms(tf, logits, labels, k) : fusedTerms(tf, logits, labels, k);
+    // The mask matters even without smoothing: the ignore index may lie inside [0, K).
+    Operand<TFloat32> masked = tf.math.mul(perPixel, PixelLabels.validMask(tf, labels, ignoreIndex));
+    return pixelWeights == null ? masked : tf.math.mul(masked, pixelWeights);
+  }
+
+  /**
+   * −w_y·ℓ_y from the fused kernel. Labels outside [0, K) are fed as class 0 (the kernel rejects
+   * them) and their terms zeroed, as a one-hot row of zeros gives them.
+   */
+  private Operand<TFloat32> fusedTerms(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels, int k) {
+    CustomGradients.install();
+    Operand<TBool> inRange = tf.math.logicalAnd(
+        tf.math.greaterEqual(labels, tf.constant(0)), tf.math.less(labels, tf.constant(k)));
+    Operand<TInt32> safe = tf.select(inRange, labels, tf.zerosLike(labels));
+    Operand<TFloat32> terms = tf.reshape(
+        tf.nn.sparseSoftmaxCrossEntropyWithLogits(
+            tf.reshape(logits, tf.constant(new long[] {-1, k})), tf.reshape(safe, tf.constant(new long[] {-1})))
+            .loss(),
+        tf.shape(labels));
+    terms = tf.math.mul(terms, tf.dtypes.cast(inRange, TFloat32.class));
+    return classWeights == null ? terms : tf.math.mul(terms, tf.gather(tf.constant(classWeights), safe, tf.constant(0)));
+  }
+
+  /** −Σ_k t_k·w_k·ℓ_k with smoothed one-hot targets t. */
+  private Operand<TFloat32> smoothedTerms(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels, int k) {
     // LogSoftmax runs on [pixels, K]: TF's C++ LogSoftmax gradient sums over axis 1, which is the
     // class axis only for rank-2 input (on NHWC logits it silently gives a wrong gradient).
     Operand<TFloat32> logProbs = tf.reshape(
         tf.nn.logSoftmax(tf.reshape(logits, tf.constant(new long[] {-1, k}))), tf.shape(logits));
-    Operand<TFloat32> targets = PixelLabels.oneHot(tf, labels, k);
-    if (labelSmoothing > 0f) {
-      targets = tf.math.add(
-          tf.math.mul(targets, tf.constant(1f - labelSmoothing)), tf.constant(labelSmoothing / k));
-    }
+    Operand<TFloat32> targets = tf.math.add(
+        tf.math.mul(PixelLabels.oneHot(tf, labels, k), tf.constant(1f - labelSmoothing)),
+        tf.constant(labelSmoothing / k));
     if (classWeights != null) {
       targets = tf.math.mul(targets, tf.constant(classWeights));
     }
-    Operand<TFloat32> perPixel =
-        tf.math.neg(tf.reduceSum(tf.math.mul(targets, logProbs), tf.constant(-1)));
-    // The mask matters even without smoothing: the ignore index may lie inside [0, K).
-    Operand<TFloat32> masked = tf.math.mul(perPixel, PixelLabels.validMask(tf, labels, ignoreIndex));
-    return pixelWeights == null ? masked : tf.math.mul(masked, pixelWeights);
+    return tf.math.neg(tf.reduceSum(tf.math.mul(targets, logProbs), tf.constant(-1)));
   }
 
   /** The label excluded from the loss. */

@@ -28,7 +28,8 @@ class CrossEntropyLossTest {
 
   /**
    * PyTorch's per-pixel formula written out: (1 − ε)·w_y·(lse − z_y) + (ε/K)·Σ_k w_k·(lse − z_k),
-   * times the pixel weight, ignored pixels skipped; then mmseg's reduction.
+   * times the pixel weight, ignored pixels skipped; then mmseg's reduction. A label outside [0, K)
+   * that is not the ignore index keeps only the smoothing part (the class's documented choice).
    */
   private static double reference(float[] z, int[] y, int k, int ignore, boolean avgNonIgnore,
       float[] classWeights, double eps, float[] pixelWeights) {
@@ -48,8 +49,10 @@ class CrossEntropyLossTest {
         s += Math.exp(z[i * k + c] - max);
       }
       double lse = max + Math.log(s);
-      double wy = classWeights == null ? 1 : classWeights[y[i]];
-      double e = (1 - eps) * wy * (lse - z[i * k + y[i]]);
+      // A label outside [0, K) has no target: only the smoothing part, and it counts in the divisor.
+      boolean inRange = y[i] >= 0 && y[i] < k;
+      double wy = !inRange ? 0 : classWeights == null ? 1 : classWeights[y[i]];
+      double e = inRange ? (1 - eps) * wy * (lse - z[i * k + y[i]]) : 0;
       double smooth = 0;
       for (int c = 0; c < k; c++) {
         smooth += (classWeights == null ? 1 : classWeights[c]) * (lse - z[i * k + c]);
@@ -174,6 +177,14 @@ class CrossEntropyLossTest {
         .classWeights(0.5f, 1f, 2f).labelSmoothing(0.1f).build();
     LossTesting.gradientError(LOGITS, z, GRAD_TOL,
         (tf, x) -> loss.apply(tf, x, ints(tf, PIXELS, y), floats(tf, PIXELS, pw)));
+    // Without smoothing the fused kernel computes the terms: class weights and a label beyond K.
+    int[] beyond = y.clone();
+    beyond[1] = K + 3;
+    CrossEntropyLoss fused = CrossEntropyLoss.builder().classWeights(0.5f, 1f, 2f).build();
+    assertRel(reference(z, beyond, K, 255, true, new float[] {0.5f, 1f, 2f}, 0, pw),
+        ce(fused, LOGITS, PIXELS, z, beyond, pw), "fused, class weights, a label beyond K");
+    LossTesting.gradientError(LOGITS, z, GRAD_TOL,
+        (tf, x) -> fused.apply(tf, x, ints(tf, PIXELS, beyond), floats(tf, PIXELS, pw)));
   }
 
   @Test
