@@ -17,6 +17,7 @@ import org.delineo.training.config.ConfigException;
 import org.delineo.training.run.Json;
 import org.delineo.training.train.Benchmark;
 import org.delineo.training.train.OpTimeline;
+import org.delineo.training.train.PeakTensors;
 import org.delineo.training.data.pipeline.DatasetFactory;
 import org.delineo.training.wiring.Experiment;
 
@@ -24,10 +25,13 @@ import org.delineo.training.wiring.Experiment;
  * {@code delineo bench --config F --steps N [--warmup W] [--trace FILE] [--json]}: median
  * training-step time, images/s, input-wait fraction and peak resident memory of an experiment;
  * with {@code --trace}, one more traced iteration whose per-op timeline goes to FILE as Chrome
- * trace JSON and whose op types with the most time are printed.
+ * trace JSON and whose op types with the most time are printed, with the tensors that hold its
+ * memory peak ({@link PeakTensors}).
  */
 final class BenchCommand implements Command {
   private static final int TOP_OPS = 15;
+  private static final int TOP_HOLDERS = 12;
+  private static final double MIB = 1024.0 * 1024.0;
 
   @Override
   public String name() {
@@ -82,6 +86,11 @@ final class BenchCommand implements Command {
       if (trace != null) {
         doc.put("top_ops", top.stream().map(t -> Map.of("op", t.type(), "count", t.count(),
             "total_ms", t.totalMillis(), "share", t.share())).toList());
+        PeakTensors p = r.peakTensors();
+        doc.put("allocator_peak_mb", p.allocatorPeakBytes() / MIB);
+        doc.put("peak_step_tensors_mb", p.peakBytes() / MIB);
+        doc.put("peak_holders", p.top(TOP_HOLDERS).stream().map(h -> Map.of("producer", h.producer(),
+            "later_readers", h.laterReaders(), "mb", h.bytes() / MIB, "tensors", h.tensors())).toList());
       }
       out.println(Json.write(doc));
     } else {
@@ -93,6 +102,14 @@ final class BenchCommand implements Command {
             r.timeline().events().size(), trace);
         for (OpTimeline.OpTime t : top) {
           out.printf("  %-40s %6d x %10.1f ms %5.1f%%%n", t.type(), t.count(), t.totalMillis(), 100 * t.share());
+        }
+        PeakTensors p = r.peakTensors();
+        out.printf("memory of the traced step: allocator peak %.0f MiB (with variables and slots); step tensors"
+            + " peak at %.0f MiB, %.0f ms in; alive then, by the op that made them <- the ops still to read them:%n",
+            p.allocatorPeakBytes() / MIB, p.peakBytes() / MIB, p.peakMillis());
+        for (PeakTensors.Holder h : p.top(TOP_HOLDERS)) {
+          out.printf("  %-70s %9.1f MiB %5d tensors%n", h.producer() + " <- " + h.laterReaders(), h.bytes() / MIB,
+              h.tensors());
         }
       }
     }

@@ -37,9 +37,10 @@ public final class Benchmark {
    * @param peakRssMb the process's peak resident memory (VmHWM), -1 where unavailable
    * @param timeline the per-op trace of one extra iteration after the measured ones (null when not
    *     asked for): tracing slows a step, so it is never one of the measured steps
+   * @param peakTensors what holds memory at that traced iteration's peak (null without a trace)
    */
   public record Result(double[] stepMillis, int batchSize, double inputWaitFraction, double peakRssMb,
-      OpTimeline timeline) {
+      OpTimeline timeline, PeakTensors peakTensors) {
 
     public double medianMillis() {
       double[] s = stepMillis.clone();
@@ -85,12 +86,14 @@ public final class Benchmark {
         double waitFraction = loader.waitFraction();
         double peakRss = peakRssMb(); // before the traced step, whose bookkeeping is not the model's
         OpTimeline timeline = null;
+        PeakTensors peakTensors = null;
         if (trace) {
           List<RunMetadata> runs = new ArrayList<>();
           g.runTraced(session, loader.next(), runs);
           timeline = OpTimeline.of(runs);
+          peakTensors = PeakTensors.of(runs);
         }
-        return new Result(millis, config.getData().getBatchSize(), waitFraction, peakRss, timeline);
+        return new Result(millis, config.getData().getBatchSize(), waitFraction, peakRss, timeline, peakTensors);
       }
     }
   }

@@ -43,6 +43,7 @@ class BenchCommandTest {
     assertTrue(printed.contains("median step"), printed);
     assertTrue(printed.contains("op types by summed time"), printed);
     assertTrue(printed.contains("Conv2D"), "a UNet step runs convolutions: " + printed);
+    assertTrue(printed.contains("step tensors peak at") && printed.contains(" <- "), "what holds the peak: " + printed);
     String json = Files.readString(trace);
     assertTrue(json.startsWith("{") && json.contains("\"traceEvents\":[") && json.contains("\"ph\":\"X\""), json);
     assertTrue(json.contains("Conv2DBackpropFilter"), "the traced step includes the backward pass");
@@ -51,7 +52,8 @@ class BenchCommandTest {
     assertEquals(0, cli.run(new String[] {"bench", "--config", config.toString(), "--steps", "1", "--warmup", "0",
         "--trace", trace.toString(), "--json"}), err.toString(StandardCharsets.UTF_8));
     String line = out.toString(StandardCharsets.UTF_8).trim();
-    assertTrue(line.startsWith("{\"steps\":1,\"median_step_ms\":") && line.contains("\"top_ops\":[{"), line);
+    assertTrue(line.startsWith("{\"steps\":1,\"median_step_ms\":") && line.contains("\"top_ops\":[{")
+        && line.contains("\"peak_holders\":[{") && line.contains("\"allocator_peak_mb\":"), line);
   }
 
   @Test
