@@ -11,7 +11,6 @@ import org.delineo.graph.layers.ResizeMode;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -80,6 +79,11 @@ final class HeadOps {
    * PyTorch's {@code AdaptiveAvgPool2d(bins)} on [N, H, W, C]: {@link Pooling#adaptiveAvgPool2d}
    * when H and W are static; otherwise the same bins [floor(i·L/b), ceil((i+1)·L/b)) computed from
    * the run-time size, so exported graphs with free spatial sizes still pool as PyTorch does.
+   *
+   * <p>The dynamic form is two matrix products with [bins, L] averaging matrices built from the
+   * run-time size (rows, then columns), like the static one: its gradient keeps nothing of the input.
+   * Slicing each bin instead padded every slice's gradient back to the input's full size, and the
+   * training graph, whose H and W are not static, held eleven of them at PSPNet's memory peak.
    */
   static Operand<TFloat32> adaptiveAvgPool(Ops tf, Operand<TFloat32> x, int bins) {
     Shape s = x.shape();
@@ -93,36 +97,42 @@ final class HeadOps {
       throw new ShapeMismatchException(
           "adaptive pooling needs a static channel count (shape [N, H, W, C]), found " + s);
     }
+    int c = (int) s.get(3);
     Operand<TInt32> shape = tf.shape(x);
-    Operand<TFloat32> rows = dynamicBins(tf, x, shape, 1, bins);
-    Operand<TFloat32> pooled = dynamicBins(tf, rows, shape, 2, bins);
-    // Dynamic slices lose the static sizes; the 1 x 1 conv after this needs C, and bins x bins is
-    // known, so restore everything but the batch.
-    return tf.reshape(pooled, tf.constant(new long[] {-1, bins, bins, s.get(3)}));
+    Operand<TInt32> batchAndRows = tf.slice(shape, tf.constant(new int[] {0}), tf.constant(new int[] {2}));
+    Operand<TInt32> cols = tf.slice(shape, tf.constant(new int[] {2}), tf.constant(new int[] {1}));
+    // [N, H, W·C] → [N, bins, W·C] → [N·bins, W, C] → [N·bins, bins, C] → [N, bins, bins, C]
+    Operand<TFloat32> byRows = tf.train.batchMatMul(averaging(tf, shape, 1, bins),
+        tf.reshape(x, tf.concat(List.of(batchAndRows, tf.constant(new int[] {-1})), tf.constant(0))),
+        TFloat32.class);
+    Operand<TFloat32> byCols = tf.train.batchMatMul(averaging(tf, shape, 2, bins),
+        tf.reshape(byRows, tf.concat(List.of(tf.constant(new int[] {-1}), cols, tf.constant(new int[] {c})),
+            tf.constant(0))),
+        TFloat32.class);
+    return tf.reshape(byCols, tf.constant(new long[] {-1, bins, bins, c}));
   }
 
-  private static Operand<TFloat32> dynamicBins(
-      Ops tf, Operand<TFloat32> x, Operand<TInt32> shape, int axis, int bins) {
-    Operand<TInt32> length =
-        tf.reshape(tf.slice(shape, tf.constant(new int[] {axis}), tf.constant(new int[] {1})),
-            tf.constant(new int[] {1}));
-    Operand<TInt32> b = tf.constant(new int[] {bins});
-    List<Operand<TFloat32>> out = new ArrayList<>(bins);
+  /**
+   * The [bins, L] matrix whose row i averages cells [floor(i·L/b), ceil((i+1)·L/b)) of axis
+   * {@code axis} (L read from {@code shape}); it depends on the size only, so no gradient flows
+   * into it.
+   */
+  private static Operand<TFloat32> averaging(Ops tf, Operand<TInt32> shape, int axis, int bins) {
+    Operand<TInt32> length = tf.reshape(
+        tf.slice(shape, tf.constant(new int[] {axis}), tf.constant(new int[] {1})), tf.constant(new int[0]));
+    int[][] index = new int[bins][1];
     for (int i = 0; i < bins; i++) {
-      // start = floor(i·L/b); end = ceil((i+1)·L/b) = floor(((i+1)·L + b − 1) / b), L ≥ 0.
-      Operand<TInt32> start = tf.math.floorDiv(tf.math.mul(length, tf.constant(new int[] {i})), b);
-      Operand<TInt32> end = tf.math.floorDiv(
-          tf.math.add(tf.math.mul(length, tf.constant(new int[] {i + 1})),
-              tf.constant(new int[] {bins - 1})), b);
-      Operand<TInt32> begin = tf.concat(List.of(
-          tf.constant(new int[axis]), start, tf.constant(new int[3 - axis])), tf.constant(0));
-      int[] minusOnes = {-1, -1, -1, -1};
-      Operand<TInt32> size = tf.concat(List.of(
-          tf.constant(java.util.Arrays.copyOf(minusOnes, axis)), tf.math.sub(end, start),
-          tf.constant(java.util.Arrays.copyOf(minusOnes, 3 - axis))), tf.constant(0));
-      Operand<TFloat32> bin = tf.slice(x, begin, size);
-      out.add(tf.math.mean(bin, tf.constant(axis), Mean.keepDims(true)));
+      index[i][0] = i;
     }
-    return tf.concat(out, tf.constant(axis));
+    Operand<TInt32> i = tf.constant(index);
+    Operand<TInt32> b = tf.constant(bins);
+    Operand<TInt32> start = tf.math.floorDiv(tf.math.mul(i, length), b);
+    // ceil((i+1)·L/b) = floor(((i+1)·L + b − 1) / b) for L ≥ 0.
+    Operand<TInt32> end = tf.math.floorDiv(
+        tf.math.add(tf.math.mul(tf.math.add(i, tf.constant(1)), length), tf.constant(bins - 1)), b);
+    Operand<TInt32> cells = tf.expandDims(tf.range(tf.constant(0), length, tf.constant(1)), tf.constant(0));
+    Operand<TFloat32> inBin = tf.dtypes.cast(
+        tf.math.logicalAnd(tf.math.greaterEqual(cells, start), tf.math.less(cells, end)), TFloat32.class);
+    return tf.stopGradient(tf.math.div(inBin, tf.dtypes.cast(tf.math.sub(end, start), TFloat32.class)));
   }
 }

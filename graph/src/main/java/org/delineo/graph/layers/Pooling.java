@@ -10,6 +10,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Parameter-free pooling over NHWC / NDHWC tensors: windowed max and average pooling, global
@@ -120,8 +121,14 @@ public final class Pooling {
   /**
    * PyTorch's {@code AdaptiveAvgPool2d((outH, outW))} on [N, H, W, C] with static H and W: output
    * cell i along an axis of length L averages input cells [floor(i·L/out), ceil((i+1)·L/out)), so
-   * bins may overlap when L is not a multiple of out. The mean over a rectangle equals the mean
-   * over rows of the column means, so it pools H then W: outH + outW slices rather than outH·outW.
+   * bins may overlap when L is not a multiple of out.
+   *
+   * <p>Built as one matrix product: the input as [N, H·W, C] times a constant [outH·outW, H·W]
+   * averaging matrix (1 / cell count inside each bin's rectangle). Its gradient is the transposed
+   * matrix times the upstream gradient and keeps nothing of the input. Slicing each bin and taking
+   * its mean, the obvious way, made TF pad every slice's gradient back to the input's full size
+   * and hold all of them until they were summed (PSPNet's pyramid at 2×256², 2048 channels:
+   * 176 MB at the step's memory peak).
    */
   public static Operand<TFloat32> adaptiveAvgPool2d(
       Ops tf, Operand<TFloat32> x, int outH, int outW) {
@@ -135,27 +142,45 @@ public final class Pooling {
       throw new DelineoException(
           "adaptiveAvgPool2d output size must be positive, found " + outH + "x" + outW);
     }
-    Operand<TFloat32> rows = adaptiveAlong(tf, x, 1, (int) s.get(1), outH);
-    return adaptiveAlong(tf, rows, 2, (int) s.get(2), outW);
-  }
-
-  private static Operand<TFloat32> adaptiveAlong(
-      Ops tf, Operand<TFloat32> x, int axis, int length, int out) {
-    if (length == out) {
+    int h = (int) s.get(1);
+    int w = (int) s.get(2);
+    if (h == outH && w == outW) {
       return x;
     }
-    List<Operand<TFloat32>> bins = new ArrayList<>(out);
-    for (int i = 0; i < out; i++) {
-      int start = (int) Math.floorDiv((long) i * length, out);
-      int end = (int) -Math.floorDiv(-(long) (i + 1) * length, out);
-      int[] begin = {0, 0, 0, 0};
-      int[] size = {-1, -1, -1, -1};
-      begin[axis] = start;
-      size[axis] = end - start;
-      Operand<TFloat32> bin = tf.slice(x, tf.constant(begin), tf.constant(size));
-      bins.add(tf.math.mean(bin, tf.constant(axis), Mean.keepDims(true)));
+    float[][][] averaging = new float[1][outH * outW][h * w];
+    for (int i = 0; i < outH; i++) {
+      int r0 = binStart(i, h, outH);
+      int r1 = binEnd(i, h, outH);
+      for (int j = 0; j < outW; j++) {
+        int c0 = binStart(j, w, outW);
+        int c1 = binEnd(j, w, outW);
+        float weight = 1f / ((r1 - r0) * (c1 - c0));
+        for (int r = r0; r < r1; r++) {
+          for (int c = c0; c < c1; c++) {
+            averaging[0][i * outW + j][r * w + c] = weight;
+          }
+        }
+      }
     }
-    return out == 1 ? bins.get(0) : tf.concat(bins, tf.constant(axis));
+    // The batch axis may be unknown (-1); an unknown channel count is read at run time.
+    Operand<TInt32> channels = s.get(3) >= 0
+        ? tf.constant(new int[] {(int) s.get(3)})
+        : tf.slice(tf.shape(x), tf.constant(new int[] {3}), tf.constant(new int[] {1}));
+    Operand<TFloat32> pixels = tf.reshape(x,
+        tf.concat(List.of(tf.constant(new int[] {-1, h * w}), channels), tf.constant(0)));
+    Operand<TFloat32> pooled = tf.train.batchMatMul(tf.constant(averaging), pixels, TFloat32.class);
+    return tf.reshape(pooled,
+        tf.concat(List.of(tf.constant(new int[] {-1, outH, outW}), channels), tf.constant(0)));
+  }
+
+  /** First input cell of adaptive bin {@code i} of {@code out} over {@code length}: floor(i·L/out). */
+  private static int binStart(int i, int length, int out) {
+    return (int) Math.floorDiv((long) i * length, out);
+  }
+
+  /** One past the last input cell of bin {@code i}: ceil((i+1)·L/out). */
+  private static int binEnd(int i, int length, int out) {
+    return (int) -Math.floorDiv(-(long) (i + 1) * length, out);
   }
 
   /** The full NHWC / NDHWC window {1, k..., 1} for spatial sizes {@code k}. */

@@ -321,6 +321,51 @@ class DecodeHeadsTest {
   }
 
   @Test
+  void dynamicAdaptivePoolingGradientSpreadsEachBinsWeightOverItsCells() {
+    // d/dx Σ pooled·R at cell (r, q, ch) = Σ over bins (i, j) holding it of R[i, j, ch] / area(i, j).
+    int h = 7;
+    int w = 5;
+    int c = 2;
+    int bins = 3;
+    float[] r = new float[bins * bins * c];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = (float) Math.cos(0.7 * i);
+    }
+    float[] expected = new float[h * w * c];
+    for (int i = 0; i < bins; i++) {
+      for (int j = 0; j < bins; j++) {
+        int r0 = i * h / bins;
+        int r1 = ((i + 1) * h + bins - 1) / bins;
+        int c0 = j * w / bins;
+        int c1 = ((j + 1) * w + bins - 1) / bins;
+        for (int ch = 0; ch < c; ch++) {
+          for (int row = r0; row < r1; row++) {
+            for (int q = c0; q < c1; q++) {
+              expected[(row * w + q) * c + ch] += r[(i * bins + j) * c + ch] / ((r1 - r0) * (c1 - c0));
+            }
+          }
+        }
+      }
+    }
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
+      Operand<TFloat32> in = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, -1, -1, c)));
+      Operand<TFloat32> pooled = HeadOps.adaptiveAvgPool(ctx.tf(), in, bins);
+      Operand<TFloat32> loss = ctx.tf().reduceSum(
+          ctx.tf().math.mul(pooled, ctx.tf().constant(Shape.of(1, bins, bins, c), org.tensorflow.ndarray.buffer.DataBuffers.of(r))),
+          ctx.tf().constant(new int[] {0, 1, 2, 3}));
+      Output<?>[] grad = g.addGradients(loss.asOutput(), new Output<?>[] {in.asOutput()});
+      try (TFloat32 t = Tensors.floats(Shape.of(1, h, w, c), new float[h * w * c]);
+          Result res = s.runner().feed(in, t).fetch(grad[0]).run()) {
+        float[] actual = Tensors.toFloats((TFloat32) res.get(0));
+        for (int i = 0; i < expected.length; i++) {
+          assertEquals(expected[i], actual[i], 1e-6, "gradient " + i + " (tolerance 1e-6)");
+        }
+      }
+    }
+  }
+
+  @Test
   void channelDropoutDropsWholeChannelsInTrainOnly() {
     Shape shape = Shape.of(2, 4, 4, 16);
     float[] ones = new float[(int) shape.size()];

@@ -5,6 +5,8 @@ import static org.delineo.graph.layers.LayerTesting.distinctValues;
 import static org.delineo.graph.layers.LayerTesting.evaluate;
 import static org.delineo.graph.layers.LayerTesting.gradientCheck;
 import static org.delineo.graph.layers.LayerTesting.uniform;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.delineo.graph.DelineoException;
@@ -127,6 +129,25 @@ class PoolingTest {
     gradientCheck(Shape.of(1, 5, 5, 2), x, (tf, in) -> Pooling.maxPool2d(tf, in, 2, 2, PoolPadding.SAME));
     gradientCheck(Shape.of(1, 5, 5, 2), x, (tf, in) -> Pooling.maxPool2d(tf, in, 3, 2, PoolPadding.VALID));
     gradientCheck(Shape.of(1, 5, 5, 2), x, (tf, in) -> Pooling.maxPool2d(tf, in, 3, 2, 1));
+  }
+
+  @Test
+  void adaptiveAvgPoolGradients() {
+    float[] x = uniform(2 * 5 * 7 * 3, 25, -1, 1);
+    for (int[] out : new int[][] {{2, 3}, {3, 3}, {1, 1}, {6, 6}}) {
+      gradientCheck(Shape.of(2, 5, 7, 3), x, (tf, in) -> Pooling.adaptiveAvgPool2d(tf, in, out[0], out[1]));
+    }
+  }
+
+  @Test
+  void adaptiveAvgPoolKeepsTheStaticShapeAndReadsNoSlices() {
+    // Slices would each get a full-size Pad as gradient, all alive until summed.
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 32, 32, 8)));
+      assertArrayEquals(new long[] {-1, 6, 6, 8}, Pooling.adaptiveAvgPool2d(tf, x, 6, 6).shape().asArray());
+      g.operations().forEachRemaining(op -> assertNotEquals("Slice", op.type(), op.name()));
+    }
   }
 
   @Test
