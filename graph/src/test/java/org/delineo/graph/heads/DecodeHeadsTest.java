@@ -286,21 +286,17 @@ class DecodeHeadsTest {
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) Math.sin(1.3 * i);
     }
+    double[][] rows = binWeights(h, bins);
+    double[][] cols = binWeights(w, bins);
     float[] expected = new float[bins * bins * c];
     for (int i = 0; i < bins; i++) {
       for (int j = 0; j < bins; j++) {
-        int r0 = i * h / bins;
-        int r1 = ((i + 1) * h + bins - 1) / bins;
-        int c0 = j * w / bins;
-        int c1 = ((j + 1) * w + bins - 1) / bins;
-        for (int ch = 0; ch < c; ch++) {
-          double sum = 0;
-          for (int r = r0; r < r1; r++) {
-            for (int q = c0; q < c1; q++) {
-              sum += x[(r * w + q) * c + ch];
+        for (int r = 0; r < h; r++) {
+          for (int q = 0; q < w; q++) {
+            for (int ch = 0; ch < c; ch++) {
+              expected[(i * bins + j) * c + ch] += (float) (rows[i][r] * cols[j][q] * x[(r * w + q) * c + ch]);
             }
           }
-          expected[(i * bins + j) * c + ch] = (float) (sum / ((r1 - r0) * (c1 - c0)));
         }
       }
     }
@@ -331,17 +327,15 @@ class DecodeHeadsTest {
     for (int i = 0; i < r.length; i++) {
       r[i] = (float) Math.cos(0.7 * i);
     }
+    double[][] rows = binWeights(h, bins);
+    double[][] cols = binWeights(w, bins);
     float[] expected = new float[h * w * c];
     for (int i = 0; i < bins; i++) {
       for (int j = 0; j < bins; j++) {
-        int r0 = i * h / bins;
-        int r1 = ((i + 1) * h + bins - 1) / bins;
-        int c0 = j * w / bins;
-        int c1 = ((j + 1) * w + bins - 1) / bins;
-        for (int ch = 0; ch < c; ch++) {
-          for (int row = r0; row < r1; row++) {
-            for (int q = c0; q < c1; q++) {
-              expected[(row * w + q) * c + ch] += r[(i * bins + j) * c + ch] / ((r1 - r0) * (c1 - c0));
+        for (int row = 0; row < h; row++) {
+          for (int q = 0; q < w; q++) {
+            for (int ch = 0; ch < c; ch++) {
+              expected[(row * w + q) * c + ch] += (float) (rows[i][row] * cols[j][q] * r[(i * bins + j) * c + ch]);
             }
           }
         }
@@ -363,6 +357,22 @@ class DecodeHeadsTest {
         }
       }
     }
+  }
+
+  /**
+   * PyTorch AdaptiveAvgPool2d along one axis: bin i of b over length L covers [floor(iL/b),
+   * ceil((i+1)L/b)); weights[i][l] is 1 / (its cell count) inside it, 0 outside.
+   */
+  private static double[][] binWeights(int length, int bins) {
+    double[][] weights = new double[bins][length];
+    for (int i = 0; i < bins; i++) {
+      int start = i * length / bins;
+      int end = ((i + 1) * length + bins - 1) / bins;
+      for (int l = start; l < end; l++) {
+        weights[i][l] = 1.0 / (end - start);
+      }
+    }
+    return weights;
   }
 
   @Test
