@@ -131,7 +131,7 @@ public final class Padding {
   /**
    * This padding for one convolution (dilation 1) of an input with static shape {@code input}: SAME
    * where explicit zero amounts are exactly the ones SAME would pad for that input, kernel and
-   * stride, otherwise this padding unchanged.
+   * stride, VALID where they are all 0, otherwise this padding unchanged.
    *
    * <p>Why: a {@code Pad} before the convolution is a second copy of the input that the backward
    * pass keeps alive (the filter gradient reads it) beside the unpadded one (the activation before
@@ -148,6 +148,9 @@ public final class Padding {
       return this;
     }
     int[][] explicit = amounts(kernel.length);
+    if (Arrays.stream(explicit).flatMapToInt(Arrays::stream).allMatch(a -> a == 0)) {
+      return VALID;
+    }
     for (int i = 0; i < kernel.length; i++) {
       long n = input.get(i + 1);
       if (n < 0 && stride != 1) {

@@ -87,6 +87,9 @@ class Conv2dTest {
         convPaddings(Conv2d.builder("u", 3).kernel(3).padding(Padding.of(1)).build(), -1, -1, -1, 2));
     assertEquals(List.of("SAME"),
         convPaddings(DepthwiseConv2d.builder("du").dilation(2).build(), -1, -1, -1, 2));
+    // Padding 1 at rate 3 is not a multiple of the rate: SpaceToBatchND pads, the inner one is VALID.
+    assertEquals(List.of("VALID"),
+        convPaddings(DepthwiseConv2d.builder("d3").dilation(3).padding(Padding.of(1)).build(), 1, 5, 6, 2));
     checkGradients(Conv2d.builder("g", 3).kernel(3).padding(Padding.of(1)).build(), 1, 4, 5, 2);
     checkGradients(even, 1, 6, 6, 2);
     checkGradients(Conv2d.builder("a2", 3).kernel(3).stride(2).padding(Padding.explicit(1, 0, 2, 1)).build(), 2, 5, 6, 2);
