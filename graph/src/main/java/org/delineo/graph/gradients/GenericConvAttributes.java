@@ -53,10 +53,7 @@ record GenericConvAttributes(
     switch (padding) {
       case "VALID" -> { }
       case "SAME" -> {
-        out[2] = (kh - 1) / 2;
-        out[3] = kh - 1 - out[2];
-        out[4] = (kw - 1) / 2;
-        out[5] = kw - 1 - out[4];
+        return samePerSide(kh, kw);
       }
       case "EXPLICIT" -> {
         for (int i = 0; i < 8; i++) {
@@ -65,6 +62,16 @@ record GenericConvAttributes(
       }
       default -> throw new UnsupportedOperationException("Conv padding " + padding);
     }
+    return out;
+  }
+
+  /** What SAME pads at stride 1 for a kh × kw kernel, per side as above: k − 1, the odd one after. */
+  static long[] samePerSide(long kh, long kw) {
+    long[] out = new long[8];
+    out[2] = (kh - 1) / 2;
+    out[3] = kh - 1 - out[2];
+    out[4] = (kw - 1) / 2;
+    out[5] = kw - 1 - out[4];
     return out;
   }
 

@@ -1,5 +1,6 @@
 package org.delineo.graph.gradients;
 
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -89,7 +90,7 @@ final class GenericConvGradient {
         .addInput(turned.asOutput())
         .setAttr("strides", new long[] {1, 1, 1, 1})
         .setAttr("dilations", new long[] {1, 1, 1, 1});
-    if (isSame(mirrored, kernel)) {
+    if (Arrays.equals(mirrored, GenericConvAttributes.samePerSide(kernel.get(0), kernel.get(1)))) {
       builder.setAttr("padding", "SAME");
     } else {
       builder.setAttr("padding", "EXPLICIT").setAttr("explicit_paddings", mirrored);
@@ -116,17 +117,6 @@ final class GenericConvGradient {
       out[i] = p;
     }
     return out;
-  }
-
-  /** Whether SAME at stride 1 adds exactly these zeros (it puts the odd one after). */
-  private static boolean isSame(long[] padding, Shape filterShape) {
-    for (int axis = 0; axis < 2; axis++) {
-      long k = filterShape.get(axis);
-      if (padding[2 + 2 * axis] != (k - 1) / 2 || padding[3 + 2 * axis] != k - 1 - (k - 1) / 2) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static Operand<TNumber> filterGradient(

@@ -100,7 +100,7 @@ public final class Conv2d extends Module implements Layer {
    */
   private static Operand<TFloat32> convolve(GraphContext ctx, Operand<TFloat32> x,
       Operand<TFloat32> kernel, int stride, Padding padding) {
-    Padding pad = padding.resolvedFor(x.shape(), stride, (int) kernel.shape().get(0), (int) kernel.shape().get(1));
+    Padding pad = padding.resolvedFor(x, stride, kernel);
     List<Long> strides = Convolutions.strides(2, stride);
     if (ctx.conv2dOps() == Conv2dOps.GENERIC) {
       return GenericConv.conv2d(ctx.tf(), x, kernel, strides, pad);

@@ -91,7 +91,7 @@ public final class DepthwiseConv2d extends Module implements Layer {
   /** The undilated depthwise convolution, explicit padding as SAME where that pads the same zeros. */
   private static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
       int stride, Padding padding) {
-    Padding pad = padding.resolvedFor(x.shape(), stride, (int) kernel.shape().get(0), (int) kernel.shape().get(1));
+    Padding pad = padding.resolvedFor(x, stride, kernel);
     return tf.nn.depthwiseConv2dNative(pad.padInput(tf, x, 2), kernel, Convolutions.strides(2, stride),
         pad.tfPadding());
   }

@@ -165,6 +165,11 @@ public final class Padding {
     return SAME;
   }
 
+  /** {@link #resolvedFor(Shape, int, int...)} for a 2-D convolution with a static [kh, kw, ...] kernel. */
+  Padding resolvedFor(Operand<?> input, int stride, Operand<?> kernel) {
+    return resolvedFor(input.shape(), stride, (int) kernel.shape().get(0), (int) kernel.shape().get(1));
+  }
+
   /** The TF padding attribute of the convolution that follows {@link #padInput}. */
   String tfPadding() {
     return isSame() ? "SAME" : "VALID";

@@ -46,7 +46,7 @@ class CustomGradientsTest {
 
   @Test
   void genericConvWrtInputAndFilter() {
-    // Odd and even sizes, stride 1 SAME (the atrous path uses VALID) and stride 2 VALID / SAME.
+    // Odd and even sizes, stride 1 SAME and VALID, stride 2 VALID and SAME.
     checkGenericConv(new long[] {1, 1, 1, 1}, "SAME", new long[] {1, 1, 1, 1},
         Shape.of(2, 5, 4, 3), Shape.of(3, 3, 3, 2));
     checkGenericConv(new long[] {1, 1, 1, 1}, "VALID", new long[] {1, 1, 1, 1},

@@ -120,18 +120,12 @@ public final class ConvKernelTiming {
         }
         case "eigen-dx" -> {
           y = GenericConv.conv2d(tf, x, kernel, ones, Padding.SAME);
-          Operand<TFloat32> flipped = tf.reverse(
-              tf.linalg.transpose(kernel, tf.constant(new int[] {0, 1, 3, 2})),
-              tf.constant(new int[] {0, 1}));
-          dx = GenericConv.conv2d(tf, dy, flipped, ones, Padding.SAME);
+          dx = GenericConv.conv2d(tf, dy, turned(tf, kernel), ones, Padding.SAME);
           dw = tf.nn.conv2dBackpropFilter(x, wShape, dy, ones, "SAME");
         }
         case "eigen-all" -> {
           y = GenericConv.conv2d(tf, x, kernel, ones, Padding.SAME);
-          Operand<TFloat32> flipped = tf.reverse(
-              tf.linalg.transpose(kernel, tf.constant(new int[] {0, 1, 3, 2})),
-              tf.constant(new int[] {0, 1}));
-          dx = GenericConv.conv2d(tf, dy, flipped, ones, Padding.SAME);
+          dx = GenericConv.conv2d(tf, dy, turned(tf, kernel), ones, Padding.SAME);
           long p = (k - 1) / 2;
           Operand<TFloat32> xp = tf.pad(x, tf.constant(new long[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}), tf.constant(0f));
           Operand<TFloat32> xT = tf.linalg.transpose(xp, tf.constant(new int[] {3, 1, 2, 0}));
@@ -153,6 +147,11 @@ public final class ConvKernelTiming {
           t -> tf.reduceSum(t, tf.range(tf.constant(0), tf.rank(t), tf.constant(1)));
       return medianMillis(s, tf.math.addN(List.of(sum.apply(y), sum.apply(dx), sum.apply(dw))), repeats);
     }
+  }
+
+  /** The kernel turned by 180° with in and out channels swapped: dx is dy convolved with it. */
+  private static Operand<TFloat32> turned(Ops tf, Operand<TFloat32> kernel) {
+    return tf.reverse(tf.linalg.transpose(kernel, tf.constant(new int[] {0, 1, 3, 2})), tf.constant(new int[] {0, 1}));
   }
 
   /** Initialises the session, runs {@code total} twice unmeasured, then the median of {@code repeats} runs. */

@@ -43,13 +43,15 @@ public final class PeakTensors {
    */
   public record Holder(String producer, String laterReaders, long bytes, int tensors) {}
 
+  /** One read of a buffer: the reader's op type and when it ended, µs. */
+  private record Read(String type, long end) {}
+
   private static final class Buffer {
     final String producer;
     final long bytes;
     final long start;
     long end;
-    final List<long[]> readEnds = new ArrayList<>();
-    final List<String> readerTypes = new ArrayList<>();
+    final List<Read> reads = new ArrayList<>();
 
     Buffer(String producer, long bytes, long start) {
       this.producer = producer;
@@ -96,8 +98,7 @@ public final class PeakTensors {
         Buffer b = byTensor.get(input);
         if (b != null) {
           b.end = Math.max(b.end, end);
-          b.readEnds.add(new long[] {end});
-          b.readerTypes.add(type);
+          b.reads.add(new Read(type, end));
           read.add(b);
         }
       }
@@ -132,27 +133,23 @@ public final class PeakTensors {
         peakAt = e[0];
       }
     }
-    Map<String, long[]> grouped = new LinkedHashMap<>();
-    Map<String, String[]> keys = new HashMap<>();
+    Map<Holder, long[]> grouped = new LinkedHashMap<>(); // key: producer and later readers only
     for (Buffer b : buffers) {
       if (b.start > peakAt || b.end < peakAt) {
         continue;
       }
       Set<String> later = new TreeSet<>();
-      for (int i = 0; i < b.readEnds.size(); i++) {
-        if (b.readEnds.get(i)[0] >= peakAt) {
-          later.add(b.readerTypes.get(i));
+      for (Read r : b.reads) {
+        if (r.end() >= peakAt) {
+          later.add(r.type());
         }
       }
-      String readers = String.join(", ", later);
-      String key = b.producer + "\u0000" + readers;
-      keys.putIfAbsent(key, new String[] {b.producer, readers});
-      long[] acc = grouped.computeIfAbsent(key, k -> new long[2]);
+      long[] acc = grouped.computeIfAbsent(new Holder(b.producer, String.join(", ", later), 0, 0), k -> new long[2]);
       acc[0] += b.bytes;
       acc[1]++;
     }
     List<Holder> holders = grouped.entrySet().stream()
-        .map(e -> new Holder(keys.get(e.getKey())[0], keys.get(e.getKey())[1], e.getValue()[0], (int) e.getValue()[1]))
+        .map(e -> new Holder(e.getKey().producer(), e.getKey().laterReaders(), e.getValue()[0], (int) e.getValue()[1]))
         .sorted(Comparator.comparingLong(Holder::bytes).reversed().thenComparing(Holder::producer))
         .toList();
     long origin = nodes.isEmpty() ? 0 : nodes.get(0).getAllStartMicros();
