@@ -20,6 +20,14 @@ record ConvAttributes(List<Long> strides, String padding, List<Long> dilations, 
         attrs.getAttrString("data_format"));
   }
 
+  /** VALID padding, every stride and dilation 1, channels last (NHWC / NDHWC). */
+  boolean isValidUnitStrideChannelsLast() {
+    return padding.equals("VALID")
+        && strides.stream().allMatch(v -> v == 1L)
+        && dilations.stream().allMatch(v -> v == 1L)
+        && dataFormat.endsWith("C");
+  }
+
   private static List<Long> boxed(long[] values) {
     List<Long> out = new ArrayList<>(values.length);
     for (long v : values) {

@@ -10,6 +10,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.RawCustomGradient;
 import org.tensorflow.op.nn.Conv3dBackpropFilter;
 import org.tensorflow.op.nn.Conv3dBackpropInput;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TNumber;
 
@@ -82,7 +83,8 @@ public final class CustomGradients {
   }
 
   /**
-   * IdentityN passes each gradient through, except for the pair {@link #reluReadingOutput} builds:
+   * IdentityN passes each gradient through, except for the triple {@link StandardizeReadingOutput}
+   * builds (its own gradient) and the pair {@link #reluReadingOutput} builds:
    * x gets ReluGrad(dy, relu(x)) and the Relu zeros (TF Java cannot answer "no gradient"; they stop
    * at the Relu's StopGradient). Its second output is x itself: a gradient arriving there is added,
    * unless it is the ZerosLike that TF's gradient builder puts on an output nothing reads. Adding
@@ -90,6 +92,9 @@ public final class CustomGradients {
    * pass (where it can already run) until the backward pass reaches this op.
    */
   private static List<Operand<?>> identityN(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    if (StandardizeReadingOutput.marks(op)) {
+      return StandardizeReadingOutput.gradient(tf, op, grads);
+    }
     if (!isReluReadingOutput(op)) {
       return new ArrayList<>(grads);
     }
@@ -113,15 +118,20 @@ public final class CustomGradients {
 
   /**
    * y = conv3d(x, w): dx is the transposed convolution of dy, dw the filter backprop; both with
-   * the forward op's strides, padding, dilations and layout.
+   * the forward op's strides, padding, dilations and layout. For a VALID convolution of stride 1
+   * without dilation (RFNet's layers, which pad by reflection first), dx is built as what it equals,
+   * the forward convolution of dy padded by k − 1 with the kernel turned by 180° and its channels
+   * swapped: oneDNN's VALID Conv3DBackpropInput runs at half that speed on small channel counts
+   * (N10 32³ 4→4: 34 against 18 ms, `ConvKernelTiming 3d`).
    */
   private static List<Operand<?>> conv3d(Ops tf, GraphOperation op, List<Output<?>> grads) {
     Operand<TNumber> input = typed(op.input(0));
     Operand<TNumber> filter = typed(op.input(1));
     Operand<TNumber> dy = typed(grads.get(0));
     ConvAttributes a = ConvAttributes.of(op);
-    Operand<TNumber> dInput =
-        tf.nn.conv3dBackpropInput(
+    Operand<TNumber> dInput = a.isValidUnitStrideChannelsLast()
+        ? validInputGradientAsConvolution(tf, filter, dy)
+        : tf.nn.conv3dBackpropInput(
             tf.shape(input), filter, dy, a.strides(), a.padding(),
             Conv3dBackpropInput.dataFormat(a.dataFormat()),
             Conv3dBackpropInput.dilations(a.dilations()));
@@ -131,6 +141,25 @@ public final class CustomGradients {
             Conv3dBackpropFilter.dataFormat(a.dataFormat()),
             Conv3dBackpropFilter.dilations(a.dilations()));
     return List.of(dInput, dFilter);
+  }
+
+  /**
+   * dx of a VALID, stride-1, NDHWC conv3d: dy zero-padded by k − 1 on both sides of each spatial axis
+   * (sizes read from the filter at run time: a gradient callback cannot ask the graph for shapes),
+   * convolved VALID with the filter reversed on its spatial axes and with in/out channels swapped.
+   */
+  private static Operand<TNumber> validInputGradientAsConvolution(
+      Ops tf, Operand<TNumber> filter, Operand<TNumber> dy) {
+    Operand<TInt32> kMinus1 = tf.math.sub(
+        tf.slice(tf.shape(filter), tf.constant(new int[] {0}), tf.constant(new int[] {3})), tf.constant(1));
+    Operand<TInt32> spatial = tf.reshape(kMinus1, tf.constant(new int[] {3, 1}));
+    Operand<TInt32> none = tf.constant(new int[][] {{0, 0}});
+    Operand<TInt32> paddings =
+        tf.concat(List.of(none, tf.concat(List.of(spatial, spatial), tf.constant(1)), none), tf.constant(0));
+    Operand<TNumber> turned = tf.reverse(
+        tf.linalg.transpose(filter, tf.constant(new int[] {0, 1, 2, 4, 3})), tf.constant(new int[] {0, 1, 2}));
+    Operand<TNumber> zero = tf.dtypes.cast(tf.constant(0f), dy.type());
+    return tf.nn.conv3d(tf.pad(dy, paddings, zero), turned, List.of(1L, 1L, 1L, 1L, 1L), "VALID");
   }
 
   /**

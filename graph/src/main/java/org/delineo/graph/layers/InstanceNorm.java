@@ -5,13 +5,12 @@ import org.delineo.graph.GraphContext;
 import org.delineo.graph.Layer;
 import org.delineo.graph.Module;
 import org.delineo.graph.VariableKind;
+import org.delineo.graph.gradients.StandardizeReadingOutput;
 import org.delineo.graph.init.Initializers;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Instance normalisation: each sample and channel is normalised over its spatial axes (NLC, NHWC,
@@ -48,12 +47,10 @@ public final class InstanceNorm extends Module implements Layer {
     int rank = LayerShapes.rank(input, name(), 3, 5);
     long channels = LayerShapes.lastDim(input, name());
     Ops tf = ctx.tf();
-    Operand<TInt32> spatial = tf.constant(LayerShapes.range(1, rank - 1));
-    Operand<TFloat32> mean = tf.math.mean(input, spatial, Mean.keepDims(true));
-    Operand<TFloat32> variance =
-        tf.math.mean(tf.math.squaredDifference(input, mean), spatial, Mean.keepDims(true));
+    // Closed-form gradient: keeps the output and 1/σ per (sample, channel) for the backward pass,
+    // not the input and the forward's full-size intermediates.
     Operand<TFloat32> normalised =
-        tf.math.mul(tf.math.sub(input, mean), tf.math.rsqrt(tf.math.add(variance, tf.constant(eps))));
+        StandardizeReadingOutput.apply(tf, input, LayerShapes.range(1, rank - 1), eps);
     if (!affine) {
       return normalised;
     }

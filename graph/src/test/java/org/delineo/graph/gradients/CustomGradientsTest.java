@@ -19,9 +19,11 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -42,6 +44,51 @@ class CustomGradientsTest {
   void conv3dWrtInputAndFilter() {
     checkConv3d(List.of(1L, 1L, 2L, 1L, 1L), "SAME", Shape.of(1, 4, 5, 4, 2), Shape.of(2, 3, 2, 2, 3));
     checkConv3d(List.of(1L, 2L, 2L, 2L, 1L), "VALID", Shape.of(1, 5, 4, 4, 2), Shape.of(3, 2, 2, 2, 2));
+  }
+
+  @Test
+  void conv3dValidUnitStrideInputGradientIsAConvolution() {
+    // RFNet's geometry (reflect-padded input, VALID, stride 1): dx is built as a forward Conv3D of
+    // the padded dy; finite differences on uneven kernels and channel counts, 1x1x1 included.
+    checkConv3d(List.of(1L, 1L, 1L, 1L, 1L), "VALID", Shape.of(2, 5, 4, 6, 2), Shape.of(3, 2, 3, 2, 3));
+    checkConv3d(List.of(1L, 1L, 1L, 1L, 1L), "VALID", Shape.of(1, 3, 3, 3, 3), Shape.of(1, 1, 1, 3, 2));
+    assertEquals(List.of("Conv3D", "Conv3DBackpropFilterV2"),
+        conv3dGradientOps(List.of(1L, 1L, 1L, 1L, 1L), "VALID"));
+    assertEquals(List.of("Conv3DBackpropFilterV2", "Conv3DBackpropInputV2"),
+        conv3dGradientOps(List.of(1L, 1L, 1L, 1L, 1L), "SAME"));
+  }
+
+  @Test
+  void conv3dValidUnitStrideInputGradientMatchesTheBackpropKernel() {
+    // Against TF's own Conv3DBackpropInputV2 kernel, an independent formulation of the same dx.
+    Shape in = Shape.of(2, 6, 5, 4, 3);
+    Shape filter = Shape.of(3, 2, 3, 3, 4);
+    Shape out = Shape.of(2, 4, 4, 2, 4);
+    List<Long> ones = List.of(1L, 1L, 1L, 1L, 1L);
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, in);
+      Operand<TFloat32> w = placeholder(tf, filter);
+      Operand<TFloat32> dy = placeholder(tf, out);
+      Operand<TFloat32> y = tf.nn.conv3d(x, w, ones, "VALID");
+      Output<?> dx = g.addGradients(tf.reduceSum(tf.math.mul(y, dy), tf.constant(new int[] {0, 1, 2, 3, 4})).asOutput(),
+          new Output<?>[] {x.asOutput()})[0];
+      Operand<TFloat32> expected = tf.nn.conv3dBackpropInput(
+          tf.constant(new int[] {2, 6, 5, 4, 3}), w, dy, ones, "VALID");
+      try (TFloat32 xt = TFloat32.tensorOf(in, DataBuffers.of(random(in.size(), 7), false, false));
+          TFloat32 wt = TFloat32.tensorOf(filter, DataBuffers.of(random(filter.size(), 8), false, false));
+          TFloat32 dyt = TFloat32.tensorOf(out, DataBuffers.of(random(out.size(), 9), false, false));
+          Result r = s.runner()
+          .feed(x, xt).feed(w, wt).feed(dy, dyt).fetch(dx).fetch(expected).run()) {
+        float[] got = new float[(int) in.size()];
+        float[] want = new float[(int) in.size()];
+        ((TFloat32) r.get(0)).copyTo(DataBuffers.of(got, false, false));
+        ((TFloat32) r.get(1)).copyTo(DataBuffers.of(want, false, false));
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], got[i], 1e-4, "dx[" + i + "]");
+        }
+      }
+    }
   }
 
   @Test
@@ -211,6 +258,27 @@ class CustomGradientsTest {
           .feed(x, inShape, random(inShape.size(), 5))
           .feed(w, filterShape, random(filterShape.size(), 6))
           .check(y, List.of(x, w));
+    }
+  }
+
+  /** The types of the convolution ops the gradient of one stride-`strides` Conv3D adds, sorted. */
+  private static List<String> conv3dGradientOps(List<Long> strides, String padding) {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = placeholder(tf, Shape.of(1, 4, 4, 4, 2));
+      Operand<TFloat32> w = placeholder(tf, Shape.of(3, 3, 3, 2, 2));
+      Operand<TFloat32> y = tf.nn.conv3d(x, w, strides, padding);
+      Set<String> before = new HashSet<>();
+      g.operations().forEachRemaining(op -> before.add(op.name()));
+      g.addGradients(y.asOutput(), new Output<?>[] {x.asOutput(), w.asOutput()});
+      List<String> types = new ArrayList<>();
+      g.operations().forEachRemaining(op -> {
+        if (!before.contains(op.name()) && op.type().startsWith("Conv")) {
+          types.add(op.type());
+        }
+      });
+      Collections.sort(types);
+      return types;
     }
   }
 

@@ -52,7 +52,8 @@ public final class ConvKernelTiming {
     long co = Long.parseLong(a[3]);
     long k = Long.parseLong(a[4]);
     double flops = 2.0 * n * d * d * d * ci * co * k * k * k;
-    for (String v : List.of("bwd-input", "fwd-flipped", "generic-flipped", "bwd-filter", "forward")) {
+    for (String v : List.of("bwd-input", "fwd-flipped", "generic-flipped", "bwd-filter", "forward",
+        "valid-bwd-input", "valid-fwd-flipped")) {
       double ms = time3d(v, n, d, ci, co, k, 7);
       System.out.printf("%-15s N%d %d^3 %d->%d k%d  %8.2f ms  %6.1f GFLOP/s%n", v, n, d, ci, co, k, ms,
           flops / ms / 1e6);
@@ -77,6 +78,15 @@ public final class ConvKernelTiming {
         case "bwd-input" -> tf.nn.conv3dBackpropInput(
             tf.constant(new int[] {(int) n, (int) d, (int) d, (int) d, (int) ci}), kernel, dy, ones, "SAME");
         case "fwd-flipped" -> tf.nn.conv3d(dy, flipped, ones, "SAME");
+        // RFNet's layers: reflect-padded input, VALID convolution; its input gradient is d + k - 1 wide.
+        case "valid-bwd-input" -> tf.nn.conv3dBackpropInput(tf.constant(new int[] {(int) n,
+            (int) (d + k - 1), (int) (d + k - 1), (int) (d + k - 1), (int) ci}), kernel, dy, ones, "VALID");
+        case "valid-fwd-flipped" -> {
+          long p = k - 1;
+          Operand<TFloat32> padded = tf.pad(dy, tf.constant(new long[][] {{0, 0}, {p, p}, {p, p}, {p, p}, {0, 0}}),
+              tf.constant(0f));
+          yield tf.nn.conv3d(padded, flipped, ones, "VALID");
+        }
         case "generic-flipped" -> tf.scope().opBuilder("Conv", "Conv").addInput(dy.asOutput())
             .addInput(flipped.asOutput()).setAttr("strides", new long[] {1, 1, 1, 1, 1})
             .setAttr("padding", "SAME").setAttr("dilations", new long[] {1, 1, 1, 1, 1})

@@ -5,10 +5,13 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.delineo.training.run.Json;
 import org.tensorflow.proto.DeviceStepStats;
 import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.NodeOutput;
 import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.TensorShapeProto;
 
 /**
  * The per-op timeline of one traced training iteration ({@code RunOptions.FULL_TRACE}): every
@@ -31,8 +34,11 @@ public final class OpTimeline {
    * @param type the op type
    * @param startMicros wall-clock start, µs since the epoch
    * @param durationMicros wall time the op took, µs
+   * @param outputShapes the shape of each output, e.g. {@code [2,32,32,32,4]}, as the step stats
+   *     describe them (empty when they do not)
    */
-  public record Event(String device, int thread, String name, String type, long startMicros, long durationMicros) {}
+  public record Event(String device, int thread, String name, String type, long startMicros, long durationMicros,
+      List<String> outputShapes) {}
 
   /**
    * Summed time of one op type.
@@ -61,11 +67,24 @@ public final class OpTimeline {
             continue;
           }
           events.add(new Event(device.getDevice(), node.getThreadId(), name,
-              opType(node.getTimelineLabel(), name), node.getAllStartMicros(), node.getAllEndRelMicros()));
+              opType(node.getTimelineLabel(), name), node.getAllStartMicros(), node.getAllEndRelMicros(),
+              outputShapes(node)));
         }
       }
     }
     return new OpTimeline(events);
+  }
+
+  /** Each output's shape as {@code [d0,d1,...]} ({@code ?} for an unknown dimension). */
+  private static List<String> outputShapes(NodeExecStats node) {
+    List<String> shapes = new ArrayList<>();
+    for (NodeOutput out : node.getOutputList()) {
+      TensorShapeProto shape = out.getTensorDescription().getShape();
+      StringJoiner dims = new StringJoiner(",", "[", "]");
+      shape.getDimList().forEach(d -> dims.add(d.getSize() < 0 ? "?" : Long.toString(d.getSize())));
+      shapes.add(shape.getUnknownRank() ? "?" : dims.toString());
+    }
+    return shapes;
   }
 
   /** The op type in a timeline label {@code "name = Type(inputs)"}; the node name when absent. */
@@ -122,7 +141,10 @@ public final class OpTimeline {
       x.put("tid", e.thread());
       x.put("ts", e.startMicros() - origin);
       x.put("dur", e.durationMicros());
-      x.put("args", Map.of("name", e.name(), "op", e.type()));
+      // Output shapes let a reader tell apart the many ops of one type (which convolution is slow).
+      x.put("args", e.outputShapes().isEmpty()
+          ? Map.of("name", e.name(), "op", e.type())
+          : Map.of("name", e.name(), "op", e.type(), "outputs", String.join(" ", e.outputShapes())));
       trace.add(x);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
