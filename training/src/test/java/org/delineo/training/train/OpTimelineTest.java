@@ -7,8 +7,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DeviceStepStats;
 import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.NodeOutput;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.StepStats;
+import org.tensorflow.proto.TensorDescription;
+import org.tensorflow.proto.TensorShapeProto;
 
 /** {@link OpTimeline} on step stats written by hand: op types, sums, shares and the Chrome events. */
 class OpTimelineTest {
@@ -23,7 +26,15 @@ class OpTimelineTest {
         .addDevStats(DeviceStepStats.newBuilder().setDevice("/job:localhost/replica:0/task:0/device:CPU:0")
             .addNodeStats(node("_SOURCE", "", 1000, 1, 0))
             .addNodeStats(node("conv", "conv = _MklNativeFusedConv3D(x, w, b)", 1000, 300, 7))
-            .addNodeStats(node("act", "act = LeakyRelu(conv)", 1300, 100, 7)))
+            .addNodeStats(node("act", "act = LeakyRelu(conv)", 1300, 100, 7).toBuilder()
+                .addOutput(NodeOutput.newBuilder().setTensorDescription(TensorDescription.newBuilder()
+                    .setShape(TensorShapeProto.newBuilder()
+                        .addDim(TensorShapeProto.Dim.newBuilder().setSize(2))
+                        .addDim(TensorShapeProto.Dim.newBuilder().setSize(-1))
+                        .addDim(TensorShapeProto.Dim.newBuilder().setSize(4)))))
+                .addOutput(NodeOutput.newBuilder().setTensorDescription(TensorDescription.newBuilder()
+                    .setShape(TensorShapeProto.newBuilder().setUnknownRank(true))))
+                .build()))
         .addDevStats(DeviceStepStats.newBuilder().setDevice("/device:CPU:1")
             .addNodeStats(node("conv_1", "conv_1 = _MklNativeFusedConv3D(y, w, b)", 1100, 200, 9))))
         .build();
@@ -66,6 +77,9 @@ class OpTimelineTest {
         json);
     assertTrue(json.contains("\"ts\":0,\"dur\":300"), json);
     assertTrue(json.contains("\"ts\":1000,\"dur\":400"), json);
+    // Output shapes ride along in the args (unknown dimension "?", unknown rank "?"); none when absent.
+    assertTrue(json.contains("\"outputs\":\"[2,?,4] ?\""), json);
+    assertEquals(1, count(json, "\"outputs\""), json);
   }
 
   private static int count(String s, String needle) {
