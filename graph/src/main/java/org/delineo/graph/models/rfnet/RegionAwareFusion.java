@@ -1,6 +1,5 @@
 package org.delineo.graph.models.rfnet;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.delineo.graph.GraphContext;
 import org.delineo.graph.Module;
@@ -10,13 +9,13 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * RFNet's region-aware modal fusion ({@code region_aware_modal_fusion}, "RFM") at one level of width
- * C: one {@link ModalFusion} per class region ({@code modal_fusion.<c>}); the K fused region maps,
- * concatenated class-major, go through {@code region_fusion.fusion_layer} (1×1 K·C → C, 3×3,
+ * C: {@link ModalFusion} ({@code modal_fusion.<c>} for class region c) gives the K fused region maps,
+ * concatenated class-major, which go through {@code region_fusion.fusion_layer} (1×1 K·C → C, 3×3,
  * 1×1 → C/2); the masked modality stack (M·C) goes through {@code short_cut} (1×1 → C, 3×3,
  * 1×1 → C/2); the output concatenates both (C channels).
  */
 public final class RegionAwareFusion extends Module {
-  private final List<ModalFusion> modalFusion = new ArrayList<>();
+  private final ModalFusion modalFusion;
   private final GeneralConv3d[] regionFusion;
   private final GeneralConv3d[] shortCut;
 
@@ -32,10 +31,8 @@ public final class RegionAwareFusion extends Module {
       String name, int channels, int numClasses, int numModalities, int fusionHidden,
       float leakySlope) {
     super(name);
-    for (int c = 0; c < numClasses; c++) {
-      modalFusion.add(
-          new ModalFusion(child("modal_fusion." + c), numModalities, fusionHidden, leakySlope));
-    }
+    this.modalFusion =
+        new ModalFusion(child("modal_fusion"), numClasses, numModalities, fusionHidden, leakySlope);
     this.regionFusion = threeConvs(child("region_fusion.fusion_layer"), channels, leakySlope);
     this.shortCut = threeConvs(child("short_cut"), channels, leakySlope);
   }
@@ -57,17 +54,12 @@ public final class RegionAwareFusion extends Module {
   public Operand<TFloat32> apply(
       GraphContext ctx, List<Operand<TFloat32>> masked, Operand<TFloat32> regions) {
     Ops tf = ctx.tf();
-    int k = modalFusion.size();
-    List<Operand<TFloat32>> perClass = Splits.split(tf, regions, 4, k);
-    List<Operand<TFloat32>> fused = new ArrayList<>();
-    for (int c = 0; c < k; c++) {
-      fused.add(modalFusion.get(c).apply(ctx, masked, perClass.get(c)));
-    }
-    Operand<TFloat32> region = Masking.concatChannels(tf, fused);
+    Operand<TFloat32> stack = Masking.concatChannels(tf, masked);
+    Operand<TFloat32> region = modalFusion.apply(ctx, stack, regions);
     for (GeneralConv3d conv : regionFusion) {
       region = conv.apply(ctx, region);
     }
-    Operand<TFloat32> shortcut = Masking.concatChannels(tf, masked);
+    Operand<TFloat32> shortcut = stack;
     for (GeneralConv3d conv : shortCut) {
       shortcut = conv.apply(ctx, shortcut);
     }

@@ -1,7 +1,9 @@
 package org.delineo.graph.models.rfnet;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.delineo.graph.GraphContext;
@@ -17,16 +19,17 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
-/** {@link ModalFusion} against a plain-Java formulation of RFNet's modal_fusion, and its gradient. */
+/** {@link ModalFusion} against a plain-Java formulation of RFNet's modal_fusion per region, and its gradient. */
 class ModalFusionTest {
   private static final int B = 2;
   private static final int SP = 4; // spatial D·H·W = 2·2·1
   private static final int C = 2;
   private static final int M = 2;
+  private static final int K = 2;
   private static final int HIDDEN = 3;
   private static final float SLOPE = 0.2f;
-  private static final Shape MAP = Shape.of(B, 2, 2, 1, C);
-  private static final Shape REGION = Shape.of(B, 2, 2, 1, 1);
+  private static final Shape STACK = Shape.of(B, 2, 2, 1, M * C);
+  private static final Shape REGIONS = Shape.of(B, 2, 2, 1, K);
 
   private static float[] uniform(long seed, int n, double lo, double hi) {
     Random r = new Random(seed);
@@ -37,7 +40,10 @@ class ModalFusionTest {
     return out;
   }
 
-  /** The reference forward pass, written directly from the definition, in double precision. */
+  /**
+   * The reference forward pass for one region, written directly from the definition in double
+   * precision: f[k] is modality k's map [B, SP, C], p the region's probability [B, SP].
+   */
   private static double[] reference(
       float[][] f, float[] p, float[] w0, float[] b0, float[] w2, float[] b2) {
     double[] out = new double[B * SP * C];
@@ -88,40 +94,72 @@ class ModalFusionTest {
   }
 
   @Test
-  void matchesThePlainJavaDefinitionAndPassesTheGradientCheck() {
+  void matchesThePlainJavaDefinitionPerRegionAndPassesTheGradientCheck() {
     float[][] f = {uniform(1, B * SP * C, -2, 2), uniform(2, B * SP * C, -2, 2)};
-    float[] p = uniform(3, B * SP, 0.05, 1);
+    float[][] p = {uniform(3, B * SP, 0.05, 1), uniform(4, B * SP, 0.05, 1)};
+    float[] stack = interleave(f, C);
+    float[] regions = interleave(new float[][] {p[0], p[1]}, 1);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 4);
-      Operand<TFloat32> f0 = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(MAP));
-      Operand<TFloat32> f1 = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(MAP));
-      Operand<TFloat32> region = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(REGION));
-      ModalFusion fusion = new ModalFusion("rfm.modal_fusion.0", M, HIDDEN, SLOPE);
-      Operand<TFloat32> y = fusion.apply(ctx, List.of(f0, f1), region);
-      assertEquals(MAP, y.shape(), "output shape");
-      Operand<TFloat32> w0 = value(ctx, "rfm.modal_fusion.0.weight_layer.0.weight");
-      Operand<TFloat32> b0 = value(ctx, "rfm.modal_fusion.0.weight_layer.0.bias");
-      Operand<TFloat32> w2 = value(ctx, "rfm.modal_fusion.0.weight_layer.2.weight");
-      Operand<TFloat32> b2 = value(ctx, "rfm.modal_fusion.0.weight_layer.2.bias");
-      assertEquals(Shape.of(1, 1, 1, M * C + 1, HIDDEN), w0.shape(), "MLP input is M·C + 1");
-      s.initialize();
-      try (TFloat32 t0 = Tensors.floats(MAP, f[0]);
-          TFloat32 t1 = Tensors.floats(MAP, f[1]);
-          TFloat32 tp = Tensors.floats(REGION, p);
-          Result r = s.runner().feed(f0, t0).feed(f1, t1).feed(region, tp)
-              .fetch(y).fetch(w0).fetch(b0).fetch(w2).fetch(b2).run()) {
-        float[] got = Tensors.toFloats(r.get(0));
-        double[] want = reference(f, p, Tensors.toFloats(r.get(1)), Tensors.toFloats(r.get(2)),
-            Tensors.toFloats(r.get(3)), Tensors.toFloats(r.get(4)));
-        for (int i = 0; i < want.length; i++) {
-          assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])),
-              "element " + i + " (tolerance 1e-5 relative)");
+      Operand<TFloat32> maps = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(STACK));
+      Operand<TFloat32> region = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(REGIONS));
+      ModalFusion fusion = new ModalFusion("rfm.modal_fusion", K, M, HIDDEN, SLOPE);
+      Operand<TFloat32> y = fusion.apply(ctx, maps, region);
+      assertEquals(Shape.of(B, 2, 2, 1, K * C), y.shape(), "output shape");
+      List<Operand<TFloat32>> fetches = new ArrayList<>(List.of(y));
+      for (int c = 0; c < K; c++) {
+        for (String v : List.of("weight_layer.0.weight", "weight_layer.0.bias", "weight_layer.2.weight",
+            "weight_layer.2.bias")) {
+          fetches.add(value(ctx, "rfm.modal_fusion." + c + "." + v));
         }
       }
-      // Default GradientCheck: eps 5e-3, scaled error ≤ 1e-2; inputs, region and MLP weights.
-      GradientCheck.on(g, s).feed(f0, MAP, f[0]).feed(f1, MAP, f[1]).feed(region, REGION, p)
-          .check(y, List.of(f0, f1, region, w0, w2));
+      assertEquals(Shape.of(1, 1, 1, M * C + 1, HIDDEN), fetches.get(1).shape(), "MLP input is M·C + 1");
+      s.initialize();
+      try (TFloat32 tf = Tensors.floats(STACK, stack);
+          TFloat32 tp = Tensors.floats(REGIONS, regions)) {
+        Session.Runner runner = s.runner().feed(maps, tf).feed(region, tp);
+        fetches.forEach(runner::fetch);
+        try (Result r = runner.run()) {
+          float[] got = Tensors.toFloats(r.get(0));
+          for (int c = 0; c < K; c++) {
+            double[] want = reference(f, p[c], Tensors.toFloats(r.get(1 + 4 * c)),
+                Tensors.toFloats(r.get(2 + 4 * c)), Tensors.toFloats(r.get(3 + 4 * c)),
+                Tensors.toFloats(r.get(4 + 4 * c)));
+            for (int i = 0; i < want.length; i++) {
+              float g0 = got[(i / C) * K * C + c * C + i % C]; // region-major channels
+              assertEquals(want[i], g0, 1e-5 * Math.max(1, Math.abs(want[i])),
+                  "region " + c + " element " + i + " (tolerance 1e-5 relative)");
+            }
+          }
+        }
+      }
+      // Default GradientCheck: eps 5e-3, scaled error ≤ 1e-2; maps, regions and MLP weights.
+      GradientCheck.on(g, s).feed(maps, STACK, stack).feed(region, REGIONS, regions)
+          .check(y, List.of(maps, region, fetches.get(1), fetches.get(3), fetches.get(7)));
     }
+  }
+
+  @Test
+  void unknownBatchAndSpatialSizesKeepTheChannels() {
+    try (Graph g = new Graph()) {
+      GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 4);
+      Operand<TFloat32> maps = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, 2, -1, M * C)));
+      Operand<TFloat32> region = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, 2, -1, K)));
+      Operand<TFloat32> y = new ModalFusion("rfm.modal_fusion", K, M, HIDDEN, SLOPE).apply(ctx, maps, region);
+      assertArrayEquals(new long[] {-1, -1, 2, -1, K * C}, y.shape().asArray());
+    }
+  }
+
+  /** Maps [B·SP, c] each, concatenated along channels: [B·SP, n·c]. */
+  private static float[] interleave(float[][] maps, int c) {
+    int positions = maps[0].length / c;
+    float[] out = new float[positions * maps.length * c];
+    for (int s = 0; s < positions; s++) {
+      for (int k = 0; k < maps.length; k++) {
+        System.arraycopy(maps[k], s * c, out, (s * maps.length + k) * c, c);
+      }
+    }
+    return out;
   }
 
   private static Operand<TFloat32> value(GraphContext ctx, String name) {
