@@ -38,9 +38,9 @@ import org.tensorflow.types.TInt32;
  * replica's per-channel mean and averages their variances; the global variance is then
  * E_r[var_r] + E_r[(mean_r − mean)²], as PyTorch's SyncBN merges per-device statistics, rather
  * than E[x²] − mean², which cancels badly where |mean| ≫ std. Replicas must hold equal batches:
- * only then are these the statistics of the global batch. Each replica records its own two
- * updates, all writing the same values; the running variance is corrected by n/(n − 1) with n the
- * values per channel over all replicas. Without a replica, with a single one, or with
+ * only then are these the statistics of the global batch. Only replica 0 records the two updates
+ * (two replicas' read-modify-write updates would compound); the running variance is corrected by
+ * n/(n − 1) with n the values per channel over all replicas. Without a replica, with a single one, or with
  * {@code syncBatchNorm} off, each application uses the statistics of its own input (per-tower
  * statistics in a data-parallel step).
  *
@@ -139,7 +139,7 @@ public final class BatchNorm extends Module implements Layer {
             FusedBatchNorm.exponentialAvgFactor(ctx.training() ? momentum : 1f),
             FusedBatchNorm.dataFormat(rank == 5 ? "NDHWC" : "NHWC"),
             FusedBatchNorm.isTraining(ctx.training()));
-    if (ctx.training()) {
+    if (ctx.training() && recordsRunningStatistics(ctx)) {
       ctx.addUpdateOp(tf.assign(ref(ctx, child("running_mean")), bn.batchMean()));
       ctx.addUpdateOp(tf.assign(ref(ctx, child("running_var")), bn.batchVariance()));
     }
@@ -207,9 +207,23 @@ public final class BatchNorm extends Module implements Layer {
         tf.constant((float) replica.count() / x.shape().get(rank - 1)));
     Operand<TFloat32> unbiased =
         tf.math.mul(variance, tf.math.div(n, tf.math.sub(n, tf.constant(1f))));
-    ctx.addUpdateOp(tf.assign(ref(ctx, child("running_mean")), movingAverage(tf, runningMean, mean)));
-    ctx.addUpdateOp(tf.assign(ref(ctx, child("running_var")), movingAverage(tf, runningVar, unbiased)));
+    if (recordsRunningStatistics(ctx)) {
+      ctx.addUpdateOp(tf.assign(ref(ctx, child("running_mean")), movingAverage(tf, runningMean, mean)));
+      ctx.addUpdateOp(tf.assign(ref(ctx, child("running_var")), movingAverage(tf, runningVar, unbiased)));
+    }
     return y;
+  }
+
+  /**
+   * Only replica 0 (or a context without replicas) updates the running statistics. Each update
+   * reads the running value and writes (1 − momentum)·running + momentum·batch, so two replicas'
+   * updates in one step would compound when one reads after the other wrote, and which does was
+   * up to the executor (BatchNormSyncTest once found 0.88 where 0.94 was right). With
+   * synchronised statistics every replica would write the same value anyway; with per-replica
+   * statistics this is PyTorch DDP's behaviour, which broadcasts rank 0's buffers.
+   */
+  private static boolean recordsRunningStatistics(GraphContext ctx) {
+    return ctx.replica().map(r -> r.index() == 0).orElse(true);
   }
 
   /** (1 − momentum)·running + momentum·batch. */

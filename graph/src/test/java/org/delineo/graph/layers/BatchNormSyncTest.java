@@ -24,6 +24,7 @@ import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
@@ -196,8 +197,14 @@ class BatchNormSyncTest {
     for (int r = 0; r < parts; r++) {
       update.feed(xs.get(r), partShape, Arrays.copyOfRange(x, r * partSize, (r + 1) * partSize));
     }
-    assertEquals(2 * parts, ctx.updateOps().size(), "two updates per application");
-    update.runTargets(ctx.updateOps());
+    // Replica 0 alone updates the running statistics (two towers' read-modify-write updates of
+    // the same variables would compound in whichever order the executor ran them).
+    assertEquals(2, ctx.updateOps().size(), "two updates, from replica 0 only");
+    // As in a training step, every tower runs with the updates (a synchronised tower's all-reduce
+    // waits for the others).
+    List<Op> targets = new ArrayList<>(ctx.updateOps());
+    ys.forEach(tower -> targets.add(ctx.tf().identity(tower)));
+    update.runTargets(targets);
     float[][] running = FeedAndFetch.on(s).fetch(read(ctx, "bn.running_mean"), read(ctx, "bn.running_var"));
     return new Outcome(y, dx, dWeight, dBias, running[0], running[1]);
   }
