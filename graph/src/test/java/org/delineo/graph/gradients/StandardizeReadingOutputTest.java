@@ -2,14 +2,12 @@ package org.delineo.graph.gradients;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import org.delineo.graph.testing.GradientCheck;
+import org.delineo.graph.testing.BackwardReaders;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
@@ -64,18 +62,8 @@ class StandardizeReadingOutputTest {
       Operand<TFloat32> x = tf.math.mul(p, tf.constant(2f)); // a convolution output the step would keep
       Operand<TFloat32> y = StandardizeReadingOutput.apply(tf, x, AXES, EPS);
       Operand<TFloat32> loss = tf.reduceSum(tf.math.square(y), tf.constant(new int[] {0, 1, 2, 3, 4}));
-      int before = count(g);
-      g.addGradients(loss.asOutput(), new Output<?>[] {p.asOutput()});
-      List<String> readers = new ArrayList<>();
-      int index = 0;
-      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); index++) {
-        GraphOperation op = it.next();
-        for (int i = 0; i < op.numInputs(); i++) {
-          if (index >= before && op.input(i).op().name().equals(x.op().name())) {
-            readers.add(op.type());
-          }
-        }
-      }
+      List<String> readers = BackwardReaders.of(g, x,
+          () -> g.addGradients(loss.asOutput(), new Output<?>[] {p.asOutput()}));
       assertEquals(List.of(), readers, "backward ops reading the input");
     }
   }
@@ -110,13 +98,6 @@ class StandardizeReadingOutputTest {
     return tf.math.mul(tf.math.sub(x, mean), tf.math.rsqrt(tf.math.add(variance, tf.constant(EPS))));
   }
 
-  private static int count(Graph g) {
-    int n = 0;
-    for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); it.next()) {
-      n++;
-    }
-    return n;
-  }
 
   private static float[] random(long size, long seed, float scale) {
     Random r = new Random(seed);

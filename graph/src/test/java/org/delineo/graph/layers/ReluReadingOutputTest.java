@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.delineo.graph.testing.BackwardReaders;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -35,18 +36,8 @@ class ReluReadingOutputTest {
       Operand<TFloat32> x = tf.math.mul(p, tf.constant(2f)); // a pre-activation the step would keep
       Operand<TFloat32> y = Activations.relu(tf, x);
       Operand<TFloat32> loss = tf.reduceSum(tf.math.square(y), tf.constant(new int[] {0, 1}));
-      int before = count(g);
-      g.addGradients(loss.asOutput(), new Output<?>[] {p.asOutput()});
-      List<String> readers = new ArrayList<>();
-      int index = 0;
-      for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); index++) {
-        GraphOperation op = it.next();
-        for (int i = 0; i < op.numInputs(); i++) {
-          if (index >= before && op.input(i).op().name().equals(x.op().name())) {
-            readers.add(op.type());
-          }
-        }
-      }
+      List<String> readers = BackwardReaders.of(g, x,
+          () -> g.addGradients(loss.asOutput(), new Output<?>[] {p.asOutput()}));
       assertEquals(List.of(), readers, "backward ops reading the pre-activation");
     }
   }
@@ -144,11 +135,4 @@ class ReluReadingOutputTest {
     }
   }
 
-  private static int count(Graph g) {
-    int n = 0;
-    for (Iterator<GraphOperation> it = g.operations(); it.hasNext(); it.next()) {
-      n++;
-    }
-    return n;
-  }
 }
