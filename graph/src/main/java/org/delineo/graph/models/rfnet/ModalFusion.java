@@ -46,31 +46,37 @@ public final class ModalFusion extends Module {
    * @param hiddenWidth width of the weighting MLP (128 in the reference)
    * @param leakySlope negative slope of the MLP's LeakyReLU
    */
-  public ModalFusion(String name, int numClasses, int numModalities, int hiddenWidth, float leakySlope) {
+  public ModalFusion(
+      String name, int numClasses, int numModalities, int hiddenWidth, float leakySlope) {
     super(name);
     this.numModalities = numModalities;
     for (int c = 0; c < numClasses; c++) {
       mlps.add(new Conv3d[] {
-        Conv3d.builder(child(c + ".weight_layer.0"), hiddenWidth).kernel(1).init(Initializers.heNormal()).build(),
-        Conv3d.builder(child(c + ".weight_layer.2"), numModalities).kernel(1).init(Initializers.heNormal()).build()
+        Conv3d.builder(child(c + ".weight_layer.0"), hiddenWidth).kernel(1)
+            .init(Initializers.heNormal()).build(),
+        Conv3d.builder(child(c + ".weight_layer.2"), numModalities).kernel(1)
+            .init(Initializers.heNormal()).build()
       });
     }
     this.leakySlope = leakySlope;
   }
 
   /**
-   * The fused region features [B, D, H, W, K·C], region-major (region c in channels c·C … c·C + C − 1).
+   * The fused region features [B, D, H, W, K·C], region-major (region c in channels c·C to
+   * c·C + C − 1).
    *
    * @param maps the M masked modality maps concatenated along channels, [B, D, H, W, M·C]
    * @param regions the region probabilities P [B, D, H, W, K] (detached by the caller)
    */
-  public Operand<TFloat32> apply(GraphContext ctx, Operand<TFloat32> maps, Operand<TFloat32> regions) {
+  public Operand<TFloat32> apply(
+      GraphContext ctx, Operand<TFloat32> maps, Operand<TFloat32> regions) {
     Ops tf = ctx.tf();
     int k = mlps.size();
     long mc = maps.shape().get(4);
     if (mc < 0 || mc % numModalities != 0 || regions.shape().get(4) != k) {
-      throw new DelineoException(name() + ": expected maps with a static multiple of " + numModalities
-          + " channels and " + k + " region channels, found " + maps.shape() + " and " + regions.shape());
+      throw new DelineoException(name() + ": expected maps with a static multiple of "
+          + numModalities + " channels and " + k + " region channels, found " + maps.shape() + " and "
+          + regions.shape());
     }
     long c = mc / numModalities;
     int batch = -2; // axis 0 of the maps (see dims)
@@ -85,29 +91,50 @@ public final class ModalFusion extends Module {
         tf.math.div(tf.train.batchMatMul(f, p, TFloat32.class, BatchMatMul.adjX(true)), positions);
     Operand<TFloat32> regionMeans = tf.math.add(
         tf.math.div(tf.reduceSum(p, tf.constant(1)), positions), tf.constant(EPS));
-    List<Operand<TFloat32>> weights = new ArrayList<>();
-    for (int region = 0; region < k; region++) {
-      Operand<TFloat32> mean = tf.slice(regionMeans, tf.constant(new int[] {0, region}), tf.constant(new int[] {-1, 1}));
-      Operand<TFloat32> avg = tf.reshape(
-          tf.slice(featureMeans, tf.constant(new int[] {0, 0, region}), tf.constant(new int[] {-1, -1, 1})),
-          tf.constant(new long[] {-1, mc}));
-      Operand<TFloat32> v = tf.concat(List.of(tf.math.div(avg, mean), mean), tf.constant(1)); // [B, M·C + 1]
-      v = tf.reshape(v, tf.constant(new long[] {-1, 1, 1, 1, mc + 1}));
-      Conv3d[] mlp = mlps.get(region);
-      Operand<TFloat32> h = Activations.leakyRelu(tf, mlp[0].apply(ctx, v), leakySlope);
-      weights.add(tf.reshape(tf.math.sigmoid(mlp[1].apply(ctx, h)), tf.constant(new long[] {-1, 1, numModalities})));
-    }
-    // W [B, M·C, K·C]: w_ck on the diagonal of block (k, c), zero elsewhere.
-    Operand<TFloat32> w = tf.linalg.transpose(tf.concat(weights, tf.constant(1)), tf.constant(new int[] {0, 2, 1}));
-    Operand<TFloat32> blocks = tf.math.mul(
-        tf.reshape(w, tf.constant(new long[] {-1, numModalities, 1, k, 1})),
-        tf.constant(Shape.of(1, 1, c, 1, c), DataBuffers.of(identity((int) c), true, false)));
-    Operand<TFloat32> mixing = tf.reshape(blocks, tf.constant(new long[] {-1, mc, k * c}));
+    Operand<TFloat32> mixing = blockDiagonal(tf, regionWeights(ctx, featureMeans, regionMeans), c);
     // Σ_k w_ck·F_k for every region, then times P_c (broadcast over the region's C channels).
     Operand<TFloat32> mixed =
         tf.reshape(tf.train.batchMatMul(f, mixing, TFloat32.class), dims(tf, maps, batch, s, k, c));
     Operand<TFloat32> weighted = tf.math.mul(mixed, tf.reshape(p, dims(tf, maps, batch, s, k, 1)));
     return tf.reshape(weighted, dims(tf, maps, -2, -3, -4, -5, k * c));
+  }
+
+  /**
+   * Each region's MLP on its descriptor [f̄_1 … f̄_M, p̄] (M·C + 1 values per sample): the modality
+   * weights w [B, K, M].
+   *
+   * @param featureMeans mean(F·P_c) per channel of the concatenated maps and region, [B, M·C, K]
+   * @param regionMeans p̄ per region, [B, K]
+   */
+  private Operand<TFloat32> regionWeights(
+      GraphContext ctx, Operand<TFloat32> featureMeans, Operand<TFloat32> regionMeans) {
+    Ops tf = ctx.tf();
+    long mc = featureMeans.shape().get(1);
+    List<Operand<TFloat32>> weights = new ArrayList<>();
+    for (int region = 0; region < mlps.size(); region++) {
+      Operand<TFloat32> mean =
+          tf.slice(regionMeans, tf.constant(new int[] {0, region}), tf.constant(new int[] {-1, 1}));
+      Operand<TFloat32> avg = tf.reshape(
+          tf.slice(featureMeans, tf.constant(new int[] {0, 0, region}), tf.constant(new int[] {-1, -1, 1})),
+          tf.constant(new long[] {-1, mc}));
+      Operand<TFloat32> v = tf.reshape(tf.concat(List.of(tf.math.div(avg, mean), mean), tf.constant(1)),
+          tf.constant(new long[] {-1, 1, 1, 1, mc + 1}));
+      Conv3d[] mlp = mlps.get(region);
+      Operand<TFloat32> h = Activations.leakyRelu(tf, mlp[0].apply(ctx, v), leakySlope);
+      weights.add(tf.reshape(tf.math.sigmoid(mlp[1].apply(ctx, h)),
+          tf.constant(new long[] {-1, 1, numModalities})));
+    }
+    return tf.concat(weights, tf.constant(1));
+  }
+
+  /** W [B, M·C, K·C] from weights w [B, K, M]: w_ck on the diagonal of block (k, c), zero elsewhere. */
+  private Operand<TFloat32> blockDiagonal(Ops tf, Operand<TFloat32> w, long c) {
+    long k = mlps.size();
+    Operand<TFloat32> blocks = tf.math.mul(
+        tf.reshape(tf.linalg.transpose(w, tf.constant(new int[] {0, 2, 1})),
+            tf.constant(new long[] {-1, numModalities, 1, k, 1})),
+        tf.constant(Shape.of(1, 1, c, 1, c), DataBuffers.of(identity((int) c), true, false)));
+    return tf.reshape(blocks, tf.constant(new long[] {-1, numModalities * c, k * c}));
   }
 
   /** The c × c identity, row-major. */
