@@ -1,5 +1,6 @@
 package org.delineo.graph.gradients;
 
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -41,13 +42,9 @@ public final class StandardizeReadingOutput {
     Operand<TFloat32> variance = tf.math.mean(tf.math.square(centred), axis, Mean.keepDims(true));
     Operand<TFloat32> r = tf.math.rsqrt(tf.math.add(variance, tf.constant(eps)));
     Operand<TFloat32> y = tf.math.mul(centred, r);
-    long[] recorded = new long[axes.length];
-    for (int i = 0; i < axes.length; i++) {
-      recorded[i] = axes[i];
-    }
     return float32(tf.scope().opBuilder("IdentityN", "StandardizeReadingOutput")
         .addInputList(new Output<?>[] {y.asOutput(), x.asOutput(), r.asOutput()})
-        .setAttr(AXES, recorded)
+        .setAttr(AXES, Arrays.stream(axes).asLongStream().toArray())
         .build()
         .output(0));
   }
@@ -68,12 +65,8 @@ public final class StandardizeReadingOutput {
    * y and r get zeros, which end at the forward's StopGradient, so no op that makes them runs.
    */
   static List<Operand<?>> gradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
-    long[] recorded = op.attributes().getAttrIntList(AXES);
-    int[] axes = new int[recorded.length];
-    for (int i = 0; i < axes.length; i++) {
-      axes[i] = (int) recorded[i];
-    }
-    Operand<TInt32> axis = tf.constant(axes);
+    Operand<TInt32> axis = tf.constant(
+        Arrays.stream(op.attributes().getAttrIntList(AXES)).mapToInt(a -> (int) a).toArray());
     Operand<TFloat32> y = float32(op.input(0));
     Operand<TFloat32> r = float32(op.input(2));
     Operand<TFloat32> dy = float32(grads.get(0));

@@ -286,20 +286,12 @@ class DecodeHeadsTest {
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) Math.sin(1.3 * i);
     }
-    double[][] rows = binWeights(h, bins);
-    double[][] cols = binWeights(w, bins);
     float[] expected = new float[bins * bins * c];
-    for (int i = 0; i < bins; i++) {
-      for (int j = 0; j < bins; j++) {
-        for (int r = 0; r < h; r++) {
-          for (int q = 0; q < w; q++) {
-            for (int ch = 0; ch < c; ch++) {
-              expected[(i * bins + j) * c + ch] += (float) (rows[i][r] * cols[j][q] * x[(r * w + q) * c + ch]);
-            }
-          }
-        }
+    forEachBinCell(h, w, bins, (bin, cell, weight) -> {
+      for (int ch = 0; ch < c; ch++) {
+        expected[bin * c + ch] += (float) (weight * x[cell * c + ch]);
       }
-    }
+    });
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.PREDICT, 3);
       Operand<TFloat32> in =
@@ -327,20 +319,12 @@ class DecodeHeadsTest {
     for (int i = 0; i < r.length; i++) {
       r[i] = (float) Math.cos(0.7 * i);
     }
-    double[][] rows = binWeights(h, bins);
-    double[][] cols = binWeights(w, bins);
     float[] expected = new float[h * w * c];
-    for (int i = 0; i < bins; i++) {
-      for (int j = 0; j < bins; j++) {
-        for (int row = 0; row < h; row++) {
-          for (int q = 0; q < w; q++) {
-            for (int ch = 0; ch < c; ch++) {
-              expected[(row * w + q) * c + ch] += (float) (rows[i][row] * cols[j][q] * r[(i * bins + j) * c + ch]);
-            }
-          }
-        }
+    forEachBinCell(h, w, bins, (bin, cell, weight) -> {
+      for (int ch = 0; ch < c; ch++) {
+        expected[cell * c + ch] += (float) (weight * r[bin * c + ch]);
       }
-    }
+    });
     try (Graph g = new Graph(); Session s = new Session(g)) {
       GraphContext ctx = GraphContext.create(g, Mode.TRAIN, 3);
       Operand<TFloat32> in = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(1, -1, -1, c)));
@@ -363,6 +347,29 @@ class DecodeHeadsTest {
    * PyTorch AdaptiveAvgPool2d along one axis: bin i of b over length L covers [floor(iL/b),
    * ceil((i+1)L/b)); weights[i][l] is 1 / (its cell count) inside it, 0 outside.
    */
+  /** One adaptive bin (i, j) as {@code bin = i·bins + j}, one input cell (r, q) as {@code cell = r·w + q}. */
+  private interface BinCell {
+    void at(int bin, int cell, double weight);
+  }
+
+  /**
+   * Visits every bin and input cell with PyTorch's weight of that cell in that bin's average (0 for
+   * cells outside it): the averaging both the forward and the gradient reference need.
+   */
+  private static void forEachBinCell(int h, int w, int bins, BinCell visit) {
+    double[][] rows = binWeights(h, bins);
+    double[][] cols = binWeights(w, bins);
+    for (int i = 0; i < bins; i++) {
+      for (int j = 0; j < bins; j++) {
+        for (int r = 0; r < h; r++) {
+          for (int q = 0; q < w; q++) {
+            visit.at(i * bins + j, r * w + q, rows[i][r] * cols[j][q]);
+          }
+        }
+      }
+    }
+  }
+
   private static double[][] binWeights(int length, int bins) {
     double[][] weights = new double[bins][length];
     for (int i = 0; i < bins; i++) {

@@ -97,6 +97,23 @@ public final class OpTimeline {
     return label.substring(eq + 3, paren < 0 ? label.length() : paren).trim();
   }
 
+  /** Input tensor names in a timeline label, {@code "node:slot"}; control inputs are left out. */
+  static List<String> inputs(String label) {
+    int eq = label.indexOf(" = ");
+    int open = eq < 0 ? -1 : label.indexOf('(', eq);
+    if (open < 0 || !label.endsWith(")")) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String s : label.substring(open + 1, label.length() - 1).split(",")) {
+      String name = s.trim();
+      if (!name.isEmpty() && !name.startsWith("^")) {
+        out.add(name.contains(":") ? name : name + ":0");
+      }
+    }
+    return out;
+  }
+
   public List<Event> events() {
     return events;
   }

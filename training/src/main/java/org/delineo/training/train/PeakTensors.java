@@ -94,7 +94,7 @@ public final class PeakTensors {
       String type = OpTimeline.opType(label, node.getNodeName());
       long end = node.getAllStartMicros() + node.getAllEndRelMicros();
       Set<Buffer> read = new HashSet<>();
-      for (String input : inputs(label)) {
+      for (String input : OpTimeline.inputs(label)) {
         Buffer b = byTensor.get(input);
         if (b != null) {
           b.end = Math.max(b.end, end);
@@ -154,23 +154,6 @@ public final class PeakTensors {
         .toList();
     long origin = nodes.isEmpty() ? 0 : nodes.get(0).getAllStartMicros();
     return new PeakTensors(peak, (peakAt - origin) / 1000.0, allocatorPeak, holders);
-  }
-
-  /** Input tensor names in a timeline label, {@code "node:slot"}; control inputs are left out. */
-  static List<String> inputs(String label) {
-    int eq = label.indexOf(" = ");
-    int open = eq < 0 ? -1 : label.indexOf('(', eq);
-    if (open < 0 || !label.endsWith(")")) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>();
-    for (String s : label.substring(open + 1, label.length() - 1).split(",")) {
-      String name = s.trim();
-      if (!name.isEmpty() && !name.startsWith("^")) {
-        out.add(name.contains(":") ? name : name + ":0");
-      }
-    }
-    return out;
   }
 
   /** Bytes of step tensors alive at the peak. */

@@ -72,9 +72,9 @@ class PeakTensorsTest {
 
   @Test
   void readsInputsFromTimelineLabels() {
-    assertEquals(List.of("x:0", "y:1"), PeakTensors.inputs("[mklcpu 1.0MB 1.0MB] n = Add(x, y:1, ^z)"));
-    assertEquals(List.of(), PeakTensors.inputs("n = Const()"));
-    assertEquals(List.of(), PeakTensors.inputs("_SOURCE"));
+    assertEquals(List.of("x:0", "y:1"), OpTimeline.inputs("[mklcpu 1.0MB 1.0MB] n = Add(x, y:1, ^z)"));
+    assertEquals(List.of(), OpTimeline.inputs("n = Const()"));
+    assertEquals(List.of(), OpTimeline.inputs("_SOURCE"));
   }
 
   @Test
