@@ -34,14 +34,13 @@ public final class AugmentationFactory {
   private static Augmentation image(DataConfig data) {
     AugmentationConfig a = data.getAugmentation();
     List<Augmentation> steps = new ArrayList<>();
-    if (a.getScaleMin() != 1f || a.getScaleMax() != 1f) {
-      steps.add(new RandomScale(a.getScaleMin(), a.getScaleMax()));
-    }
+    RandomCrop crop = null;
     if (data.getCropSizeCount() > 0) {
-      RandomCrop crop = new RandomCrop(cropSize(data));
-      steps.add(a.getCatMaxRatio() >= 1f ? crop
-          : crop.withCatMaxRatio(a.getCatMaxRatio(), data.getIgnoreIndex()));
+      crop = new RandomCrop(cropSize(data));
+      crop = a.getCatMaxRatio() >= 1f ? crop
+          : crop.withCatMaxRatio(a.getCatMaxRatio(), data.getIgnoreIndex());
     }
+    addScaleAndCrop(steps, a, crop);
     if (a.getFlipProb() > 0) {
       steps.add(RandomFlip.horizontal(a.getFlipProb()));
     }
@@ -67,14 +66,13 @@ public final class AugmentationFactory {
   private static Augmentation volume(DataConfig data) {
     AugmentationConfig a = data.getAugmentation();
     List<Augmentation> steps = new ArrayList<>();
-    if (a.getScaleMin() != 1f || a.getScaleMax() != 1f) {
-      steps.add(new RandomScale(a.getScaleMin(), a.getScaleMax()));
-    }
+    RandomCrop crop = null;
     if (data.getCropSizeCount() > 0) {
-      steps.add(new RandomCrop(cropSize(data)));
+      crop = new RandomCrop(cropSize(data));
     } else if (data.getLayout() == DataConfig.Layout.BRATS) {
-      steps.add(new RandomCrop(BRATS_CROP, BRATS_CROP, BRATS_CROP));
+      crop = new RandomCrop(BRATS_CROP, BRATS_CROP, BRATS_CROP);
     }
+    addScaleAndCrop(steps, a, crop);
     if (a.getRotationDegrees() > 0) {
       Augmentation rotation = new RandomRotation(-a.getRotationDegrees(), a.getRotationDegrees())
           .withNearestImage()
@@ -95,6 +93,19 @@ public final class AugmentationFactory {
       steps.add(RandomFlip.allAxes(a.getFlipProb()));
     }
     return new Compose(steps);
+  }
+
+  /** The configured rescale and crop ({@code crop} null: none), fused when both are there. */
+  private static void addScaleAndCrop(List<Augmentation> steps, AugmentationConfig a, RandomCrop crop) {
+    RandomScale scale = a.getScaleMin() != 1f || a.getScaleMax() != 1f
+        ? new RandomScale(a.getScaleMin(), a.getScaleMax()) : null;
+    if (scale != null && crop != null) {
+      steps.add(new ScaledCrop(scale, crop));
+    } else if (scale != null) {
+      steps.add(scale);
+    } else if (crop != null) {
+      steps.add(crop);
+    }
   }
 
   private static int[] cropSize(DataConfig data) {

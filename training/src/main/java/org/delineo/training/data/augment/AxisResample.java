@@ -13,9 +13,17 @@ final class AxisResample {
    * {@code align_corners=False}); sources beyond the edge are clamped to the edge sample.
    */
   static float[] linear(float[] in, int outer, int n, int inner, int m) {
-    float[] out = new float[outer * m * inner];
+    return linear(in, outer, n, inner, m, 0, m);
+  }
+
+  /**
+   * Samples {@code [from, from + count)} of the linear resize from {@code n} to {@code m}: the same
+   * values as the whole resize's, without computing the rest (a crop of a rescaled image).
+   */
+  static float[] linear(float[] in, int outer, int n, int inner, int m, int from, int count) {
+    float[] out = new float[outer * count * inner];
     double ratio = (double) n / m;
-    for (int o = 0; o < m; o++) {
+    for (int o = from; o < from + count; o++) {
       double src = Math.max(0.0, (o + 0.5) * ratio - 0.5);
       int i0 = Math.min((int) src, n - 1);
       int i1 = Math.min(i0 + 1, n - 1);
@@ -26,7 +34,7 @@ final class AxisResample {
       for (int a = 0; a < outer; a++) {
         int p0 = (a * n + i0) * inner;
         int p1 = (a * n + i1) * inner;
-        int q = (a * m + o) * inner;
+        int q = (a * count + o - from) * inner;
         for (int k = 0; k < inner; k++) {
           out[q + k] = in[p0 + k] + wt * (in[p1 + k] - in[p0 + k]);
         }
@@ -37,12 +45,26 @@ final class AxisResample {
 
   /** Nearest-neighbour resize from {@code n} to {@code m}: output {@code o} reads the input sample whose cell holds {@code o}'s centre. */
   static int[] nearest(int[] in, int outer, int n, int inner, int m) {
-    int[] out = new int[outer * m * inner];
-    for (int o = 0; o < m; o++) {
+    return nearest(in, outer, n, inner, m, 0, m);
+  }
+
+  /** Samples {@code [from, from + count)} of the nearest-neighbour resize from {@code n} to {@code m}. */
+  static int[] nearest(int[] in, int outer, int n, int inner, int m, int from, int count) {
+    int[] out = new int[outer * count * inner];
+    for (int o = from; o < from + count; o++) {
       int src = Math.min((int) Math.floor((o + 0.5) * n / m), n - 1);
       for (int a = 0; a < outer; a++) {
-        System.arraycopy(in, (a * n + src) * inner, out, (a * m + o) * inner, inner);
+        System.arraycopy(in, (a * n + src) * inner, out, (a * count + o - from) * inner, inner);
       }
+    }
+    return out;
+  }
+
+  /** Samples {@code [from, from + count)} along the axis, unchanged (a crop without resizing). */
+  static float[] slice(float[] in, int outer, int n, int inner, int from, int count) {
+    float[] out = new float[outer * count * inner];
+    for (int a = 0; a < outer; a++) {
+      System.arraycopy(in, (a * n + from) * inner, out, a * count * inner, count * inner);
     }
     return out;
   }

@@ -55,13 +55,33 @@ public final class RandomCrop implements Augmentation {
 
   @Override
   public Sample apply(Sample sample, RandomGenerator rng) {
+    Grid g = checkedGrid(sample);
+    return crop(sample, g, g.dhw(), sample.spacing(), rng);
+  }
+
+  /**
+   * The crop of {@code sample} resized by {@code factor}: the same draws and values as
+   * {@code apply(RandomScale.scale(sample, factor), rng)}, but only the window is resampled, so a
+   * large rescaled image is never held (mmseg's RandomResize then RandomCrop, at a crop's cost).
+   */
+  Sample applyScaled(Sample sample, double factor, RandomGenerator rng) {
+    Grid g = checkedGrid(sample);
+    int[] target = RandomScale.scaledSize(g, factor);
+    return crop(sample, g, target, RandomScale.scaledSpacing(sample, g, target), rng);
+  }
+
+  private Grid checkedGrid(Sample sample) {
     Grid g = Grid.of(sample);
     if (size.length != g.spatialRank) {
       throw new ShapeMismatchException(
           sample.id() + ": RandomCrop size " + Arrays.toString(size) + " has " + size.length
               + " axes, the sample has spatial shape " + Arrays.toString(sample.spatialShape()));
     }
-    int[] in3 = g.dhw();
+    return g;
+  }
+
+  /** The crop of {@code sample} seen at internal size {@code in3} (resized when it differs from the sample's). */
+  private Sample crop(Sample sample, Grid g, int[] in3, double[] spacing, RandomGenerator rng) {
     int[] out3 = {1, 1, 1};
     for (int i = 0; i < size.length; i++) {
       out3[i + 3 - size.length] = size[i];
@@ -69,23 +89,58 @@ public final class RandomCrop implements Augmentation {
     int[] offset = drawOffsets(rng, in3, out3);
     if (catMaxRatio < 1 && sample.labeled()) {
       for (int attempt = 0; attempt < CAT_MAX_ATTEMPTS; attempt++) {
-        if (balanced(sample.label(), in3, out3, offset)) {
+        if (balanced(labelWindow(sample, g, in3, out3, offset), overlap(in3, out3, offset), out3,
+            windowOffset(offset))) {
           break;
         }
         offset = drawOffsets(rng, in3, out3);
       }
     }
+    // Only the part of the (resized) sample that the window covers is materialised; when that is
+    // the whole window (the sample is at least the crop's size) it is the crop itself.
+    int[] from = overlapStart(offset);
+    int[] count = overlap(in3, out3, offset);
+    float[] part = RandomScale.imageWindow(sample.image(), g.c, g.dhw(), in3, from, count);
+    int[] labelPart = sample.labeled() ? labelWindow(sample, g, in3, out3, offset) : null;
+    if (Arrays.equals(count, out3)) {
+      return g.with(sample, out3, part == sample.image() ? part.clone() : part, labelPart, spacing);
+    }
     Fill f = fill != null ? fill : Fill.defaultFor(sample);
     float[] image = new float[out3[0] * out3[1] * out3[2] * g.c];
     Arrays.fill(image, f.image());
-    copyWindow(sample.image(), image, g.c, in3, out3, offset);
+    copyWindow(part, image, g.c, count, out3, windowOffset(offset));
     int[] label = null;
-    if (sample.labeled()) {
+    if (labelPart != null) {
       label = new int[out3[0] * out3[1] * out3[2]];
       Arrays.fill(label, f.label());
-      copyWindow(sample.label(), label, 1, in3, out3, offset);
+      copyWindow(labelPart, label, 1, count, out3, windowOffset(offset));
     }
-    return g.with(sample, out3, image, label, sample.spacing());
+    return g.with(sample, out3, image, label, spacing);
+  }
+
+  private static int[] labelWindow(Sample sample, Grid g, int[] in3, int[] out3, int[] offset) {
+    int[] label = RandomScale.labelWindow(
+        sample.label(), g.dhw(), in3, overlapStart(offset), overlap(in3, out3, offset));
+    return label == sample.label() ? label.clone() : label;
+  }
+
+  /** First voxel of the (resized) sample that the window at {@code offset} covers, per internal axis. */
+  private static int[] overlapStart(int[] offset) {
+    return Arrays.stream(offset).map(o -> Math.max(0, o)).toArray();
+  }
+
+  /** Extent of the window's overlap with a sample of internal size {@code in3} (at least 1 on every axis). */
+  private static int[] overlap(int[] in3, int[] out3, int[] offset) {
+    int[] count = new int[3];
+    for (int a = 0; a < 3; a++) {
+      count[a] = Math.min(in3[a], offset[a] + out3[a]) - Math.max(0, offset[a]);
+    }
+    return count;
+  }
+
+  /** The window's offset relative to the overlap's first voxel: {@link #copyWindow} reads the overlap alone. */
+  private static int[] windowOffset(int[] offset) {
+    return Arrays.stream(offset).map(o -> Math.min(0, o)).toArray();
   }
 
   /**

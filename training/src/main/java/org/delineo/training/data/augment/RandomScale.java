@@ -25,43 +25,82 @@ public final class RandomScale implements Augmentation {
 
   @Override
   public Sample apply(Sample sample, RandomGenerator rng) {
-    return scale(sample, Draw.uniform(rng, minFactor, maxFactor));
+    return scale(sample, drawFactor(rng));
+  }
+
+  /** The factor {@link #apply} resizes by, drawn from {@code rng} (one draw, or none for a fixed factor). */
+  double drawFactor(RandomGenerator rng) {
+    return Draw.uniform(rng, minFactor, maxFactor);
   }
 
   /** Resize of {@code sample} by exactly {@code factor}: the transform this augmentation draws from. */
   public static Sample scale(Sample sample, double factor) {
     Grid g = Grid.of(sample);
-    int[] size = g.dhw();
-    int[] target = size.clone();
-    for (int a = 3 - g.spatialRank; a < 3; a++) {
-      target[a] = (int) Math.max(1, Math.round(size[a] * factor));
-    }
-    float[] image = sample.image();
-    int[] label = sample.label();
-    int[] current = size.clone();
-    for (int a = 0; a < 3; a++) {
-      if (target[a] == current[a]) {
-        continue;
-      }
-      int[] imageSplit = AxisResample.split(current, a, g.c);
-      image = AxisResample.linear(image, imageSplit[0], imageSplit[1], imageSplit[2], target[a]);
-      if (label != null) {
-        int[] labelSplit = AxisResample.split(current, a, 1);
-        label = AxisResample.nearest(label, labelSplit[0], labelSplit[1], labelSplit[2], target[a]);
-      }
-      current[a] = target[a];
-    }
+    int[] target = scaledSize(g, factor);
+    int[] origin = new int[3];
+    float[] image = imageWindow(sample.image(), g.c, g.dhw(), target, origin, target);
     if (image == sample.image()) {
       return sample;
     }
-    double[] spacing = sample.spacing();
-    if (spacing != null && spacing.length == g.spatialRank) {
-      spacing = spacing.clone();
-      for (int i = 0; i < spacing.length; i++) {
-        int a = i + 3 - g.spatialRank;
-        spacing[i] = spacing[i] * size[a] / target[a];
-      }
+    int[] label = sample.label() == null ? null : labelWindow(sample.label(), g.dhw(), target, origin, target);
+    return g.with(sample, target, image, label, scaledSpacing(sample, g, target));
+  }
+
+  /** Internal D, H, W sizes after resizing by {@code factor}: {@code max(1, round(n · factor))} on the spatial axes. */
+  static int[] scaledSize(Grid g, double factor) {
+    int[] target = g.dhw();
+    for (int a = 3 - g.spatialRank; a < 3; a++) {
+      target[a] = (int) Math.max(1, Math.round(target[a] * factor));
     }
-    return g.with(sample, target, image, label, spacing);
+    return target;
+  }
+
+  /** The sample's spacing for its size resized to {@code target}, so that physical size is kept. */
+  static double[] scaledSpacing(Sample sample, Grid g, int[] target) {
+    double[] spacing = sample.spacing();
+    if (spacing == null || spacing.length != g.spatialRank) {
+      return spacing;
+    }
+    int[] size = g.dhw();
+    double[] scaled = spacing.clone();
+    for (int i = 0; i < scaled.length; i++) {
+      int a = i + 3 - g.spatialRank;
+      scaled[i] = spacing[i] * size[a] / target[a];
+    }
+    return scaled;
+  }
+
+  /**
+   * The window {@code [from, from + count)} (internal axes) of {@code image} [size, c] resized
+   * bilinearly to {@code target}, computing only that window; {@code image} itself when the window
+   * is the whole unresized image.
+   */
+  static float[] imageWindow(float[] image, int c, int[] size, int[] target, int[] from, int[] count) {
+    int[] current = size.clone();
+    for (int a = 0; a < 3; a++) {
+      if (from[a] == 0 && count[a] == current[a] && target[a] == current[a]) {
+        continue;
+      }
+      int[] split = AxisResample.split(current, a, c);
+      image = target[a] == current[a]
+          ? AxisResample.slice(image, split[0], split[1], split[2], from[a], count[a])
+          : AxisResample.linear(image, split[0], split[1], split[2], target[a], from[a], count[a]);
+      current[a] = count[a];
+    }
+    return image;
+  }
+
+  /** {@link #imageWindow} for a label (nearest neighbour, one value per voxel). */
+  static int[] labelWindow(int[] label, int[] size, int[] target, int[] from, int[] count) {
+    int[] current = size.clone();
+    for (int a = 0; a < 3; a++) {
+      if (from[a] == 0 && count[a] == current[a] && target[a] == current[a]) {
+        continue;
+      }
+      int[] split = AxisResample.split(current, a, 1);
+      label = AxisResample.nearest(label, split[0], split[1], split[2], target[a], from[a], count[a]);
+      current[a] = count[a];
+    }
+    return label;
   }
 }

@@ -38,4 +38,15 @@ class AugmentationFactoryTest {
     assertEquals(List.of(RandomCrop.class, RandomFlip.class, RandomApply.class,
         IntensityShiftScale.class), kinds(chain));
   }
+
+  @Test
+  void rescaleBeforeACropIsFusedWithIt() {
+    AugmentationConfig scaled = AugmentationConfig.newBuilder().setScaleMin(0.5f).setScaleMax(2f).build();
+    DataConfig cropped = DataConfig.newBuilder().addCropSize(4).addCropSize(4).setAugmentation(scaled).build();
+    assertEquals(ScaledCrop.class, kinds((Compose) AugmentationFactory.training(cropped, false)).get(0));
+    assertEquals(ScaledCrop.class, kinds((Compose) AugmentationFactory.training(
+        cropped.toBuilder().addCropSize(4).build(), true)).get(0));
+    assertEquals(RandomScale.class, kinds((Compose) AugmentationFactory.training(
+        DataConfig.newBuilder().setAugmentation(scaled).build(), false)).get(0));
+  }
 }
