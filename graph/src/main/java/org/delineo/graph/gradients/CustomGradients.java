@@ -121,15 +121,16 @@ public final class CustomGradients {
    * the forward op's strides, padding, dilations and layout. For a VALID convolution of stride 1
    * without dilation (RFNet's layers, which pad by reflection first), dx is built as what it equals,
    * the forward convolution of dy padded by k − 1 with the kernel turned by 180° and its channels
-   * swapped: oneDNN's VALID Conv3DBackpropInput runs at half that speed on small channel counts
-   * (N10 32³ 4→4: 34 against 18 ms, `ConvKernelTiming 3d`).
+   * swapped: oneDNN's AVX-512 VALID Conv3DBackpropInput runs at half that speed on small channel
+   * counts (N10 32³ 4→4: 34 against 18 ms, `ConvKernelTiming 3d`). With oneDNN capped below
+   * AVX-512 ({@link OneDnnCpuIsa}) it is the other way round (4.8 against 9.3 ms), so the op stays.
    */
   private static List<Operand<?>> conv3d(Ops tf, GraphOperation op, List<Output<?>> grads) {
     Operand<TNumber> input = typed(op.input(0));
     Operand<TNumber> filter = typed(op.input(1));
     Operand<TNumber> dy = typed(grads.get(0));
     ConvAttributes a = ConvAttributes.of(op);
-    Operand<TNumber> dInput = a.isValidUnitStrideChannelsLast()
+    Operand<TNumber> dInput = a.isValidUnitStrideChannelsLast() && !OneDnnCpuIsa.capsBelowAvx512()
         ? validInputGradientAsConvolution(tf, filter, dy)
         : tf.nn.conv3dBackpropInput(
             tf.shape(input), filter, dy, a.strides(), a.padding(),

@@ -53,7 +53,7 @@ public final class ConvKernelTiming {
     long k = Long.parseLong(a[4]);
     double flops = 2.0 * n * d * d * d * ci * co * k * k * k;
     for (String v : List.of("bwd-input", "fwd-flipped", "generic-flipped", "bwd-filter", "forward",
-        "valid-bwd-input", "valid-fwd-flipped")) {
+        "valid-bwd-input", "valid-fwd-flipped", "forward-ncdhw", "filter-as-fwd")) {
       double ms = time3d(v, n, d, ci, co, k, 7);
       System.out.printf("%-15s N%d %d^3 %d->%d k%d  %8.2f ms  %6.1f GFLOP/s%n", v, n, d, ci, co, k, ms,
           flops / ms / 1e6);
@@ -94,6 +94,17 @@ public final class ConvKernelTiming {
         case "bwd-filter" -> tf.nn.conv3dBackpropFilter(x,
             tf.constant(new int[] {(int) k, (int) k, (int) k, (int) ci, (int) co}), dy, ones, "SAME");
         case "forward" -> tf.nn.conv3d(x, kernel, ones, "SAME");
+        case "forward-ncdhw" -> tf.linalg.transpose(tf.nn.conv3d(
+            tf.linalg.transpose(x, tf.constant(new int[] {0, 4, 1, 2, 3})), kernel, ones, "SAME",
+            org.tensorflow.op.nn.Conv3d.dataFormat("NCDHW")), tf.constant(new int[] {0, 2, 3, 4, 1}));
+        case "filter-as-fwd" -> {
+          long p = (k - 1) / 2;
+          Operand<TFloat32> xp = tf.pad(x, tf.constant(new long[][] {{0, 0}, {p, p}, {p, p}, {p, p}, {0, 0}}),
+              tf.constant(0f));
+          Operand<TFloat32> c = tf.nn.conv3d(tf.linalg.transpose(xp, tf.constant(new int[] {4, 1, 2, 3, 0})),
+              tf.linalg.transpose(dy, tf.constant(new int[] {1, 2, 3, 0, 4})), ones, "VALID");
+          yield tf.linalg.transpose(c, tf.constant(new int[] {1, 2, 3, 0, 4}));
+        }
         default -> throw new IllegalArgumentException(v);
       };
       return medianMillis(s, tf.reduceSum(out, tf.range(tf.constant(0), tf.rank(out), tf.constant(1))), repeats);

@@ -3,6 +3,7 @@ package org.delineo.training.run;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
+import org.delineo.graph.gradients.OneDnnCpuIsa;
 import org.delineo.proto.RuntimeConfig;
 import org.delineo.training.config.ConfigException;
 import org.tensorflow.Graph;
@@ -27,7 +28,8 @@ import org.tensorflow.proto.RewriterConfig;
  *       nothing is clustered either (the session's level stays OFF), which is why the launcher can
  *       export it unconditionally;
  *   <li>{@code runtime.precision: BF16}: {@value #ONEDNN_OPTS} true, because Grappler's bfloat16
- *       rewriter runs only when oneDNN is on (it is silently skipped otherwise).
+ *       rewriter runs only when oneDNN is on (it is silently skipped otherwise);
+ *   <li>{@code runtime.onednn_max_cpu_isa}: the same name in {@value OneDnnCpuIsa#VARIABLE}.
  * </ul>
  */
 public final class SessionFactory {
@@ -80,6 +82,24 @@ public final class SessionFactory {
     if (runtime.getPrecision() == RuntimeConfig.Precision.BF16) {
       requireTrue("runtime.precision", ONEDNN_OPTS, env,
           "BF16 is Grappler's oneDNN bfloat16 rewriter, which runs only with oneDNN on; the delineo launcher sets it");
+    }
+    requireIsaCap(runtime.getOnednnMaxCpuIsa(), env);
+  }
+
+  /** runtime.onednn_max_cpu_isa: a oneDNN name, and the same value in its environment variable. */
+  private static void requireIsaCap(String isa, UnaryOperator<String> env) {
+    if (isa.isEmpty()) {
+      return;
+    }
+    String field = "field 'runtime.onednn_max_cpu_isa': ";
+    if (!OneDnnCpuIsa.isName(isa)) {
+      throw new ConfigException(field + "expected one of " + OneDnnCpuIsa.NAMES + ", found \"" + isa + "\"");
+    }
+    String value = env.apply(OneDnnCpuIsa.VARIABLE);
+    if (value == null || !value.trim().equalsIgnoreCase(isa.trim())) {
+      throw new ConfigException(field + "expected the environment variable " + OneDnnCpuIsa.VARIABLE + "="
+          + isa.trim() + " (oneDNN reads it once, at its first kernel; the delineo launcher sets it from --config and"
+          + " --set), found " + (value == null ? "it unset" : OneDnnCpuIsa.VARIABLE + "=" + value));
     }
   }
 

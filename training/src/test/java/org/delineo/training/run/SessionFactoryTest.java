@@ -3,6 +3,7 @@ package org.delineo.training.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.delineo.proto.RuntimeConfig;
@@ -57,6 +58,24 @@ class SessionFactoryTest {
       SessionFactory.requireEnvironment(xla, Map.of("TF_XLA_FLAGS", on)::get);
     }
     SessionFactory.requireEnvironment(RuntimeConfig.getDefaultInstance(), name -> null);
+  }
+
+  @Test
+  void isaCapNeedsTheSameNameInTheEnvironment() {
+    RuntimeConfig avx2 = RuntimeConfig.newBuilder().setOnednnMaxCpuIsa("AVX2").build();
+    ConfigException unset = assertThrows(ConfigException.class, () -> SessionFactory.requireEnvironment(avx2, name -> null));
+    assertEquals("field 'runtime.onednn_max_cpu_isa': expected the environment variable ONEDNN_MAX_CPU_ISA=AVX2"
+        + " (oneDNN reads it once, at its first kernel; the delineo launcher sets it from --config and --set),"
+        + " found it unset", unset.getMessage());
+    ConfigException other = assertThrows(ConfigException.class,
+        () -> SessionFactory.requireEnvironment(avx2, Map.of("ONEDNN_MAX_CPU_ISA", "AVX512_CORE")::get));
+    assertTrue(other.getMessage().endsWith("found ONEDNN_MAX_CPU_ISA=AVX512_CORE"), other.getMessage());
+    SessionFactory.requireEnvironment(avx2, Map.of("ONEDNN_MAX_CPU_ISA", "avx2")::get);
+    ConfigException typo = assertThrows(ConfigException.class, () -> SessionFactory.requireEnvironment(
+        RuntimeConfig.newBuilder().setOnednnMaxCpuIsa("AVX3").build(), Map.of("ONEDNN_MAX_CPU_ISA", "AVX3")::get));
+    assertTrue(typo.getMessage().startsWith("field 'runtime.onednn_max_cpu_isa': expected one of [SSE41, AVX, AVX2,"),
+        typo.getMessage());
+    assertTrue(typo.getMessage().endsWith("found \"AVX3\""), typo.getMessage());
   }
 
   @Test
