@@ -1,12 +1,10 @@
 package org.delineo.graph.layers;
 
-import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.train.BatchMatMul;
@@ -53,18 +51,7 @@ public final class AttentionTiming {
         Operand<TFloat32> t = (Operand<TFloat32>) gr;
         total = tf.math.add(total, tf.reduceSum(t, tf.constant(new int[] {0, 1, 2})));
       }
-      s.initialize();
-      double[] ms = new double[repeats];
-      for (int r = -2; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        try (Result res = s.runner().fetch(total).run()) {
-          if (r >= 0) {
-            ms[r] = (System.nanoTime() - t0) / 1e6;
-          }
-        }
-      }
-      Arrays.sort(ms);
-      return ms[repeats / 2];
+      return ConvKernelTiming.medianMillis(s, total, repeats);
     }
   }
 

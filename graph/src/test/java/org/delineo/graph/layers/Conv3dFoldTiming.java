@@ -1,12 +1,10 @@
 package org.delineo.graph.layers;
 
-import java.util.Arrays;
 import java.util.List;
 import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -67,18 +65,7 @@ public final class Conv3dFoldTiming {
         Operand<TFloat32> t = (Operand<TFloat32>) gr;
         total = tf.math.add(total, tf.reduceSum(t, tf.constant(new int[] {0, 1, 2, 3, 4})));
       }
-      s.initialize();
-      double[] ms = new double[7];
-      for (int r = -2; r < ms.length; r++) {
-        long t0 = System.nanoTime();
-        try (Result res = s.runner().fetch(total).run()) {
-          if (r >= 0) {
-            ms[r] = (System.nanoTime() - t0) / 1e6;
-          }
-        }
-      }
-      Arrays.sort(ms);
-      return ms[ms.length / 2];
+      return ConvKernelTiming.medianMillis(s, total, 7);
     }
   }
 }

@@ -176,7 +176,7 @@ public final class ConvKernelTiming {
   }
 
   /** Initialises the session, runs {@code total} twice unmeasured, then the median of {@code repeats} runs. */
-  private static double medianMillis(Session s, Operand<TFloat32> total, int repeats) {
+  static double medianMillis(Session s, Operand<TFloat32> total, int repeats) {
     s.initialize();
     double[] ms = new double[repeats];
     for (int r = -2; r < repeats; r++) {

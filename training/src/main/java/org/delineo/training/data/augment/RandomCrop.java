@@ -103,7 +103,9 @@ public final class RandomCrop implements Augmentation {
     float[] part = RandomScale.imageWindow(sample.image(), g.c, g.dhw(), in3, from, count);
     int[] labelPart = sample.labeled() ? labelWindow(sample, g, in3, out3, offset) : null;
     if (Arrays.equals(count, out3)) {
-      return g.with(sample, out3, part == sample.image() ? part.clone() : part, labelPart, spacing);
+      // The window is the whole sample: copy, since the output must not share the input's arrays.
+      return g.with(sample, out3, part == sample.image() ? part.clone() : part,
+          labelPart == sample.label() && labelPart != null ? labelPart.clone() : labelPart, spacing);
     }
     Fill f = fill != null ? fill : Fill.defaultFor(sample);
     float[] image = new float[out3[0] * out3[1] * out3[2] * g.c];
@@ -118,10 +120,9 @@ public final class RandomCrop implements Augmentation {
     return g.with(sample, out3, image, label, spacing);
   }
 
+  /** The label's part under the window at {@code offset}: the sample's own array when that is all of it. */
   private static int[] labelWindow(Sample sample, Grid g, int[] in3, int[] out3, int[] offset) {
-    int[] label = RandomScale.labelWindow(
-        sample.label(), g.dhw(), in3, overlapStart(offset), overlap(in3, out3, offset));
-    return label == sample.label() ? label.clone() : label;
+    return RandomScale.labelWindow(sample.label(), g.dhw(), in3, overlapStart(offset), overlap(in3, out3, offset));
   }
 
   /** First voxel of the (resized) sample that the window at {@code offset} covers, per internal axis. */

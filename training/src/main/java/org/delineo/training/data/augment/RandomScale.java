@@ -1,5 +1,6 @@
 package org.delineo.training.data.augment;
 
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 import org.delineo.graph.DelineoException;
 import org.delineo.training.data.Sample;
@@ -76,6 +77,14 @@ public final class RandomScale implements Augmentation {
    * is the whole unresized image.
    */
   static float[] imageWindow(float[] image, int c, int[] size, int[] target, int[] from, int[] count) {
+    if (Arrays.equals(target, size)) {
+      if (isWhole(size, from, count)) {
+        return image;
+      }
+      float[] out = new float[count[0] * count[1] * count[2] * c];
+      Grid.gather(image, out, c, count, start(size, from), strides(size));
+      return out;
+    }
     int[] current = size.clone();
     for (int a = 0; a < 3; a++) {
       if (from[a] == 0 && count[a] == current[a] && target[a] == current[a]) {
@@ -92,6 +101,14 @@ public final class RandomScale implements Augmentation {
 
   /** {@link #imageWindow} for a label (nearest neighbour, one value per voxel). */
   static int[] labelWindow(int[] label, int[] size, int[] target, int[] from, int[] count) {
+    if (Arrays.equals(target, size)) {
+      if (isWhole(size, from, count)) {
+        return label;
+      }
+      int[] out = new int[count[0] * count[1] * count[2]];
+      Grid.gather(label, out, count, start(size, from), strides(size));
+      return out;
+    }
     int[] current = size.clone();
     for (int a = 0; a < 3; a++) {
       if (from[a] == 0 && count[a] == current[a] && target[a] == current[a]) {
@@ -102,5 +119,18 @@ public final class RandomScale implements Augmentation {
       current[a] = count[a];
     }
     return label;
+  }
+
+  private static boolean isWhole(int[] size, int[] from, int[] count) {
+    return Arrays.equals(count, size) && Arrays.equals(from, new int[3]);
+  }
+
+  /** Voxel index of {@code from} in a [D, H, W] grid of {@code size}. */
+  private static int start(int[] size, int[] from) {
+    return (from[0] * size[1] + from[1]) * size[2] + from[2];
+  }
+
+  private static int[] strides(int[] size) {
+    return new int[] {size[1] * size[2], size[2], 1};
   }
 }
