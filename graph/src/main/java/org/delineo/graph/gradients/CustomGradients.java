@@ -100,12 +100,20 @@ public final class CustomGradients {
     }
     Operand<TNumber> y = typed(op.input(0));
     Operand<TNumber> dy = typed(grads.get(0));
-    Operand<TNumber> dx = tf.nn.reluGrad(dy, y);
-    Output<?> second = grads.get(1);
-    if (second != null && !second.op().type().equals("ZerosLike")) {
-      dx = tf.math.add(dx, typed(second));
+    return List.of(tf.zerosLike(y), plusPassedThrough(tf, tf.nn.reluGrad(dy, y), grads.get(1)));
+  }
+
+  /**
+   * {@code dx} plus the gradient that arrived at an IdentityN's pass-through output of x, unless
+   * that is the ZerosLike TF's builder puts on an output nothing reads (see {@link #identityN}).
+   */
+  static <T extends TNumber> Operand<T> plusPassedThrough(Ops tf, Operand<T> dx, Output<?> arrived) {
+    if (arrived == null || arrived.op().type().equals("ZerosLike")) {
+      return dx;
     }
-    return List.of(tf.zerosLike(y), dx);
+    @SuppressWarnings("unchecked")
+    Operand<T> g = (Operand<T>) arrived;
+    return tf.math.add(dx, g);
   }
 
   private static boolean isReluReadingOutput(GraphOperation op) {

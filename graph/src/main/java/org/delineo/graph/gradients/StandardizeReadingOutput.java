@@ -74,11 +74,7 @@ public final class StandardizeReadingOutput {
     Operand<TFloat32> meanDyY = tf.math.mean(tf.math.mul(dy, y), axis, Mean.keepDims(true));
     Operand<TFloat32> dx =
         tf.math.mul(r, tf.math.sub(tf.math.sub(dy, meanDy), tf.math.mul(y, meanDyY)));
-    Output<?> second = grads.get(1);
-    if (second != null && !second.op().type().equals("ZerosLike")) {
-      dx = tf.math.add(dx, float32(second));
-    }
-    return List.of(tf.zerosLike(y), dx, tf.zerosLike(r));
+    return List.of(tf.zerosLike(y), CustomGradients.plusPassedThrough(tf, dx, grads.get(1)), tf.zerosLike(r));
   }
 
   /** The outputs here are all float32 (the op is built only on float32 input). */

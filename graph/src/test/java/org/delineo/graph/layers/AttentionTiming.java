@@ -4,7 +4,6 @@ import java.util.List;
 import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.train.BatchMatMul;
@@ -43,14 +42,7 @@ public final class AttentionTiming {
       Operand<TFloat32> vi = tf.identity(val);
       Operand<TFloat32> logits = product(tf, v, qi, ki, true);
       Operand<TFloat32> out = product(tf, v, tf.nn.softmax(logits), vi, false);
-      Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(out, dy), tf.constant(new int[] {0, 1, 2}));
-      Output<?>[] grads = g.addGradients(loss.asOutput(), new Output<?>[] {qi.asOutput(), ki.asOutput(), vi.asOutput()});
-      Operand<TFloat32> total = loss;
-      for (Output<?> gr : grads) {
-        @SuppressWarnings("unchecked")
-        Operand<TFloat32> t = (Operand<TFloat32>) gr;
-        total = tf.math.add(total, tf.reduceSum(t, tf.constant(new int[] {0, 1, 2})));
-      }
+      Operand<TFloat32> total = ConvKernelTiming.forwardAndGradients(g, tf, out, dy, List.of(qi, ki, vi));
       return ConvKernelTiming.medianMillis(s, total, repeats);
     }
   }

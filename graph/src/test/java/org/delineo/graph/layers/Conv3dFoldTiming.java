@@ -4,7 +4,6 @@ import java.util.List;
 import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -57,14 +56,7 @@ public final class Conv3dFoldTiming {
             : GenericConv.conv2d(tf, flat, k2, ones4, Padding.SAME);
         y = tf.reshape(y2, tf.constant(new long[] {n, d, d, d, co}));
       }
-      Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(y, dy), tf.constant(new int[] {0, 1, 2, 3, 4}));
-      Output<?>[] grads = g.addGradients(loss.asOutput(), new Output<?>[] {x.asOutput(), w.asOutput()});
-      Operand<TFloat32> total = loss;
-      for (Output<?> gr : grads) {
-        @SuppressWarnings("unchecked")
-        Operand<TFloat32> t = (Operand<TFloat32>) gr;
-        total = tf.math.add(total, tf.reduceSum(t, tf.constant(new int[] {0, 1, 2, 3, 4})));
-      }
+      Operand<TFloat32> total = ConvKernelTiming.forwardAndGradients(g, tf, y, dy, List.of(x, w));
       return ConvKernelTiming.medianMillis(s, total, 7);
     }
   }

@@ -7,6 +7,7 @@ import java.util.function.Function;
 import org.delineo.graph.gradients.CustomGradients;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -173,6 +174,25 @@ public final class ConvKernelTiming {
   /** The kernel turned by 180° with in and out channels swapped: dx is dy convolved with it. */
   private static Operand<TFloat32> turned(Ops tf, Operand<TFloat32> kernel) {
     return tf.reverse(tf.linalg.transpose(kernel, tf.constant(new int[] {0, 1, 3, 2})), tf.constant(new int[] {0, 1}));
+  }
+
+  /**
+   * {@code y · dy} summed, plus the sum of each gradient of it with respect to {@code wrt}: one
+   * scalar whose run computes the forward pass and every backward op.
+   */
+  static Operand<TFloat32> forwardAndGradients(Graph g, Ops tf, Operand<TFloat32> y, Operand<TFloat32> dy,
+      List<Operand<TFloat32>> wrt) {
+    Function<Operand<TFloat32>, Operand<TFloat32>> sum =
+        t -> tf.reduceSum(t, tf.range(tf.constant(0), tf.rank(t), tf.constant(1)));
+    Operand<TFloat32> loss = sum.apply(tf.math.mul(y, dy));
+    Output<?>[] grads = g.addGradients(loss.asOutput(), wrt.stream().map(Operand::asOutput).toArray(Output<?>[]::new));
+    Operand<TFloat32> total = loss;
+    for (Output<?> grad : grads) {
+      @SuppressWarnings("unchecked")
+      Operand<TFloat32> t = (Operand<TFloat32>) grad;
+      total = tf.math.add(total, sum.apply(t));
+    }
+    return total;
   }
 
   /** Initialises the session, runs {@code total} twice unmeasured, then the median of {@code repeats} runs. */

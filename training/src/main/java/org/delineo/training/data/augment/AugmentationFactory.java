@@ -34,11 +34,9 @@ public final class AugmentationFactory {
   private static Augmentation image(DataConfig data) {
     AugmentationConfig a = data.getAugmentation();
     List<Augmentation> steps = new ArrayList<>();
-    RandomCrop crop = null;
-    if (data.getCropSizeCount() > 0) {
-      crop = new RandomCrop(cropSize(data));
-      crop = a.getCatMaxRatio() >= 1f ? crop
-          : crop.withCatMaxRatio(a.getCatMaxRatio(), data.getIgnoreIndex());
+    RandomCrop crop = data.getCropSizeCount() == 0 ? null : new RandomCrop(cropSize(data));
+    if (crop != null && a.getCatMaxRatio() < 1f) {
+      crop = crop.withCatMaxRatio(a.getCatMaxRatio(), data.getIgnoreIndex());
     }
     addScaleAndCrop(steps, a, crop);
     if (a.getFlipProb() > 0) {

@@ -87,21 +87,24 @@ public final class RandomCrop implements Augmentation {
       out3[i + 3 - size.length] = size[i];
     }
     int[] offset = drawOffsets(rng, in3, out3);
+    int[] labelPart = null; // the label under the window at offset, once made
     if (catMaxRatio < 1 && sample.labeled()) {
       for (int attempt = 0; attempt < CAT_MAX_ATTEMPTS; attempt++) {
-        if (balanced(labelWindow(sample, g, in3, out3, offset), overlap(in3, out3, offset), out3,
-            windowOffset(offset))) {
+        labelPart = labelWindow(sample, g, in3, out3, offset);
+        if (balanced(labelPart, overlap(in3, out3, offset), out3, windowOffset(offset))) {
           break;
         }
         offset = drawOffsets(rng, in3, out3);
+        labelPart = null;
       }
     }
     // Only the part of the (resized) sample that the window covers is materialised; when that is
     // the whole window (the sample is at least the crop's size) it is the crop itself.
-    int[] from = overlapStart(offset);
     int[] count = overlap(in3, out3, offset);
-    float[] part = RandomScale.imageWindow(sample.image(), g.c, g.dhw(), in3, from, count);
-    int[] labelPart = sample.labeled() ? labelWindow(sample, g, in3, out3, offset) : null;
+    float[] part = RandomScale.imageWindow(sample.image(), g.c, g.dhw(), in3, overlapStart(offset), count);
+    if (labelPart == null && sample.labeled()) {
+      labelPart = labelWindow(sample, g, in3, out3, offset);
+    }
     if (Arrays.equals(count, out3)) {
       // The window is the whole sample: copy, since the output must not share the input's arrays.
       return g.with(sample, out3, part == sample.image() ? part.clone() : part,
